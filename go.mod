@@ -1,0 +1,3 @@
+module github.com/frescolabs/fresco
+
+go 1.26
