@@ -1,0 +1,295 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Config configures a Host.
+type Config struct {
+	// CacheDir holds wazero's compilation cache, so that a restart does not
+	// recompile. Empty means compile in memory only.
+	CacheDir string
+}
+
+// Host loads functions. It is safe for concurrent use.
+type Host struct {
+	cache wazero.CompilationCache
+	// compileMu serialises compilation: wazero's file cache is not safe for
+	// concurrent compiles of the same module (see RATIONALE.md).
+	compileMu sync.Mutex
+}
+
+// New returns a Host.
+func New(cfg Config) (*Host, error) {
+	h := &Host{}
+	if cfg.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open compilation cache %s: %w", cfg.CacheDir, err)
+		}
+		h.cache = c
+	} else {
+		h.cache = wazero.NewCompilationCache()
+	}
+	return h, nil
+}
+
+// Close releases the compilation cache. Functions must be closed first.
+func (h *Host) Close(ctx context.Context) error { return h.cache.Close(ctx) }
+
+// FunctionConfig describes a function to load.
+type FunctionConfig struct {
+	// Name is the function's name: errors and AWS_LAMBDA_FUNCTION_NAME.
+	Name    string
+	Version string // default "$LATEST"
+	// MemoryMB caps the guest's linear memory (default 128).
+	MemoryMB int
+	// Timeout bounds init plus handler (default 3s).
+	Timeout time.Duration
+	// Env holds the function's environment variables; they win over the
+	// standard Lambda variables of the same name.
+	Env     map[string]string
+	Region  string // default us-east-1
+	Handler string
+	// MaxLogBytes bounds the log kept per invocation (default 1 MiB).
+	MaxLogBytes int
+}
+
+// Mode is how a module is driven.
+type Mode int
+
+const (
+	// ModeABI modules export fresco_handle (docs/abi.md).
+	ModeABI Mode = iota
+	// ModeStdio modules are WASI commands: event on stdin, response on stdout.
+	ModeStdio
+)
+
+func (m Mode) String() string {
+	if m == ModeStdio {
+		return "stdio"
+	}
+	return "abi"
+}
+
+// LoadError is returned by Load for a module that cannot serve as the
+// function.
+type LoadError struct {
+	Function string
+	Reason   string
+	Err      error
+}
+
+func (e *LoadError) Error() string {
+	return fmt.Sprintf("load function %s: %s", e.Function, e.Reason)
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// Load validates and compiles wasm as the function cfg describes. All
+// compilation happens here; Invoke only instantiates.
+func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Function, error) {
+	cfg = withDefaults(cfg)
+	loadErr := func(err error, format string, a ...any) error {
+		return &LoadError{Function: cfg.Name, Reason: fmt.Sprintf(format, a...), Err: err}
+	}
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return nil, loadErr(nil, "not a WebAssembly module (no \\0asm header)")
+	}
+	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
+		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
+	}
+	start := time.Now()
+	rcfg := wazero.NewRuntimeConfigCompiler().
+		WithCompilationCache(h.cache).
+		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
+		WithCloseOnContextDone(true)
+	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
+	ok := false
+	defer func() {
+		if !ok {
+			r.Close(ctx)
+		}
+	}()
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
+		return nil, fmt.Errorf("instantiate WASI: %w", err)
+	}
+	if err := instantiateABI(ctx, r); err != nil {
+		return nil, fmt.Errorf("instantiate fresco ABI: %w", err)
+	}
+
+	h.compileMu.Lock()
+	compiled, err := r.CompileModule(ctx, wasm)
+	h.compileMu.Unlock()
+	if err != nil {
+		return nil, loadErr(err, "invalid module: %v", err)
+	}
+
+	// Imports: only what the host provides, with the right signatures.
+	provided := map[string]map[string]api.FunctionDefinition{}
+	for _, mod := range []string{wasi_snapshot_preview1.ModuleName, abiModule} {
+		provided[mod] = r.Module(mod).ExportedFunctionDefinitions()
+	}
+	for _, imp := range compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		defs, known := provided[mod]
+		if !known {
+			return nil, loadErr(nil, "imports %q, which fresco does not provide (only %s and %s modules are available)", mod+"."+name, wasi_snapshot_preview1.ModuleName, abiModule)
+		}
+		def, known := defs[name]
+		if !known {
+			return nil, loadErr(nil, "imports %q, which fresco does not provide", mod+"."+name)
+		}
+		if !sameSignature(def, imp) {
+			return nil, loadErr(nil, "imports %q with signature %s, but fresco provides %s", mod+"."+name, signature(imp), signature(def))
+		}
+	}
+	for _, mem := range compiled.ImportedMemories() {
+		mod, name, _ := mem.Import()
+		return nil, loadErr(nil, "imports memory %q; a function must define and export its own memory", mod+"."+name)
+	}
+	if len(compiled.ExportedMemories()) == 0 {
+		return nil, loadErr(nil, "exports no memory")
+	}
+
+	// Entry points.
+	exports := compiled.ExportedFunctions()
+	f := &Function{cfg: cfg, runtime: r, compiled: compiled}
+	noArgs := func(name string) error {
+		if def, ok := exports[name]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
+			return loadErr(nil, "exports %s with signature %s, want () -> ()", name, signature(def))
+		}
+		return nil
+	}
+	switch {
+	case exports["fresco_handle"] != nil:
+		f.mode = ModeABI
+		for _, name := range []string{"fresco_handle", "_initialize", "fresco_init"} {
+			if err := noArgs(name); err != nil {
+				return nil, err
+			}
+		}
+		f.hasInitialize = exports["_initialize"] != nil
+		f.hasInit = exports["fresco_init"] != nil
+	case exports["_start"] != nil:
+		f.mode = ModeStdio
+		if err := noArgs("_start"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, loadErr(nil, "exports neither fresco_handle (an ABI function) nor _start (a WASI command); see docs/abi.md")
+	}
+
+	// A trial instantiation, without running any code, catches what
+	// compilation does not (e.g. a memory minimum above the limit).
+	trial, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, loadErr(err, "cannot be instantiated: %v", err)
+	}
+	trial.Close(ctx)
+
+	f.env = lambdaEnv(cfg)
+	f.baseConfig = f.moduleConfig()
+	f.CompileDuration = time.Since(start)
+	ok = true
+	return f, nil
+}
+
+func withDefaults(cfg FunctionConfig) FunctionConfig {
+	if cfg.Version == "" {
+		cfg.Version = "$LATEST"
+	}
+	if cfg.MemoryMB == 0 {
+		cfg.MemoryMB = 128
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 3 * time.Second
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.MaxLogBytes == 0 {
+		cfg.MaxLogBytes = 1 << 20
+	}
+	return cfg
+}
+
+func sameSignature(a, b api.FunctionDefinition) bool {
+	return equalTypes(a.ParamTypes(), b.ParamTypes()) && equalTypes(a.ResultTypes(), b.ResultTypes())
+}
+
+func equalTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func signature(def api.FunctionDefinition) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return "(" + strings.Join(s, ", ") + ")"
+	}
+	return names(def.ParamTypes()) + " -> " + names(def.ResultTypes())
+}
+
+// lambdaEnv is the guest's environment: the standard Lambda variables, then
+// the function's own, sorted for a deterministic environ.
+func lambdaEnv(cfg FunctionConfig) [][2]string {
+	std := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":        cfg.Name,
+		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.Version,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(cfg.MemoryMB),
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.Version + "]fresco",
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
+		"AWS_REGION":                      cfg.Region,
+		"AWS_DEFAULT_REGION":              cfg.Region,
+		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
+		"LAMBDA_TASK_ROOT":                "/var/task",
+		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
+		"TZ":                              ":UTC",
+		"_HANDLER":                        cfg.Handler,
+		"FRESCO_ABI":                      "1",
+	}
+	for k, v := range cfg.Env {
+		std[k] = v
+	}
+	keys := make([]string, 0, len(std))
+	for k := range std {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	env := make([][2]string, len(keys))
+	for i, k := range keys {
+		env[i] = [2]string{k, std[k]}
+	}
+	return env
+}
+
+// errorsAs is errors.As with the target allocated for the caller.
+func errorsAs[T error](err error) (T, bool) {
+	var t T
+	ok := errors.As(err, &t)
+	return t, ok
+}
