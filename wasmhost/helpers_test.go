@@ -2,13 +2,14 @@ package wasmhost_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
@@ -41,13 +42,13 @@ func host(t testing.TB) *wasmhost.Host {
 	return testHost
 }
 
-// sample builds samples/NAME to wasm (once per test binary) and returns
-// its bytes.
-func sample(t testing.TB, name string) []byte {
+// goWasm builds the Go package at pkg (relative to the repository root) to
+// a reactor module, once per test binary, and returns its bytes.
+func goWasm(t testing.TB, pkg string) []byte {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if path, ok := built[name]; ok {
+	if path, ok := built[pkg]; ok {
 		return readFile(t, path)
 	}
 	if builtDir == "" {
@@ -57,16 +58,22 @@ func sample(t testing.TB, name string) []byte {
 		}
 		builtDir = d
 	}
-	out := filepath.Join(builtDir, name+".wasm")
+	out := filepath.Join(builtDir, fmt.Sprintf("%d.wasm", len(built)))
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", out, "./samples/"+name)
+	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./"+pkg)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build sample %s: %v\n%s", name, err, b)
+		t.Fatalf("build %s: %v\n%s", pkg, err, b)
 	}
-	built[name] = out
+	built[pkg] = out
 	return readFile(t, out)
+}
+
+func sample(t testing.TB, name string) []byte { return goWasm(t, "samples/"+name) }
+
+func fixture(t testing.TB, name string) []byte {
+	return readFile(t, filepath.Join("testdata", name+".wasm"))
 }
 
 func readFile(t testing.TB, path string) []byte {
@@ -78,7 +85,7 @@ func readFile(t testing.TB, path string) []byte {
 	return b
 }
 
-// load loads wasm as a function named name with cfg's other fields.
+// load loads wasm as a function named name.
 func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *wasmhost.Function {
 	t.Helper()
 	cfg.Name = name
@@ -90,38 +97,14 @@ func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *
 	return f
 }
 
-var reqSeq sync.Mutex
-var reqN int
+var reqN atomic.Int64
 
 func request(payload string) *invoke.Request {
-	reqSeq.Lock()
-	reqN++
-	n := reqN
-	reqSeq.Unlock()
+	n := reqN.Add(1)
 	return &invoke.Request{
-		RequestID:          "00000000-0000-4000-8000-" + pad12(n),
+		RequestID:          fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
 		Payload:            []byte(payload),
 		InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:test",
 		TraceID:            "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",
 	}
 }
-
-func pad12(n int) string {
-	s := "000000000000" + itoa(n)
-	return s[len(s)-12:]
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
-
-var _ = time.Second
-
-func wasmFunctionConfig() wasmhost.FunctionConfig { return wasmhost.FunctionConfig{} }

@@ -44,8 +44,5 @@ func invoke(h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
 	if ierr != nil {
 		return failure(ierr)
 	}
-	if out == nil {
-		out = []byte("null")
-	}
 	return out, "", nil
 }

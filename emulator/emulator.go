@@ -1,0 +1,256 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/wasmhost"
+)
+
+// Account and region of the ARNs fresco reports.
+const (
+	DefaultAccountID = "123456789012"
+	DefaultRegion    = "us-east-1"
+)
+
+// Options configures an Emulator.
+type Options struct {
+	// Template is the path of the SAM template (default template.yaml).
+	Template string
+	// EnvVars is the path of a SAM --env-vars JSON file; empty for none.
+	EnvVars string
+	// Parameters override the template's Parameters.
+	Parameters map[string]string
+	// CacheDir holds build artifacts and compiled code (default
+	// os.UserCacheDir()/fresco).
+	CacheDir string
+	// Logger receives the server's own logs.
+	Logger *slog.Logger
+	// FunctionLog receives each invocation's log block (START, the
+	// function's output, END, REPORT); default os.Stderr.
+	FunctionLog io.Writer
+	// BuildOutput receives build progress; nil for none.
+	BuildOutput io.Writer
+	// Only, when non-empty, loads just these functions (logical ids or
+	// names); fresco invoke uses it so that one invocation does not build
+	// and compile the whole template.
+	Only []string
+	// MaxConcurrency bounds invocations in flight across all functions
+	// (default 1000, Lambda's default account limit).
+	MaxConcurrency int
+}
+
+// Emulator serves a template's functions: it implements lambdaapi.Backend.
+type Emulator struct {
+	opts     Options
+	logger   *slog.Logger
+	tmpl     *Template
+	host     *wasmhost.Host
+	fns      []*function
+	byName   map[string]*function
+	inflight chan struct{}
+	async    sync.WaitGroup
+	logMu    sync.Mutex
+}
+
+// New loads the template, builds what is stale and compiles every function
+// ahead of time.
+func New(ctx context.Context, opts Options) (*Emulator, error) {
+	if opts.Template == "" {
+		opts.Template = "template.yaml"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if opts.FunctionLog == nil {
+		opts.FunctionLog = os.Stderr
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 1000
+	}
+	opts.CacheDir = defaultCacheDir(opts.CacheDir)
+	topts := TemplateOptions{Parameters: opts.Parameters}
+	if opts.EnvVars != "" {
+		ev, err := LoadEnvVars(opts.EnvVars)
+		if err != nil {
+			return nil, err
+		}
+		topts.EnvVars = ev
+	}
+	tmpl, err := LoadTemplate(opts.Template, topts)
+	if err != nil {
+		return nil, err
+	}
+	fns := tmpl.Functions
+	if len(opts.Only) > 0 {
+		fns = nil
+		for _, name := range opts.Only {
+			fn, ok := tmpl.Function(name)
+			if !ok {
+				return nil, &UnknownFunctionError{Name: name, Known: templateNames(tmpl)}
+			}
+			fns = append(fns, fn)
+		}
+	}
+	if len(fns) == 0 {
+		return nil, fmt.Errorf("template %s declares no AWS::Serverless::Function", opts.Template)
+	}
+
+	builder := &Builder{CacheDir: buildCacheDir(opts.CacheDir), Out: opts.BuildOutput}
+	artifacts, err := builder.Build(ctx, fns)
+	if err != nil {
+		return nil, err
+	}
+	host, err := wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(opts.CacheDir, "wazero")})
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{
+		opts:     opts,
+		logger:   opts.Logger,
+		tmpl:     tmpl,
+		host:     host,
+		byName:   map[string]*function{},
+		inflight: make(chan struct{}, opts.MaxConcurrency),
+	}
+	for _, cfg := range fns {
+		f, err := e.load(ctx, cfg, artifacts[cfg.LogicalID])
+		if err != nil {
+			e.Close(ctx)
+			return nil, err
+		}
+		e.fns = append(e.fns, f)
+		e.byName[cfg.LogicalID] = f
+		e.byName[cfg.Name] = f
+	}
+	return e, nil
+}
+
+func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*function, error) {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
+	}
+	start := time.Now()
+	wf, err := e.host.Load(ctx, wasmhost.FunctionConfig{
+		Name:     cfg.Name,
+		MemoryMB: cfg.MemoryMB,
+		Timeout:  cfg.Timeout,
+		Env:      cfg.Env,
+		Region:   region(),
+		Handler:  cfg.Handler,
+	}, wasm)
+	if err != nil {
+		return nil, err
+	}
+	f := &function{
+		e:    e,
+		cfg:  cfg,
+		wasm: wf,
+		arn:  fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name),
+	}
+	if cfg.ReservedConcurrency > 0 {
+		f.reserved = make(chan struct{}, cfg.ReservedConcurrency)
+	}
+	e.logger.Info("function ready",
+		"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
+		"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
+		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String())
+	return f, nil
+}
+
+func region() string {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return DefaultRegion
+}
+
+// Functions lists the loaded functions' logical ids, sorted.
+func (e *Emulator) Functions() []string {
+	var ids []string
+	for _, f := range e.fns {
+		ids = append(ids, f.cfg.LogicalID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Lookup implements lambdaapi.Backend: a logical id or FunctionName, and a
+// qualifier that must be empty or $LATEST (fresco has no published versions
+// or aliases yet).
+func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
+	f, ok := e.byName[name]
+	if !ok {
+		return nil, invoke.NotFound("Function not found: arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, name)
+	}
+	if qualifier != "" && qualifier != "$LATEST" {
+		return nil, invoke.NotFound("Function not found: %s:%s", f.arn, qualifier)
+	}
+	return f, nil
+}
+
+// Function returns a function by logical id or name.
+func (e *Emulator) Function(name string) (lambdaapi.Function, error) { return e.Lookup(name, "") }
+
+// Close waits for asynchronous invocations to finish, then releases the
+// compiled functions.
+func (e *Emulator) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { e.async.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
+	}
+	var errs []error
+	for _, f := range e.fns {
+		errs = append(errs, f.wasm.Close(context.Background()))
+	}
+	errs = append(errs, e.host.Close(context.Background()))
+	return errors.Join(errs...)
+}
+
+// UnknownFunctionError names a function the template does not declare.
+type UnknownFunctionError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownFunctionError) Error() string {
+	return fmt.Sprintf("function %q not found in the template (functions: %v)", e.Name, e.Known)
+}
+
+func templateNames(t *Template) []string {
+	var names []string
+	for _, f := range t.Functions {
+		names = append(names, f.LogicalID)
+	}
+	return names
+}
+
+// defaultCacheDir is dir, or the user's cache directory's fresco folder.
+func defaultCacheDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "fresco")
+}
+
+func buildCacheDir(dir string) string { return filepath.Join(defaultCacheDir(dir), "build") }

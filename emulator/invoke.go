@@ -1,0 +1,132 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/wasmhost"
+)
+
+// function is one loaded function: lambdaapi.Function.
+type function struct {
+	e        *Emulator
+	cfg      *Function
+	wasm     *wasmhost.Function
+	arn      string
+	reserved chan struct{} // nil: no ReservedConcurrentExecutions
+}
+
+func (f *function) Name() string    { return f.cfg.Name }
+func (f *function) ARN() string     { return f.arn }
+func (f *function) Version() string { return "$LATEST" }
+
+// Config returns the function's template configuration.
+func (f *function) Config() *Function { return f.cfg }
+
+// Invoke runs one invocation and logs it. The invocation is detached from
+// ctx's cancellation, as on Lambda: a caller that goes away does not stop
+// a running function; its deadline does.
+func (f *function) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Result, error) {
+	release, err := f.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return f.run(context.WithoutCancel(ctx), req), nil
+}
+
+// InvokeAsync queues an Event invocation: it runs detached and its outcome
+// is logged. Emulator.Close waits for it.
+func (f *function) InvokeAsync(req *invoke.Request) error {
+	release, err := f.acquire()
+	if err != nil {
+		return err
+	}
+	f.e.async.Add(1)
+	go func() {
+		defer f.e.async.Done()
+		defer release()
+		res := f.run(context.Background(), req)
+		attrs := []any{"function", f.cfg.LogicalID, "request_id", req.RequestID, "outcome", res.Kind.String()}
+		if res.Kind != invoke.Success {
+			attrs = append(attrs, "error_type", res.ErrorType, "error", string(res.Payload))
+			f.e.logger.Warn("async invocation failed", attrs...)
+			return
+		}
+		f.e.logger.Info("async invocation succeeded", attrs...)
+	}()
+	return nil
+}
+
+// acquire takes a slot of the function's reserved concurrency and of the
+// emulator's overall limit, or refuses with TooManyRequestsException.
+func (f *function) acquire() (release func(), err error) {
+	select {
+	case f.e.inflight <- struct{}{}:
+	default:
+		return nil, invoke.TooManyRequests("Rate Exceeded.")
+	}
+	if f.reserved != nil {
+		select {
+		case f.reserved <- struct{}{}:
+		default:
+			<-f.e.inflight
+			return nil, invoke.TooManyRequests("Rate Exceeded. Function %s is at its reserved concurrency (%d).", f.cfg.Name, cap(f.reserved))
+		}
+	}
+	return func() {
+		if f.reserved != nil {
+			<-f.reserved
+		}
+		<-f.e.inflight
+	}, nil
+}
+
+// run invokes the wasm function and wraps its log in Lambda's START, END
+// and REPORT lines, which it also writes to the function log.
+func (f *function) run(ctx context.Context, req *invoke.Request) *invoke.Result {
+	res := f.wasm.Invoke(ctx, req)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "START RequestId: %s Version: %s\n", req.RequestID, f.Version())
+	b.Write(res.Log)
+	if len(res.Log) > 0 && res.Log[len(res.Log)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	if res.Kind != invoke.Success {
+		// Lambda logs the error of a failed invocation.
+		fmt.Fprintf(&b, "%s\n", res.Payload)
+	}
+	fmt.Fprintf(&b, "END RequestId: %s\n", req.RequestID)
+	b.WriteString(ReportLine(req.RequestID, res, f.cfg.MemoryMB))
+	b.WriteByte('\n')
+	res.Log = b.Bytes()
+
+	f.e.logMu.Lock()
+	f.e.opts.FunctionLog.Write(res.Log)
+	f.e.logMu.Unlock()
+	return res
+}
+
+// ReportLine formats Lambda's REPORT line: durations with microsecond
+// precision, billed duration rounded up to the millisecond, memory in MB.
+func ReportLine(requestID string, res *invoke.Result, memoryMB int) string {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	billed := int64(math.Ceil(ms(res.Duration)))
+	if billed < 1 {
+		billed = 1
+	}
+	usedMB := (res.MaxMemoryBytes + (1<<20 - 1)) >> 20
+	line := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.3f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+		requestID, ms(res.Duration), billed, memoryMB, usedMB)
+	if res.InitDuration > 0 {
+		line += fmt.Sprintf("\tInit Duration: %.3f ms", ms(res.InitDuration))
+	}
+	if res.Kind == invoke.Timeout {
+		line += "\tStatus: timeout"
+	}
+	return line
+}
