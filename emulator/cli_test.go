@@ -1,0 +1,172 @@
+package emulator_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/emulator"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb strings.Builder
+	code = emulator.Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLIInvoke(t *testing.T) {
+	tmpl := filepath.Join("..", "template.yaml")
+	t.Run("hello from stdin", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, `{"name":"Ada"}`, "invoke", "Hello", "-e", "-", "-t", tmpl)
+		if code != 0 || stdout != "{\"message\":\"Hello, Ada!\"}\n" {
+			t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+		}
+		for _, want := range []string{"START RequestId: ", "END RequestId: ", "REPORT RequestId: "} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+	})
+	t.Run("event file, flags after the name", func(t *testing.T) {
+		ev := filepath.Join(t.TempDir(), "event.json")
+		os.WriteFile(ev, []byte(`{"name":"File"}`), 0o644)
+		code, stdout, stderr := runCLI(t, "", "invoke", "-t", tmpl, "CHello", "--event", ev)
+		if code != 0 || stdout != "{\"message\":\"Hello, File!\"}\n" {
+			t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+		}
+	})
+	t.Run("function error exits non-zero", func(t *testing.T) {
+		code, stdout, _ := runCLI(t, "", "invoke", "Fail", "-t", tmpl)
+		if code != 1 || !strings.Contains(stdout, `"errorType":"ValidationError"`) {
+			t.Fatalf("exit %d, stdout %q", code, stdout)
+		}
+	})
+	t.Run("timeout exits non-zero", func(t *testing.T) {
+		code, stdout, _ := runCLI(t, "", "invoke", "Spin", "-t", tmpl)
+		if code != 1 || !strings.Contains(stdout, `"errorType":"Sandbox.Timedout"`) {
+			t.Fatalf("exit %d, stdout %q", code, stdout)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown function", []string{"invoke", "Nope", "-t", tmpl}, 1, `function "Nope" not found in the template`},
+		{"missing template", []string{"invoke", "Hello", "-t", "no/such/template.yaml"}, 1, "no/such/template.yaml"},
+		{"bad flag", []string{"invoke", "Hello", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{"no name", []string{"invoke", "-t", tmpl}, 2, "exactly one function name"},
+		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
+		{"bad event", []string{"invoke", "Hello", "-e", "-", "-t", tmpl}, 1, "not valid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdin := ""
+			if tc.name == "bad event" {
+				stdin = "{oops"
+			}
+			code, _, stderr := runCLI(t, stdin, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestCLIHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"start", "--help"}, {"invoke", "-h"}, {"build", "--help"}} {
+		code, stdout, stderr := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(stdout+stderr, "fresco") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}
+
+func TestCLIBuild(t *testing.T) {
+	code, _, stderr := runCLI(t, "", "build", "-t", filepath.Join("..", "template.yaml"), "Hello", "CHello")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	// The second build finds everything up to date.
+	code, _, stderr = runCLI(t, "", "build", "-t", filepath.Join("..", "template.yaml"), "Hello")
+	if code != 0 || !strings.Contains(stderr, "Hello is up to date") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+}
+
+// TestBinaryServesTemplate builds the fresco command and runs it from the
+// repository root, as `go run .` does, and invokes a sample over HTTP.
+func TestBinaryServesTemplate(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "fresco")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Port 0 rather than 3001, so a fresco the developer runs does not
+	// collide with the test; everything else is the default.
+	cmd := exec.Command(bin, "--port", "0")
+	cmd.Dir = ".."
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("fresco exited with %v after SIGINT", err)
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("fresco did not shut down within 30 s of SIGINT")
+		}
+	}()
+	addrRE := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+	sc := bufio.NewScanner(stderr)
+	var url string
+	var seen []string
+	for sc.Scan() {
+		line := sc.Text()
+		seen = append(seen, line)
+		if m := addrRE.FindStringSubmatch(line); m != nil && strings.Contains(line, "serving") {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		t.Fatalf("fresco never reported its address:\n%s", strings.Join(seen, "\n"))
+	}
+	go io.Copy(io.Discard, stderr)
+	ready := 0
+	for _, l := range seen {
+		if strings.Contains(l, "function ready") {
+			ready++
+		}
+	}
+	if ready < 10 {
+		t.Errorf("%d 'function ready' lines, want one per sample:\n%s", ready, strings.Join(seen, "\n"))
+	}
+	resp, err := http.Post(url+"/2015-03-31/functions/Hello/invocations", "", strings.NewReader(`{"name":"binary"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != `{"message":"Hello, binary!"}` {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,180 @@
+package emulator_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// clientEnv is the environment the aws CLI and boto3 run with: dummy
+// credentials, a region, no config files of the machine's user.
+func clientEnv(t *testing.T) []string {
+	dir := t.TempDir()
+	return append(os.Environ(),
+		"AWS_ACCESS_KEY_ID=AKIDFRESCO", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"),
+		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard", "AWS_PAGER=")
+}
+
+// need finds a real client; CI installs them, so a missing one fails the
+// test rather than skipping it.
+func need(t *testing.T, name string) string {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed: the end-to-end tests need the real client (.ci/run installs it)", name)
+	}
+	return path
+}
+
+func TestAWSCLI(t *testing.T) {
+	url := startServer(t)
+	aws := need(t, "aws")
+	dir := t.TempDir()
+	run := func(args ...string) (string, string, error) {
+		cmd := exec.Command(aws, append([]string{"--endpoint-url", url, "--output", "json"}, args...)...)
+		cmd.Env = clientEnv(t)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	t.Run("invoke with tail log", func(t *testing.T) {
+		out := filepath.Join(dir, "hello.json")
+		// The v2 spelling: raw payload, not base64. CLI v1 accepts it too.
+		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Hello", "--cli-binary-format", "raw-in-base64-out",
+			"--payload", `{"name":"CLI"}`, "--log-type", "Tail", out)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		body, _ := os.ReadFile(out)
+		if string(body) != `{"message":"Hello, CLI!"}` {
+			t.Fatalf("response %s", body)
+		}
+		var meta struct {
+			StatusCode      int
+			ExecutedVersion string
+			LogResult       string
+		}
+		if err := json.Unmarshal([]byte(stdout), &meta); err != nil {
+			t.Fatalf("%v: %s", err, stdout)
+		}
+		logText, _ := base64.StdEncoding.DecodeString(meta.LogResult)
+		if meta.StatusCode != 200 || meta.ExecutedVersion != "$LATEST" || !strings.HasPrefix(string(logText), "START RequestId: ") ||
+			!strings.Contains(string(logText), "\nREPORT RequestId: ") {
+			t.Fatalf("%s\nlog:\n%s", stdout, logText)
+		}
+	})
+	t.Run("function error", func(t *testing.T) {
+		out := filepath.Join(dir, "fail.json")
+		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Fail", out)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		body, _ := os.ReadFile(out)
+		if !strings.Contains(stdout, `"FunctionError": "Unhandled"`) || !strings.Contains(string(body), `"errorType":"ValidationError"`) {
+			t.Fatalf("%s\n%s", stdout, body)
+		}
+	})
+	t.Run("not found", func(t *testing.T) {
+		_, stderr, err := run("lambda", "invoke", "--function-name", "Nope", filepath.Join(dir, "nope.json"))
+		if err == nil || !strings.Contains(stderr, "ResourceNotFoundException") {
+			t.Fatalf("err %v, stderr %s", err, stderr)
+		}
+	})
+	t.Run("event and dry run", func(t *testing.T) {
+		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Hello", "--invocation-type", "Event", filepath.Join(dir, "ev.json"))
+		if err != nil || !strings.Contains(stdout, `"StatusCode": 202`) {
+			t.Fatalf("%v %s %s", err, stdout, stderr)
+		}
+		stdout, stderr, err = run("lambda", "invoke", "--function-name", "Hello", "--invocation-type", "DryRun", filepath.Join(dir, "dry.json"))
+		if err != nil || !strings.Contains(stdout, `"StatusCode": 204`) {
+			t.Fatalf("%v %s %s", err, stdout, stderr)
+		}
+	})
+}
+
+const boto3Script = `
+import base64, json, sys
+import boto3, botocore
+c = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 config=botocore.config.Config(retries={"max_attempts": 0}))
+out = {}
+r = c.invoke(FunctionName="Hello", Payload=b'{"name":"boto3"}', LogType="Tail")
+out["hello"] = r["Payload"].read().decode()
+out["status"] = r["StatusCode"]
+out["log"] = base64.b64decode(r["LogResult"]).decode()
+r = c.invoke(FunctionName="Panic")
+out["panic_error"] = r.get("FunctionError")
+out["panic_type"] = json.loads(r["Payload"].read())["errorType"]
+try:
+    c.invoke(FunctionName="Nope")
+    out["not_found"] = "no exception"
+except c.exceptions.ResourceNotFoundException as e:
+    out["not_found"] = e.response["Error"]["Code"]
+try:
+    c.invoke(FunctionName="Hello", Payload=b"not json")
+    out["bad_json"] = "no exception"
+except c.exceptions.InvalidRequestContentException as e:
+    out["bad_json"] = e.response["Error"]["Code"]
+try:
+    c.invoke(FunctionName="Echo", Payload=b'"' + b"x" * 6291456 + b'"')
+    out["too_large"] = "no exception"
+except c.exceptions.RequestTooLargeException as e:
+    out["too_large"] = e.response["Error"]["Code"]
+r = c.invoke(FunctionName="Sleep", Payload=b'{"ms":5000}')
+out["timeout"] = json.loads(r["Payload"].read())
+cc = base64.b64encode(json.dumps({"custom": {"tenant": "boto"}}).encode()).decode()
+r = c.invoke(FunctionName="fresco-context-dev", ClientContext=cc)
+out["client_custom"] = json.loads(r["Payload"].read())["client_custom"]
+print(json.dumps(out))
+`
+
+func TestBoto3(t *testing.T) {
+	url := startServer(t)
+	python := need(t, "python3")
+	cmd := exec.Command(python, "-c", boto3Script, url)
+	cmd.Env = clientEnv(t)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Hello      string `json:"hello"`
+		Status     int    `json:"status"`
+		Log        string `json:"log"`
+		PanicError string `json:"panic_error"`
+		PanicType  string `json:"panic_type"`
+		NotFound   string `json:"not_found"`
+		BadJSON    string `json:"bad_json"`
+		TooLarge   string `json:"too_large"`
+		Timeout    struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		} `json:"timeout"`
+		ClientCustom map[string]string `json:"client_custom"`
+	}
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	checks := map[string]bool{
+		"hello":          got.Hello == `{"message":"Hello, boto3!"}` && got.Status == 200,
+		"tail log":       strings.HasPrefix(got.Log, "START RequestId: ") && strings.Contains(got.Log, "\nEND RequestId: ") && strings.Contains(got.Log, "\nREPORT RequestId: "),
+		"panic":          got.PanicError == "Unhandled" && got.PanicType == "string",
+		"not found":      got.NotFound == "ResourceNotFoundException",
+		"bad json":       got.BadJSON == "InvalidRequestContentException",
+		"too large":      got.TooLarge == "RequestTooLargeException",
+		"timeout":        got.Timeout.ErrorType == "Sandbox.Timedout" && strings.HasSuffix(got.Timeout.ErrorMessage, "Task timed out after 2.00 seconds"),
+		"client context": got.ClientCustom["tenant"] == "boto",
+	}
+	for name, ok := range checks {
+		if !ok {
+			t.Errorf("%s: got %s", name, stdout)
+		}
+	}
+}

@@ -1,0 +1,268 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// sdkClient is aws-sdk-go-v2's Lambda client pointed at fresco.
+func sdkClient(t testing.TB) *lambda.Client {
+	url := startServer(t)
+	return lambda.New(lambda.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFRESCO", "secret", ""),
+		// Timeouts and throttling are asserted, not retried.
+		RetryMaxAttempts: 1,
+	})
+}
+
+func TestSDKSamples(t *testing.T) {
+	c := sdkClient(t)
+	for _, tc := range []struct {
+		fn, in, want string
+	}{
+		{"Hello", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
+		{"Hello", `{}`, `{"message":"Hello, world!"}`},
+		{"Counter", `{}`, `{"count":1}`},
+		{"Echo", `{"a": [1, 2, "<&>"]}`, `{"a": [1, 2, "<&>"]}`},
+		{"Sleep", `{"ms":10}`, ``},
+		{"CHello", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
+		{"CStdio", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
+		{"arn:aws:lambda:us-east-1:123456789012:function:Hello", `{"name":"ARN"}`, `{"message":"Hello, ARN!"}`},
+		{"123456789012:function:Hello:$LATEST", `{"name":"partial"}`, `{"message":"Hello, partial!"}`},
+		{"Hello:$LATEST", `{"name":"q"}`, `{"message":"Hello, q!"}`},
+	} {
+		t.Run(tc.fn, func(t *testing.T) {
+			out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(tc.fn), Payload: []byte(tc.in)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.StatusCode != 200 || out.FunctionError != nil {
+				t.Fatalf("status %d, function error %v: %s", out.StatusCode, aws.ToString(out.FunctionError), out.Payload)
+			}
+			if aws.ToString(out.ExecutedVersion) != "$LATEST" {
+				t.Errorf("executed version %q", aws.ToString(out.ExecutedVersion))
+			}
+			if tc.want != "" && string(out.Payload) != tc.want {
+				t.Fatalf("payload %s, want %s", out.Payload, tc.want)
+			}
+		})
+	}
+}
+
+func TestSDKInvocationTypes(t *testing.T) {
+	c := sdkClient(t)
+	out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
+		FunctionName: aws.String("Hello"), Payload: []byte(`{"name":"async"}`), InvocationType: types.InvocationTypeEvent,
+	})
+	if err != nil || out.StatusCode != 202 || len(out.Payload) != 0 {
+		t.Fatalf("Event: %v status %d payload %q", err, out.StatusCode, out.Payload)
+	}
+	out, err = c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("Hello"), InvocationType: types.InvocationTypeDryRun})
+	if err != nil || out.StatusCode != 204 {
+		t.Fatalf("DryRun: %v status %d", err, out.StatusCode)
+	}
+	// The Event invocation ran detached; its outcome reaches the log.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(serverLog.String(), "async invocation succeeded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the Event invocation:\n%s", serverLog.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSDKTailLog(t *testing.T) {
+	c := sdkClient(t)
+	out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
+		FunctionName: aws.String("CHello"), Payload: []byte(`{"name":"tail"}`), LogType: types.LogTypeTail,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logText, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(logText), "\n"), "\n")
+	if len(lines) < 4 || !strings.HasPrefix(lines[0], "START RequestId: ") || !strings.HasSuffix(lines[0], " Version: $LATEST") {
+		t.Fatalf("log:\n%s", logText)
+	}
+	if !strings.Contains(string(logText), "chello: greeting tail") {
+		t.Errorf("log lacks the function's output:\n%s", logText)
+	}
+	end, report := lines[len(lines)-2], lines[len(lines)-1]
+	if !strings.HasPrefix(end, "END RequestId: ") {
+		t.Errorf("END line %q", end)
+	}
+	for _, field := range []string{"REPORT RequestId: ", "\tDuration: ", " ms\tBilled Duration: ", "\tMemory Size: 128 MB\tMax Memory Used: ", "\tInit Duration: "} {
+		if !strings.Contains(report, field) {
+			t.Errorf("REPORT line %q lacks %q", report, field)
+		}
+	}
+}
+
+func TestSDKErrors(t *testing.T) {
+	c := sdkClient(t)
+	ctx := context.Background()
+	t.Run("not found", func(t *testing.T) {
+		_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Nope")})
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			t.Fatalf("err %v, want ResourceNotFoundException", err)
+		}
+	})
+	t.Run("unknown qualifier", func(t *testing.T) {
+		_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Hello"), Qualifier: aws.String("7")})
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			t.Fatalf("err %v, want ResourceNotFoundException", err)
+		}
+	})
+	t.Run("not json", func(t *testing.T) {
+		_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Hello"), Payload: []byte(`{"name":`)})
+		var ire *types.InvalidRequestContentException
+		if !errors.As(err, &ire) {
+			t.Fatalf("err %v, want InvalidRequestContentException", err)
+		}
+	})
+	t.Run("too large", func(t *testing.T) {
+		big := []byte(`"` + strings.Repeat("x", 6291456) + `"`)
+		_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Echo"), Payload: big})
+		var tl *types.RequestTooLargeException
+		if !errors.As(err, &tl) {
+			t.Fatalf("err %v, want RequestTooLargeException", err)
+		}
+	})
+	t.Run("function error", func(t *testing.T) {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Fail"), Payload: []byte(`{"field":"email"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(out.FunctionError) != "Unhandled" || out.StatusCode != 200 {
+			t.Fatalf("function error %q status %d", aws.ToString(out.FunctionError), out.StatusCode)
+		}
+		if string(out.Payload) != `{"errorMessage":"invalid field \"email\"","errorType":"ValidationError"}` {
+			t.Fatalf("payload %s", out.Payload)
+		}
+	})
+	t.Run("panic", func(t *testing.T) {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Panic")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ ErrorType, ErrorMessage string }
+		json.Unmarshal(out.Payload, &doc)
+		if aws.ToString(out.FunctionError) != "Unhandled" || doc.ErrorType != "string" || doc.ErrorMessage != "something went badly wrong" {
+			t.Fatalf("%q %s", aws.ToString(out.FunctionError), out.Payload)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Spin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ ErrorType, ErrorMessage string }
+		json.Unmarshal(out.Payload, &doc)
+		if aws.ToString(out.FunctionError) != "Unhandled" || doc.ErrorType != "Sandbox.Timedout" ||
+			!strings.HasSuffix(doc.ErrorMessage, "Error: Task timed out after 1.00 seconds") {
+			t.Fatalf("%q %s", aws.ToString(out.FunctionError), out.Payload)
+		}
+		// And the server goes on serving.
+		out, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Hello")})
+		if err != nil || out.FunctionError != nil {
+			t.Fatalf("after a timeout: %v %s", err, out.Payload)
+		}
+	})
+	t.Run("throttled", func(t *testing.T) {
+		// Sleep has ReservedConcurrentExecutions: 4.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		throttled, ok := 0, 0
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("Sleep"), Payload: []byte(`{"ms":1000}`)})
+				mu.Lock()
+				defer mu.Unlock()
+				var tmr *types.TooManyRequestsException
+				switch {
+				case err == nil:
+					ok++
+				case errors.As(err, &tmr):
+					throttled++
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok > 4 || throttled < 4 || ok+throttled != 8 {
+			t.Fatalf("%d succeeded, %d throttled; want at most 4 running at once", ok, throttled)
+		}
+	})
+}
+
+func TestSDKClientContextReachesTheGuest(t *testing.T) {
+	c := sdkClient(t)
+	cc := base64.StdEncoding.EncodeToString([]byte(`{"custom":{"tenant":"acme"},"env":{"locale":"fr"}}`))
+	out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("fresco-context-dev"), ClientContext: aws.String(cc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		RequestID    string            `json:"request_id"`
+		FunctionName string            `json:"function_name"`
+		ARN          string            `json:"invoked_function_arn"`
+		Memory       int               `json:"memory_limit_mb"`
+		RemainingMs  int64             `json:"remaining_ms"`
+		ClientCustom map[string]string `json:"client_custom"`
+		Greeting     string            `json:"greeting"`
+	}
+	if err := json.Unmarshal(out.Payload, &got); err != nil {
+		t.Fatalf("%v: %s", err, out.Payload)
+	}
+	if got.ClientCustom["tenant"] != "acme" || got.FunctionName != "fresco-context-dev" || got.Memory != 256 ||
+		got.Greeting != "hello from template.yaml" || got.ARN != "arn:aws:lambda:us-east-1:123456789012:function:fresco-context-dev" ||
+		got.RemainingMs <= 0 || got.RemainingMs > 3000 || len(got.RequestID) != 36 {
+		t.Fatalf("context: %s", out.Payload)
+	}
+}
+
+func TestSDKConcurrentCounter(t *testing.T) {
+	c := sdkClient(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("Counter")})
+			switch {
+			case err != nil:
+				errs <- err
+			case string(out.Payload) != `{"count":1}`:
+				errs <- fmt.Errorf("payload %s", out.Payload)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
