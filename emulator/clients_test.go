@@ -42,11 +42,17 @@ func TestAWSCLI(t *testing.T) {
 		err := cmd.Run()
 		return stdout.String(), stderr.String(), err
 	}
+	// CLI v2 reads --payload as base64 unless told otherwise; v1 takes it raw
+	// and does not know the option.
+	version, _, _ := run("--version")
+	rawPayload := []string{}
+	if !strings.HasPrefix(version, "aws-cli/1.") {
+		rawPayload = []string{"--cli-binary-format", "raw-in-base64-out"}
+	}
 	t.Run("invoke with tail log", func(t *testing.T) {
 		out := filepath.Join(dir, "hello.json")
-		// The v2 spelling: raw payload, not base64. CLI v1 accepts it too.
-		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Hello", "--cli-binary-format", "raw-in-base64-out",
-			"--payload", `{"name":"CLI"}`, "--log-type", "Tail", out)
+		args := append([]string{"lambda", "invoke", "--function-name", "Hello"}, rawPayload...)
+		stdout, stderr, err := run(append(args, "--payload", `{"name":"CLI"}`, "--log-type", "Tail", out)...)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
 		}

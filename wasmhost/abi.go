@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -51,6 +52,13 @@ type invocation struct {
 	tooLarge int64
 	// fault is an ABI violation; the invocation ends with it.
 	fault error
+}
+
+// startInvoke moves the invocation to its invoke phase: the context values
+// (the deadline among them) become visible to the guest.
+func (inv *invocation) startInvoke(deadline time.Time) {
+	inv.context = contextValues(inv.req, deadline)
+	inv.phase = phaseInvoke
 }
 
 type invocationKey struct{}
@@ -266,10 +274,10 @@ func defaultErrorType(initErr bool) string {
 
 // contextValues are the invocation's context, keyed by the Runtime API
 // header names the ABI uses.
-func contextValues(req *invoke.Request) map[string]string {
+func contextValues(req *invoke.Request, deadline time.Time) map[string]string {
 	m := map[string]string{
 		"Lambda-Runtime-Aws-Request-Id":       req.RequestID,
-		"Lambda-Runtime-Deadline-Ms":          strconv.FormatInt(req.Deadline.UnixMilli(), 10),
+		"Lambda-Runtime-Deadline-Ms":          strconv.FormatInt(deadline.UnixMilli(), 10),
 		"Lambda-Runtime-Invoked-Function-Arn": req.InvokedFunctionARN,
 		"Lambda-Runtime-Trace-Id":             req.TraceID,
 	}

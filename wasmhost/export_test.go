@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
 )
@@ -12,5 +13,7 @@ var InstantiateABI = instantiateABI
 // WithInvocation returns ctx carrying req as the current invocation, in
 // its invoke phase, as Function.Invoke arranges for the host functions.
 func WithInvocation(ctx context.Context, req *invoke.Request) context.Context {
-	return context.WithValue(ctx, invocationKey{}, &invocation{req: req, phase: phaseInvoke, context: contextValues(req)})
+	inv := &invocation{req: req}
+	inv.startInvoke(time.Now().Add(time.Minute))
+	return context.WithValue(ctx, invocationKey{}, inv)
 }

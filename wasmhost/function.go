@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -63,28 +64,36 @@ func (f *Function) moduleConfig() wazero.ModuleConfig {
 	return c
 }
 
+// InitTimeout bounds a guest's init phase, as Lambda bounds a function's
+// init (10 s); the function's Timeout applies to its handler.
+const InitTimeout = 10 * time.Second
+
 // Invoke runs one invocation in a fresh instance and discards it. It never
 // returns a nil Result; every failure of the guest is a Result, never an
 // error of the host.
+//
+// As on Lambda, the function's Timeout bounds its handler, counted from
+// the moment the handler starts, and the init phase has a limit of its
+// own (InitTimeout). A zero req.Deadline means the handler's start plus
+// the function's Timeout.
 func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
-	if req.Deadline.IsZero() {
-		r := *req
-		r.Deadline = time.Now().Add(f.cfg.Timeout)
-		req = &r
-	}
 	if len(req.Payload) > invoke.MaxSyncRequest {
 		return invoke.ErrorResult(invoke.Crash, "Runtime.RequestTooLarge",
 			fmt.Sprintf("RequestId: %s Error: request payload of %d bytes exceeds %d bytes", req.RequestID, len(req.Payload), invoke.MaxSyncRequest))
 	}
-	ctx, cancel := context.WithDeadline(ctx, req.Deadline)
-	defer cancel()
-	inv := &invocation{req: req, context: contextValues(req)}
+	if memoryAllocator != nil {
+		ctx = experimental.WithMemoryAllocator(ctx, memoryAllocator)
+	}
+	inv := &invocation{req: req}
 	ctx = context.WithValue(ctx, invocationKey{}, inv)
 
+	// The guest runs on this goroutine only, so its sleeps can follow the
+	// current phase's context through a plain variable.
+	phaseCtx := ctx
 	log := &tailBuffer{max: f.cfg.MaxLogBytes}
 	cfg := f.baseConfig.
 		WithStderr(log).
-		WithNanosleep(sleeper(ctx)).
+		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) }).
 		WithEnv("_X_AMZN_TRACE_ID", req.TraceID)
 	var stdout *cappedBuffer
 	if f.mode == ModeStdio {
@@ -95,34 +104,48 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	}
 
 	var (
-		res      *invoke.Result
 		mod      api.Module
 		err      error
 		initTime time.Duration
 		runTime  time.Duration
 	)
 	start := time.Now()
-	mod, err = f.runtime.InstantiateModule(ctx, f.compiled, cfg)
-	if err == nil {
-		switch f.mode {
-		case ModeABI:
-			err = f.callInit(ctx, mod, inv)
-			initTime = time.Since(start)
-			if err == nil && !inv.initError {
-				inv.phase = phaseInvoke
-				handleStart := time.Now()
-				_, err = mod.ExportedFunction("fresco_handle").Call(ctx)
-				runTime = time.Since(handleStart)
-			}
-		case ModeStdio:
-			_, err = mod.ExportedFunction("_start").Call(ctx)
-			runTime = time.Since(start)
+	switch f.mode {
+	case ModeABI:
+		ictx, cancel := context.WithTimeout(ctx, InitTimeout)
+		phaseCtx = ictx
+		mod, err = f.runtime.InstantiateModule(ictx, f.compiled, cfg)
+		if err == nil {
+			err = f.callInit(ictx, mod, inv)
 		}
-	} else {
+		cancel()
+		initTime = time.Since(start)
+		if err != nil || inv.initError {
+			phaseCtx = ictx
+			break
+		}
+		handleStart := time.Now()
+		deadline := f.deadline(req, handleStart)
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		phaseCtx = hctx
+		inv.startInvoke(deadline)
+		_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
+		runTime = time.Since(handleStart)
+		cancel()
+	case ModeStdio:
+		deadline := f.deadline(req, start)
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		phaseCtx = hctx
+		inv.startInvoke(deadline)
+		mod, err = f.runtime.InstantiateModule(hctx, f.compiled, cfg)
+		if err == nil {
+			_, err = mod.ExportedFunction("_start").Call(hctx)
+		}
 		runTime = time.Since(start)
+		cancel()
 	}
 
-	res = f.classify(ctx, inv, err, stdout, log)
+	res := f.classify(phaseCtx, inv, err, stdout, log)
 	res.Duration = runTime
 	res.InitDuration = initTime
 	if mod != nil {
@@ -161,6 +184,10 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 	// doing, the invocation timed out.
 	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == sys.ExitCodeDeadlineExceeded ||
 		err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if inv.phase == phaseInit {
+			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
+				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, InitTimeout.Seconds()))
+		}
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, f.cfg.Timeout.Seconds()))
 	}
@@ -271,19 +298,25 @@ func (f *Function) outOfMemory(memBytes uint64, log *tailBuffer) bool {
 	return bytes.Contains(log.buf.Bytes(), []byte("out of memory"))
 }
 
-// sleeper is the guest's nanosleep: a real sleep that ends early when the
-// invocation's context is done, so a sleeping guest is stopped at its
-// deadline rather than after its sleep.
-func sleeper(ctx context.Context) sys.Nanosleep {
-	return func(ns int64) {
-		if ns <= 0 {
-			return
-		}
-		t := time.NewTimer(time.Duration(ns))
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
+// sleep is the guest's nanosleep: a real sleep that ends early when the
+// phase's context is done, so a sleeping guest is stopped at its deadline
+// rather than after its sleep.
+func sleep(ctx context.Context, ns int64) {
+	if ns <= 0 {
+		return
 	}
+	t := time.NewTimer(time.Duration(ns))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// deadline is the handler's deadline: the caller's, or start + Timeout.
+func (f *Function) deadline(req *invoke.Request, start time.Time) time.Time {
+	if !req.Deadline.IsZero() {
+		return req.Deadline
+	}
+	return start.Add(f.cfg.Timeout)
 }

@@ -1,0 +1,614 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultBuildParallel is how many go builds a Builder runs at once unless
+// told otherwise: the machines fresco targets have two cores, and one go
+// build already uses several.
+const DefaultBuildParallel = 2
+
+// wasmMagic starts every WebAssembly binary module.
+var wasmMagic = []byte("\x00asm")
+
+// buildHashVersion changes whenever what goes into a build hash changes, so
+// that old artifacts are not mistaken for new ones.
+const buildHashVersion = "fresco build 1"
+
+// Builder turns functions' CodeUri into WebAssembly modules.
+//
+// A CodeUri that is a .wasm file is used as it is. A directory holding a Go
+// main package is built as a WASI reactor:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o OUT .
+//
+// into CacheDir/HASH.wasm, where HASH is a SHA-256 of everything the build
+// reads (see Builder.Build). An artifact that exists is up to date, so
+// nothing is rebuilt when nothing changed, whatever the files' times say,
+// and switching back to an earlier version of the code finds its artifact
+// again.
+type Builder struct {
+	// CacheDir holds the artifacts (default os.UserCacheDir()/fresco/build).
+	CacheDir string
+	// Out receives one progress line per function and step; nil for none.
+	Out io.Writer
+	// Parallel bounds the concurrent go builds (default
+	// DefaultBuildParallel).
+	Parallel int
+	// BuildFlags are extra go build flags (e.g. -tags=x, -ldflags=-s).
+	// They are passed to go list as well, so that the hash sees the files
+	// the build will see.
+	BuildFlags []string
+	// Overlay, if not nil, is asked for an overlay file (go build's
+	// -overlay) for each package directory; an empty path means none. The
+	// overlay and the files it maps are part of the build hash.
+	Overlay func(dir string) (string, error)
+}
+
+// BuildError is a go build that failed, usually a compile error. Output is
+// what the go command printed.
+type BuildError struct {
+	// Functions are the logical ids of the functions whose code it is.
+	Functions []string
+	Output    string
+	Err       error
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("build %s: go build failed:\n%s", strings.Join(e.Functions, ", "), e.Output)
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// Build returns, for every function, the path of its WebAssembly module,
+// building what is not up to date.
+//
+// A build's hash covers the go toolchain (GOVERSION), GOOS/GOARCH, the
+// GOFLAGS/GOEXPERIMENT/GOWASM settings, the build flags, the overlay and
+// the files it maps, and, for every package the main package depends on
+// outside GOROOT (go list -deps): module path@version for a package from the
+// module cache, else the contents and module-relative names of its Go,
+// cgo, assembly and embedded files; plus the main module's go.mod and
+// go.sum. -trimpath keeps absolute paths out of the binary, so they are kept
+// out of the hash too.
+//
+// Functions with the same CodeUri, or with different directories whose
+// inputs hash the same, are built once. Artifacts are written to a
+// temporary directory and renamed into place, so a concurrent Build (another
+// process too) never reads a partial file.
+func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string, error) {
+	parallel := b.Parallel
+	if parallel <= 0 {
+		parallel = DefaultBuildParallel
+	}
+	r := &buildRun{
+		b:        b,
+		ctx:      ctx,
+		cacheDir: b.CacheDir,
+		out:      b.Out,
+		goBin:    goCommand(),
+		env:      append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"),
+		buildSem: make(chan struct{}, parallel),
+		listSem:  make(chan struct{}, 2*parallel),
+		flights:  map[string]*buildFlight{},
+	}
+	if r.cacheDir == "" {
+		r.cacheDir = buildCacheDir("")
+	}
+	// go build runs in the package directory: every path it is given must
+	// be absolute.
+	var err error
+	if r.cacheDir, err = filepath.Abs(r.cacheDir); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if r.out == nil {
+		r.out = io.Discard
+	}
+
+	artifacts := map[string]string{}
+	var errs []error
+	var units []*buildUnit
+	byDir := map[string]*buildUnit{}
+	seen := map[string]bool{}
+	for _, fn := range fns {
+		if seen[fn.LogicalID] {
+			continue
+		}
+		seen[fn.LogicalID] = true
+		codeURI, err := filepath.Abs(fn.CodeURI)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
+			continue
+		}
+		info, err := os.Stat(codeURI)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("build %s: CodeUri %s does not exist", fn.LogicalID, fn.CodeURI))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
+		case info.IsDir():
+			u := byDir[codeURI]
+			if u == nil {
+				u = &buildUnit{dir: codeURI}
+				byDir[codeURI] = u
+				units = append(units, u)
+			}
+			u.fns = append(u.fns, fn)
+		default:
+			if err := checkWasmFile(fn.CodeURI); err != nil {
+				errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
+				continue
+			}
+			artifacts[fn.LogicalID] = fn.CodeURI
+			r.printf("%s uses %s", fn.LogicalID, displayPath(fn.CodeURI))
+		}
+	}
+
+	if len(units) > 0 {
+		if err := os.MkdirAll(r.cacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("build: create cache directory: %w", err)
+		}
+		paths := make([]string, len(units))
+		unitErrs := make([]error, len(units))
+		var wg sync.WaitGroup
+		for i, u := range units {
+			wg.Go(func() { paths[i], unitErrs[i] = r.buildUnit(u) })
+		}
+		wg.Wait()
+		for i, u := range units {
+			if unitErrs[i] != nil {
+				errs = append(errs, unitErrs[i])
+				continue
+			}
+			for _, fn := range u.fns {
+				artifacts[fn.LogicalID] = paths[i]
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return artifacts, nil
+}
+
+// buildRun is the state of one Build call.
+type buildRun struct {
+	b        *Builder
+	ctx      context.Context
+	cacheDir string
+	goBin    string
+	env      []string
+	buildSem chan struct{} // bounds go build
+	listSem  chan struct{} // bounds go list
+
+	outMu sync.Mutex
+	out   io.Writer
+
+	mu      sync.Mutex
+	flights map[string]*buildFlight // by hash
+}
+
+// buildUnit is the functions sharing one package directory.
+type buildUnit struct {
+	dir string
+	fns []*Function
+}
+
+func (u *buildUnit) ids() []string {
+	ids := make([]string, len(u.fns))
+	for i, fn := range u.fns {
+		ids[i] = fn.LogicalID
+	}
+	return ids
+}
+
+// buildFlight is one artifact being made; units whose inputs hash the same
+// wait for the first.
+type buildFlight struct {
+	done   chan struct{}
+	err    error
+	output string // go build's output when it failed
+}
+
+func (r *buildRun) printf(format string, args ...any) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
+	ids := u.ids()
+	fail := func(err error) (string, error) {
+		return "", fmt.Errorf("build %s: %w", strings.Join(ids, ", "), err)
+	}
+	var overlay string
+	if r.b.Overlay != nil {
+		var err error
+		if overlay, err = r.b.Overlay(u.dir); err != nil {
+			return fail(fmt.Errorf("overlay: %w", err))
+		}
+		if overlay != "" {
+			if overlay, err = filepath.Abs(overlay); err != nil {
+				return fail(fmt.Errorf("overlay: %w", err))
+			}
+		}
+	}
+	if overlay == "" && !hasGoFiles(u.dir) {
+		return fail(fmt.Errorf("CodeUri %s is neither a .wasm file nor a directory with a Go main package (it has no .go files)", displayPath(u.dir)))
+	}
+	flags := append([]string{"-buildmode=c-shared", "-trimpath"}, r.b.BuildFlags...)
+	if overlay != "" {
+		flags = append(flags, "-overlay="+overlay)
+	}
+
+	if err := acquire(r.ctx, r.listSem); err != nil {
+		return fail(err)
+	}
+	sum, err := r.hash(u.dir, flags, overlay)
+	<-r.listSem
+	if err != nil {
+		return fail(err)
+	}
+	path := filepath.Join(r.cacheDir, sum+".wasm")
+
+	r.mu.Lock()
+	f, follower := r.flights[sum]
+	if !follower {
+		f = &buildFlight{done: make(chan struct{})}
+		r.flights[sum] = f
+	}
+	r.mu.Unlock()
+
+	if follower {
+		select {
+		case <-f.done:
+		case <-r.ctx.Done():
+			return fail(r.ctx.Err())
+		}
+	} else {
+		f.output, f.err = r.make(u, path, flags)
+		close(f.done)
+	}
+	switch {
+	case f.output != "":
+		return "", &BuildError{Functions: ids, Output: f.output, Err: f.err}
+	case f.err != nil:
+		return fail(f.err)
+	}
+	if follower {
+		for _, id := range ids {
+			r.printf("%s is up to date", id)
+		}
+	}
+	return path, nil
+}
+
+// make produces the artifact at path unless it exists. On a failed go
+// build it returns the command's output.
+func (r *buildRun) make(u *buildUnit, path string, flags []string) (output string, err error) {
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
+		for _, fn := range u.fns {
+			r.printf("%s is up to date", fn.LogicalID)
+		}
+		return "", nil
+	}
+	if err := acquire(r.ctx, r.buildSem); err != nil {
+		return "", err
+	}
+	defer func() { <-r.buildSem }()
+
+	start := time.Now()
+	for _, fn := range u.fns {
+		r.printf("Building %s (%s) ...", fn.LogicalID, displayPath(u.dir))
+	}
+	tmp, err := os.MkdirTemp(r.cacheDir, ".tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "out.wasm")
+	args := append(append([]string{"build"}, flags...), "-o", out, ".")
+	cmd := exec.CommandContext(r.ctx, r.goBin, args...)
+	cmd.Dir = u.dir
+	cmd.Env = r.env
+	var buf bytes.Buffer
+	cmd.Stdout = &buf
+	cmd.Stderr = &buf
+	if err := cmd.Run(); err != nil {
+		if r.ctx.Err() != nil {
+			return "", r.ctx.Err()
+		}
+		output := strings.TrimSpace(buf.String())
+		if output == "" {
+			output = err.Error()
+		}
+		return output, err
+	}
+	if err := os.Rename(out, path); err != nil {
+		return "", fmt.Errorf("store artifact: %w", err)
+	}
+	elapsed := time.Since(start)
+	for _, fn := range u.fns {
+		r.printf("Built %s in %.1fs", fn.LogicalID, elapsed.Seconds())
+	}
+	return "", nil
+}
+
+// listedPackage is what Build reads of go list -json.
+type listedPackage struct {
+	ImportPath string
+	Name       string
+	Dir        string
+	Standard   bool
+	DepOnly    bool
+	GoFiles    []string
+	CgoFiles   []string
+	SFiles     []string
+	EmbedFiles []string
+	Module     *listedModule
+	Error      *struct{ Err string }
+}
+
+type listedModule struct {
+	Path    string
+	Version string
+	Dir     string
+	GoMod   string
+	Main    bool
+	Replace *listedModule
+}
+
+// hash returns the hex SHA-256 of a package directory's build inputs; see
+// Build.
+func (r *buildRun) hash(dir string, flags []string, overlay string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\nGOOS=wasip1\nGOARCH=wasm\n", buildHashVersion)
+
+	// The toolchain is asked in the package's directory, since a go.mod
+	// there may select another one (GOTOOLCHAIN).
+	goenv, err := r.goCmd(dir, "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM")
+	if err != nil {
+		return "", err
+	}
+	h.Write(goenv)
+	for _, f := range flags {
+		fmt.Fprintf(h, "flag %q\n", f)
+	}
+
+	replace := map[string]string{}
+	if overlay != "" {
+		data, err := os.ReadFile(overlay)
+		if err != nil {
+			return "", fmt.Errorf("overlay: %w", err)
+		}
+		hashFile(h, "overlay", data)
+		var ov struct{ Replace map[string]string }
+		if err := json.Unmarshal(data, &ov); err != nil {
+			return "", fmt.Errorf("overlay %s: %w", overlay, err)
+		}
+		for _, from := range sortedKeys(ov.Replace) {
+			to := ov.Replace[from]
+			// The go command resolves relative overlay paths against its
+			// working directory, the package directory.
+			if to != "" && !filepath.IsAbs(to) {
+				to = filepath.Join(dir, to)
+			}
+			if !filepath.IsAbs(from) {
+				from = filepath.Join(dir, from)
+			}
+			replace[filepath.Clean(from)] = to
+			var data []byte
+			if to != "" {
+				if data, err = os.ReadFile(to); err != nil {
+					return "", fmt.Errorf("overlay %s: %w", overlay, err)
+				}
+			}
+			hashFile(h, "overlay "+from, data)
+		}
+	}
+
+	// -e: a package with errors (a missing import, say) is still listed,
+	// and go build then reports the problem the way users know.
+	listArgs := append(append([]string{"list", "-deps", "-json", "-e"}, flags...), ".")
+	listed, err := r.goCmd(dir, listArgs...)
+	if err != nil {
+		return "", err
+	}
+	dec := json.NewDecoder(bytes.NewReader(listed))
+	var pkgs []*listedPackage
+	var main *listedPackage
+	for dec.More() {
+		p := new(listedPackage)
+		if err := dec.Decode(p); err != nil {
+			return "", fmt.Errorf("go list: %w", err)
+		}
+		pkgs = append(pkgs, p)
+		if !p.DepOnly && main == nil {
+			main = p
+		}
+	}
+	if main == nil {
+		return "", fmt.Errorf("go list %s: no package", displayPath(dir))
+	}
+	if main.Name != "" && main.Name != "main" {
+		return "", fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
+	}
+
+	for _, p := range pkgs {
+		if p.Standard {
+			continue
+		}
+		fmt.Fprintf(h, "package %s\n", p.ImportPath)
+		if p.Error != nil {
+			fmt.Fprintf(h, "error %q\n", p.Error.Err)
+		}
+		if mv := moduleVersion(p.Module); mv != "" {
+			fmt.Fprintf(h, "module %s\n", mv)
+			continue
+		}
+		root := p.Dir
+		if p.Module != nil && p.Module.Dir != "" {
+			root = p.Module.Dir
+		}
+		var files []string
+		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles} {
+			files = append(files, list...)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			path := filepath.Join(p.Dir, f)
+			src := path
+			if to, ok := replace[path]; ok {
+				if to == "" {
+					continue // deleted by the overlay
+				}
+				src = to
+			}
+			data, err := os.ReadFile(src)
+			if err != nil {
+				return "", err
+			}
+			name, err := filepath.Rel(root, path)
+			if err != nil {
+				name = path
+			}
+			hashFile(h, "file "+filepath.ToSlash(name), data)
+		}
+	}
+
+	if main.Module != nil && main.Module.GoMod != "" {
+		for _, path := range []string{main.Module.GoMod, filepath.Join(filepath.Dir(main.Module.GoMod), "go.sum")} {
+			data, err := os.ReadFile(path)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return "", err
+			}
+			hashFile(h, filepath.Base(path), data)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// goCmd runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns
+// its standard output.
+func (r *buildRun) goCmd(dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(r.ctx, r.goBin, args...)
+	cmd.Dir = dir
+	cmd.Env = r.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if r.ctx.Err() != nil {
+			return nil, r.ctx.Err()
+		}
+		return nil, fmt.Errorf("go %s failed: %w\n%s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+// moduleVersion is path@version for a module whose files are fixed by its
+// version (the module cache), else empty (the main module, a workspace
+// module, a replacement by a local directory).
+func moduleVersion(m *listedModule) string {
+	switch {
+	case m == nil || m.Main:
+		return ""
+	case m.Replace != nil:
+		if m.Replace.Version == "" {
+			return ""
+		}
+		return m.Replace.Path + "@" + m.Replace.Version
+	case m.Version == "":
+		return ""
+	}
+	return m.Path + "@" + m.Version
+}
+
+// hashFile adds a named, length-prefixed blob to h, so that no two
+// different sets of files hash the same by shifting bytes between them.
+func hashFile(h hash.Hash, name string, data []byte) {
+	fmt.Fprintf(h, "%s %d\n", name, len(data))
+	h.Write(data)
+}
+
+// goCommand is the go command of the toolchain fresco was built with, if it
+// is still there, else the one on PATH.
+func goCommand() string {
+	exe := "go"
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	if p := filepath.Join(runtime.GOROOT(), "bin", exe); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
+func hasGoFiles(dir string) bool {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	return len(matches) > 0
+}
+
+// checkWasmFile accepts a .wasm file that starts with the WebAssembly
+// magic number.
+func checkWasmFile(path string) error {
+	if !strings.HasSuffix(path, ".wasm") {
+		return fmt.Errorf("CodeUri %s is neither a .wasm file nor a directory with a Go main package", displayPath(path))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(wasmMagic))
+	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, wasmMagic) {
+		return fmt.Errorf("CodeUri %s is not a WebAssembly module (it does not start with \\0asm)", displayPath(path))
+	}
+	return nil
+}
+
+// displayPath is path relative to the working directory when it is inside
+// it, for messages.
+func displayPath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return rel
+}
+
+func acquire(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,650 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/awslabs/goformation/v7/cloudformation/global"
+	"github.com/awslabs/goformation/v7/cloudformation/serverless"
+	"github.com/awslabs/goformation/v7/intrinsics"
+)
+
+// SAM's defaults and Lambda's limits for a function's configuration.
+const (
+	DefaultMemoryMB     = 128
+	DefaultTimeout      = 3 * time.Second
+	DefaultArchitecture = "x86_64"
+	MinMemoryMB         = 128
+	MaxMemoryMB         = 10240
+	MaxTimeoutSeconds   = 900
+
+	// StackName is what AWS::StackName resolves to.
+	StackName = "fresco"
+)
+
+const serverlessFunctionType = "AWS::Serverless::Function"
+
+// ErrTemplateNotFound is returned, wrapped, by LoadTemplate for a missing
+// file.
+var ErrTemplateNotFound = errors.New("template not found")
+
+// Template is what fresco needs of a SAM template: its functions, with
+// Globals merged, defaults applied and intrinsics resolved.
+type Template struct {
+	// Dir is the absolute directory of the template file; relative CodeUri
+	// paths are resolved against it.
+	Dir string
+	// Functions are the template's AWS::Serverless::Function resources,
+	// sorted by LogicalID.
+	Functions []*Function
+	// Warnings are things that were ignored but may surprise a user:
+	// references that resolved to nothing, parameter overrides and
+	// --env-vars entries that match nothing in the template. The CLI logs
+	// them.
+	Warnings []string
+}
+
+// TemplateOptions tunes LoadTemplate.
+type TemplateOptions struct {
+	// Parameters override the Default of the template's Parameters
+	// (sam's --parameter-overrides).
+	Parameters map[string]string
+	// EnvVars, if not nil, is merged into every function's environment
+	// (sam's --env-vars).
+	EnvVars *EnvVars
+}
+
+// TemplateError is a template fresco cannot use. LogicalID names the
+// function at fault, when there is one.
+type TemplateError struct {
+	Path      string
+	LogicalID string
+	Err       error
+}
+
+func (e *TemplateError) Error() string {
+	if e.LogicalID != "" {
+		return fmt.Sprintf("template %s: function %s: %v", e.Path, e.LogicalID, e.Err)
+	}
+	return fmt.Sprintf("template %s: %v", e.Path, e.Err)
+}
+
+func (e *TemplateError) Unwrap() error { return e.Err }
+
+// Function returns the function whose LogicalID or, failing that, whose
+// FunctionName is name.
+func (t *Template) Function(name string) (*Function, bool) {
+	for _, f := range t.Functions {
+		if f.LogicalID == name {
+			return f, true
+		}
+	}
+	for _, f := range t.Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// LoadTemplate reads a SAM template (YAML or JSON) and returns its
+// functions.
+//
+// goformation does the parsing: its intrinsics processor turns the YAML
+// short forms (!Ref, !Sub, ...) into their long forms, applies parameter
+// overrides and resolves intrinsics, and its generated types
+// (serverless.Function, global.Function) decode the properties. fresco adds
+// what goformation lacks; see parseTemplate.
+func LoadTemplate(path string, opts TemplateOptions) (*Template, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrTemplateNotFound, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	return parseTemplate(data, path, filepath.Dir(abs), opts)
+}
+
+// goformationMu serialises goformation's intrinsics processor: every
+// ProcessYAML call re-registers its YAML tag handlers in a package-level
+// map, which races with a concurrent call.
+var goformationMu sync.Mutex
+
+// parseTemplate turns a template's bytes into a Template; path is only for
+// messages, dir is the directory CodeUri paths are relative to.
+//
+// goformation's own entry points (goformation.OpenWithOptions) would
+// unmarshal the whole template into cloudformation.Template, which fails on
+// things every real template has: a resource type goformation's generated
+// list does not know ("json: Unmarshal(nil)"), a function property newer
+// than goformation (LoggingConfig: "unknown field"), or an environment
+// variable written as a YAML number (PORT: 8080). CloudFormation accepts all
+// three. So fresco takes the two halves of that call apart: goformation's
+// intrinsics processor produces the resolved JSON, and each function (and
+// Globals.Function) is then decoded on its own into goformation's types,
+// after coercing scalars the way CloudFormation does and dropping properties
+// goformation does not know (fresco ignores most properties anyway: Role,
+// Policies, Events, ...).
+//
+// goformation also does not apply Globals (it only exposes them as
+// global.Function), so mergeFunction does that.
+func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Template, error) {
+	tmplErr := func(id string, err error) error { return &TemplateError{Path: path, LogicalID: id, Err: err} }
+
+	res := newIntrinsicResolver()
+	popts := &intrinsics.ProcessorOptions{
+		ParameterOverrides: map[string]any{},
+		// goformation's Ref knows the pseudo parameters but with its own
+		// values (AWS::StackName is "goformation-stack", the region always
+		// us-east-1), and its Fn::Sub calls that Ref directly, ignores
+		// ${!Literal} and substitutes only the named variables of the
+		// two-argument form; so both are replaced.
+		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
+			"Ref":     res.ref,
+			"Fn::Sub": res.sub,
+		},
+	}
+	for k, v := range opts.Parameters {
+		popts.ParameterOverrides[k] = v
+	}
+	goformationMu.Lock()
+	var processed []byte
+	var err error
+	if strings.HasSuffix(path, ".json") {
+		processed, err = intrinsics.ProcessJSON(data, popts)
+	} else {
+		processed, err = intrinsics.ProcessYAML(data, popts)
+	}
+	goformationMu.Unlock()
+	if err != nil {
+		return nil, tmplErr("", err)
+	}
+
+	var doc struct {
+		Parameters map[string]json.RawMessage
+		Globals    map[string]json.RawMessage
+		Resources  map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(processed, &doc); err != nil {
+		return nil, tmplErr("", fmt.Errorf("not a CloudFormation template: %w", err))
+	}
+
+	t := &Template{Dir: dir}
+	for _, name := range sortedKeys(opts.Parameters) {
+		if _, ok := doc.Parameters[name]; !ok {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter override %s: the template declares no such parameter", name))
+		}
+	}
+	for _, name := range sortedKeys(res.unresolved) {
+		if _, ok := doc.Parameters[name]; ok {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter %s has no Default and no override: references to it are empty", name))
+		} else {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("reference to %s resolves to nothing: it is empty", name))
+		}
+	}
+
+	var globals global.Function
+	if raw, ok := doc.Globals["Function"]; ok {
+		ignored, err := decodeProperties(raw, &globals)
+		if err != nil {
+			return nil, tmplErr("", fmt.Errorf("Globals.Function: %w", err))
+		}
+		for _, msg := range ignored {
+			t.Warnings = append(t.Warnings, "Globals.Function: "+msg)
+		}
+	}
+
+	for _, id := range sortedKeys(doc.Resources) {
+		var head struct {
+			Type       string
+			Properties json.RawMessage
+		}
+		if err := json.Unmarshal(doc.Resources[id], &head); err != nil {
+			return nil, tmplErr("", fmt.Errorf("resource %s: %w", id, err))
+		}
+		if head.Type != serverlessFunctionType {
+			continue
+		}
+		// functionProperties has serverless.Function's fields without its
+		// UnmarshalJSON, which expects the Type/Properties envelope and
+		// rejects unknown fields.
+		type functionProperties serverless.Function
+		var props functionProperties
+		if len(head.Properties) > 0 {
+			ignored, err := decodeProperties(head.Properties, &props)
+			if err != nil {
+				return nil, tmplErr(id, err)
+			}
+			for _, msg := range ignored {
+				t.Warnings = append(t.Warnings, "function "+id+": "+msg)
+			}
+		}
+		sf := serverless.Function(props)
+		fn, err := mergeFunction(id, dir, &globals, &sf)
+		if err != nil {
+			return nil, tmplErr(id, err)
+		}
+		t.Functions = append(t.Functions, fn)
+	}
+
+	// Names must identify one function: the emulator looks a function up by
+	// LogicalID or FunctionName.
+	owner := map[string]string{}
+	for _, f := range t.Functions {
+		owner[f.LogicalID] = f.LogicalID
+	}
+	for _, f := range t.Functions {
+		if f.Name == f.LogicalID {
+			continue
+		}
+		if other, ok := owner[f.Name]; ok {
+			return nil, tmplErr(f.LogicalID, fmt.Errorf("FunctionName %q is also the name of function %s", f.Name, other))
+		}
+		owner[f.Name] = f.LogicalID
+	}
+
+	if opts.EnvVars != nil {
+		for _, f := range t.Functions {
+			opts.EnvVars.Apply(f)
+		}
+		for _, key := range opts.EnvVars.Unmatched(t.Functions) {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("env vars: %q matches no function's logical id or FunctionName: ignored", key))
+		}
+	}
+	return t, nil
+}
+
+// mergeFunction applies Globals.Function and SAM's defaults to a function's
+// properties (the function's own values win; environment variables merge
+// key by key) and validates the result.
+func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (*Function, error) {
+	fn := &Function{
+		LogicalID:    id,
+		Name:         id,
+		Architecture: DefaultArchitecture,
+		MemoryMB:     DefaultMemoryMB,
+		Timeout:      DefaultTimeout,
+		Env:          map[string]string{},
+	}
+
+	codeURI := p.CodeUri
+	if codeURI == nil {
+		codeURI = g.CodeUri
+	}
+	switch {
+	case codeURI == nil && (p.InlineCode != nil || p.ImageUri != nil || (p.PackageType != nil && *p.PackageType == "Image")):
+		return nil, errors.New("InlineCode and container images are not supported: set CodeUri to a Go package directory or a .wasm file")
+	case codeURI == nil:
+		return nil, errors.New("no CodeUri: set it to a Go package directory or a .wasm file")
+	case codeURI.String == nil:
+		return nil, errors.New("CodeUri must be a local path, not an S3 location")
+	case *codeURI.String == "":
+		return nil, errors.New("CodeUri is empty")
+	case strings.HasPrefix(*codeURI.String, "s3://"):
+		return nil, fmt.Errorf("CodeUri %s: must be a local path, not an S3 location", *codeURI.String)
+	}
+	fn.CodeURI = filepath.FromSlash(*codeURI.String)
+	if !filepath.IsAbs(fn.CodeURI) {
+		fn.CodeURI = filepath.Join(dir, fn.CodeURI)
+	}
+	fn.CodeURI = filepath.Clean(fn.CodeURI)
+
+	if p.FunctionName != nil {
+		if *p.FunctionName == "" {
+			return nil, errors.New("FunctionName is empty")
+		}
+		fn.Name = *p.FunctionName
+	}
+	fn.Handler = firstString(p.Handler, g.Handler)
+	fn.Runtime = firstString(p.Runtime, g.Runtime)
+	fn.Description = firstString(p.Description, g.Description)
+
+	archs := p.Architectures
+	if len(archs) == 0 && g.Architectures != nil {
+		archs = *g.Architectures
+	}
+	if len(archs) > 0 {
+		fn.Architecture = archs[0]
+	}
+	if fn.Architecture != "x86_64" && fn.Architecture != "arm64" {
+		return nil, fmt.Errorf("Architectures %q: must be x86_64 or arm64", fn.Architecture)
+	}
+
+	if m := firstInt(p.MemorySize, g.MemorySize); m != nil {
+		fn.MemoryMB = *m
+	}
+	if fn.MemoryMB < MinMemoryMB || fn.MemoryMB > MaxMemoryMB {
+		return nil, fmt.Errorf("MemorySize %d is outside %d..%d MB", fn.MemoryMB, MinMemoryMB, MaxMemoryMB)
+	}
+	if s := firstInt(p.Timeout, g.Timeout); s != nil {
+		if *s < 1 || *s > MaxTimeoutSeconds {
+			return nil, fmt.Errorf("Timeout %d is outside 1..%d seconds", *s, MaxTimeoutSeconds)
+		}
+		fn.Timeout = time.Duration(*s) * time.Second
+	}
+	if r := firstInt(p.ReservedConcurrentExecutions, g.ReservedConcurrentExecutions); r != nil {
+		if *r < 0 {
+			return nil, fmt.Errorf("ReservedConcurrentExecutions %d is negative", *r)
+		}
+		fn.ReservedConcurrency = *r
+	}
+
+	if g.Environment != nil {
+		for k, v := range g.Environment.Variables {
+			fn.Env[k] = v
+		}
+	}
+	if p.Environment != nil {
+		for k, v := range p.Environment.Variables {
+			fn.Env[k] = v
+		}
+	}
+	return fn, nil
+}
+
+func firstString(vs ...*string) string {
+	for _, v := range vs {
+		if v != nil {
+			return *v
+		}
+	}
+	return ""
+}
+
+func firstInt(vs ...*int) *int {
+	for _, v := range vs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// usedProperties are the function properties fresco reads; a property it
+// does not read and cannot decode is ignored with a warning rather than
+// failing the template.
+var usedProperties = map[string]bool{
+	"CodeUri": true, "Handler": true, "Runtime": true, "Architectures": true,
+	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
+	"ReservedConcurrentExecutions": true, "Description": true,
+	"InlineCode": true, "ImageUri": true, "PackageType": true,
+}
+
+// decodeProperties decodes a resource's Properties (resolved JSON) into dst,
+// a pointer to one of goformation's generated structs, reading them as
+// CloudFormation would: a property the struct does not declare is dropped;
+// a string where it has an integer is parsed ("256", which is what a Number
+// parameter override gives); a number or boolean where it has a string is
+// formatted, and so are the values of string maps (Environment.Variables,
+// Tags: PORT: 8080, DEBUG: true). Each property is decoded on its own, so
+// that one fresco does not use cannot fail the template: its error is
+// returned among the ignored ones.
+func decodeProperties(raw json.RawMessage, dst any) (ignored []string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var props map[string]any
+	if err := dec.Decode(&props); err != nil {
+		return nil, fmt.Errorf("Properties: %w", err)
+	}
+	fields := jsonFields(reflect.TypeOf(dst).Elem())
+	for _, key := range sortedKeys(props) {
+		ft, ok := fields[key]
+		if !ok {
+			continue
+		}
+		val, path, err := coerce(props[key], ft)
+		if err != nil {
+			err = fmt.Errorf("%s%s: %w", key, path, err)
+		} else {
+			var one []byte
+			if one, err = json.Marshal(map[string]any{key: val}); err == nil {
+				err = json.Unmarshal(one, dst)
+			}
+			if err != nil {
+				err = fmt.Errorf("%s: %w", key, err)
+			}
+		}
+		switch {
+		case err == nil:
+		case usedProperties[key]:
+			return nil, err
+		default:
+			ignored = append(ignored, fmt.Sprintf("property ignored: %v", err))
+		}
+	}
+	return ignored, nil
+}
+
+// coerce converts a JSON scalar to the kind of Go type t expects, where
+// CloudFormation would. On error, path locates the bad value inside val
+// (".Variables.PORT").
+func coerce(val any, t reflect.Type) (_ any, path string, err error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int:
+		if s, ok := val.(string); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil {
+				return nil, "", fmt.Errorf("%q is not an integer", s)
+			}
+			return n, "", nil
+		}
+	case reflect.String:
+		switch val.(type) {
+		case json.Number, bool:
+			s, _ := scalarString(val)
+			return s, "", nil
+		}
+	case reflect.Map:
+		m, ok := val.(map[string]any)
+		if !ok || t.Elem().Kind() != reflect.String {
+			break
+		}
+		for k, v := range m {
+			s, err := scalarString(v)
+			if err != nil {
+				return nil, "." + k, err
+			}
+			m[k] = s
+		}
+	case reflect.Struct:
+		// Only Environment's Variables need a hand; the rest decode as is.
+		m, ok := val.(map[string]any)
+		if !ok {
+			break
+		}
+		for k, v := range m {
+			if f, ok := t.FieldByName(k); ok && f.Type.Kind() == reflect.Map {
+				cv, p, err := coerce(v, f.Type)
+				if err != nil {
+					return nil, "." + k + p, err
+				}
+				m[k] = cv
+			}
+		}
+	}
+	return val, "", nil
+}
+
+// jsonFields maps the JSON names of a struct's fields to their types.
+func jsonFields(typ reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = f.Type
+	}
+	return fields
+}
+
+// scalarString formats a JSON scalar as CloudFormation does for a string
+// property; null (an unresolved reference) is empty.
+func scalarString(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case map[string]any:
+		return "", errors.New("must be a string, number or boolean, not an object")
+	case []any:
+		return "", errors.New("must be a string, number or boolean, not an array")
+	default:
+		return "", fmt.Errorf("must be a string, number or boolean, not %T", v)
+	}
+}
+
+// intrinsicResolver provides fresco's Ref and Fn::Sub to goformation's
+// intrinsics processor. It is used by one parse, on one goroutine.
+type intrinsicResolver struct {
+	pseudo     map[string]string
+	unresolved map[string]bool
+}
+
+func newIntrinsicResolver() *intrinsicResolver {
+	r := region()
+	return &intrinsicResolver{
+		pseudo: map[string]string{
+			"AWS::Region":    r,
+			"AWS::AccountId": DefaultAccountID,
+			"AWS::StackName": StackName,
+			"AWS::StackId":   fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000", r, DefaultAccountID, StackName),
+			"AWS::Partition": "aws",
+			"AWS::URLSuffix": "amazonaws.com",
+		},
+		unresolved: map[string]bool{},
+	}
+}
+
+// ref resolves Ref: a pseudo parameter, a parameter (its override or
+// Default, which goformation has already merged), or a resource, which
+// resolves to its logical id as in sam local. Anything else is null.
+func (r *intrinsicResolver) ref(_ string, input, template any) any {
+	name, ok := input.(string)
+	if !ok {
+		return nil
+	}
+	if v, ok := r.pseudo[name]; ok {
+		return v
+	}
+	if name == "AWS::NoValue" {
+		return nil
+	}
+	if v := intrinsics.Ref("Ref", name, template); v != nil {
+		return v
+	}
+	if tm, ok := template.(map[string]any); ok {
+		if resources, ok := tm["Resources"].(map[string]any); ok {
+			if _, ok := resources[name]; ok {
+				return name
+			}
+		}
+	}
+	r.unresolved[name] = true
+	return nil
+}
+
+// sub resolves Fn::Sub in both forms: "text ${Name}" and
+// ["text ${Name}", {Name: value}]. ${!Literal} gives "${Literal}"; a
+// variable the map does not name is a Ref; ${Resource.Attribute} (GetAtt)
+// has no local value and is empty.
+func (r *intrinsicResolver) sub(_ string, input, template any) any {
+	var src string
+	vars := map[string]any{}
+	switch v := input.(type) {
+	case string:
+		src = v
+	case []any:
+		if len(v) != 2 {
+			return nil
+		}
+		s, ok := v[0].(string)
+		m, ok2 := v[1].(map[string]any)
+		if !ok || !ok2 {
+			return nil
+		}
+		src, vars = s, m
+	default:
+		return nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(src, "${")
+		if i < 0 {
+			b.WriteString(src)
+			break
+		}
+		j := strings.IndexByte(src[i:], '}')
+		if j < 0 {
+			b.WriteString(src)
+			break
+		}
+		b.WriteString(src[:i])
+		name := src[i+2 : i+j]
+		src = src[i+j+1:]
+		if lit, ok := strings.CutPrefix(name, "!"); ok {
+			b.WriteString("${" + lit + "}")
+			continue
+		}
+		val, ok := vars[name]
+		switch {
+		case ok:
+		case strings.Contains(name, "."):
+			r.unresolved[name] = true
+		default:
+			val = r.ref("Ref", name, template)
+		}
+		s, err := scalarString(val)
+		if err != nil {
+			if list, ok := val.([]any); ok { // a CommaDelimitedList
+				parts := make([]string, 0, len(list))
+				for _, e := range list {
+					es, _ := scalarString(e)
+					parts = append(parts, es)
+				}
+				s = strings.Join(parts, ",")
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

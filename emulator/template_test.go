@@ -1,0 +1,355 @@
+package emulator
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testdataTemplate(t *testing.T, name string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("testdata", "template", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func mustLoadTemplate(t *testing.T, path string, opts TemplateOptions) *Template {
+	t.Helper()
+	tmpl, err := LoadTemplate(path, opts)
+	if err != nil {
+		t.Fatalf("LoadTemplate(%s): %v", path, err)
+	}
+	return tmpl
+}
+
+func mustFunction(t *testing.T, tmpl *Template, name string) *Function {
+	t.Helper()
+	fn, ok := tmpl.Function(name)
+	if !ok {
+		t.Fatalf("function %q not found", name)
+	}
+	return fn
+}
+
+func TestTemplateGlobalsAndDefaults(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(templateAbs(t, "testdata"), "template")
+	tests := []struct {
+		file string
+		want *Function
+	}{
+		{"globals.yaml", &Function{
+			LogicalID: "Merged", Name: "Merged",
+			CodeURI: filepath.Join(dir, "code", "merged"),
+			Handler: "bootstrap", Runtime: "provided.al2023", Architecture: "arm64",
+			MemoryMB: 256, Timeout: 20 * time.Second, ReservedConcurrency: 7,
+			Description: "from Globals",
+			Env: map[string]string{
+				"SHARED": "global", "OVERRIDDEN": "function", "OWN": "function",
+				"PORT": "8080", "DEBUG": "true",
+			},
+		}},
+		{"globals.yaml", &Function{
+			LogicalID: "Own", Name: "Own",
+			CodeURI: filepath.Join(dir, "code", "own.wasm"),
+			Handler: "main", Runtime: "go1.x", Architecture: "x86_64",
+			MemoryMB: 1024, Timeout: 900 * time.Second, ReservedConcurrency: 0,
+			Description: "its own",
+			Env: map[string]string{
+				"SHARED": "global", "OVERRIDDEN": "global", "PORT": "8080", "DEBUG": "true",
+			},
+		}},
+		{"defaults.yaml", &Function{
+			LogicalID: "Plain", Name: "Plain",
+			CodeURI:      filepath.Join(dir, "plain"),
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			Env: map[string]string{},
+		}},
+		{"defaults.yaml", &Function{
+			LogicalID: "Modern", Name: "modern-fn",
+			CodeURI:      filepath.Join(dir, "modern"),
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			// A Ref to a resource is its logical id, as in sam local.
+			Env: map[string]string{"TABLE": "Table"},
+		}},
+		{"template.json", &Function{
+			LogicalID: "Json", Name: "Json",
+			CodeURI:      filepath.Join(dir, "json.wasm"),
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			Env: map[string]string{"STAGE": "json", "SUB": "s-json"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.want.LogicalID, func(t *testing.T) {
+			t.Parallel()
+			tmpl := mustLoadTemplate(t, testdataTemplate(t, tt.file), TemplateOptions{})
+			if tmpl.Dir != dir {
+				t.Errorf("Dir = %q, want %q", tmpl.Dir, dir)
+			}
+			got := mustFunction(t, tmpl, tt.want.LogicalID)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("function:\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTemplateFunctionsSortedAndLookup(t *testing.T) {
+	t.Parallel()
+	tmpl := mustLoadTemplate(t, testdataTemplate(t, "envvars.yaml"), TemplateOptions{})
+	var ids []string
+	for _, f := range tmpl.Functions {
+		ids = append(ids, f.LogicalID)
+	}
+	if want := []string{"First", "Second", "Third"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("Functions = %v, want %v", ids, want)
+	}
+	tests := []struct {
+		name, want string
+		ok         bool
+	}{
+		{"First", "First", true},
+		{"Second", "Second", true},
+		{"second-fn", "Second", true},
+		{"third-fn", "Third", true},
+		{"second", "", false},
+		{"Nope", "", false},
+	}
+	for _, tt := range tests {
+		fn, ok := tmpl.Function(tt.name)
+		if ok != tt.ok || (ok && fn.LogicalID != tt.want) {
+			t.Errorf("Function(%q) = %v, %v; want %s, %v", tt.name, fn, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestTemplateParameters(t *testing.T) {
+	// Not parallel: it sets AWS_REGION.
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	tests := []struct {
+		name      string
+		region    string
+		overrides map[string]string
+		wantName  string
+		wantMem   int
+		wantCode  string
+		wantEnv   map[string]string
+		wantDesc  string
+	}{
+		{
+			name:     "defaults",
+			wantName: "app-dev", wantMem: 256, wantCode: "app",
+			wantDesc: "fresco in us-east-1",
+			wantEnv: map[string]string{
+				"STAGE": "dev", "REGION": "us-east-1", "ACCOUNT": "123456789012", "STACK": "fresco",
+				"LONG_FORM": "long-dev", "NAMED": "app-dev", "LITERAL": "${NotAVariable}", "MEMORY": "256",
+			},
+		},
+		{
+			name:      "overridden",
+			region:    "eu-west-3",
+			overrides: map[string]string{"Stage": "prod", "Memory": "512", "Code": "other"},
+			wantName:  "app-prod", wantMem: 512, wantCode: "other",
+			wantDesc: "fresco in eu-west-3",
+			wantEnv: map[string]string{
+				"STAGE": "prod", "REGION": "eu-west-3", "ACCOUNT": "123456789012", "STACK": "fresco",
+				"LONG_FORM": "long-prod", "NAMED": "other-prod", "LITERAL": "${NotAVariable}", "MEMORY": "512",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.region != "" {
+				t.Setenv("AWS_REGION", tt.region)
+			}
+			path := testdataTemplate(t, "params.yaml")
+			tmpl := mustLoadTemplate(t, path, TemplateOptions{Parameters: tt.overrides})
+			fn := mustFunction(t, tmpl, "App")
+			if fn.Name != tt.wantName {
+				t.Errorf("Name = %q, want %q", fn.Name, tt.wantName)
+			}
+			if got, ok := tmpl.Function(tt.wantName); !ok || got != fn {
+				t.Errorf("Function(%q) does not find App", tt.wantName)
+			}
+			if fn.MemoryMB != tt.wantMem {
+				t.Errorf("MemoryMB = %d, want %d", fn.MemoryMB, tt.wantMem)
+			}
+			if want := filepath.Join(filepath.Dir(path), tt.wantCode); fn.CodeURI != want {
+				t.Errorf("CodeURI = %q, want %q", fn.CodeURI, want)
+			}
+			if fn.Description != tt.wantDesc {
+				t.Errorf("Description = %q, want %q", fn.Description, tt.wantDesc)
+			}
+			if !reflect.DeepEqual(fn.Env, tt.wantEnv) {
+				t.Errorf("Env:\n got %v\nwant %v", fn.Env, tt.wantEnv)
+			}
+			if len(tmpl.Warnings) != 0 {
+				t.Errorf("Warnings = %q, want none", tmpl.Warnings)
+			}
+		})
+	}
+}
+
+func TestTemplateWarnings(t *testing.T) {
+	t.Parallel()
+	path := writeTemplate(t, `
+Parameters:
+  NoDefault: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      Tags: {Version: 1}
+      Events: not-a-map
+      Environment:
+        Variables:
+          EMPTY: !Ref NoDefault
+          MISSING: !Sub "x${Nowhere}y"
+`)
+	tmpl := mustLoadTemplate(t, path, TemplateOptions{Parameters: map[string]string{"Undeclared": "v"}})
+	fn := mustFunction(t, tmpl, "Fn")
+	if want := map[string]string{"EMPTY": "", "MISSING": "xy"}; !reflect.DeepEqual(fn.Env, want) {
+		t.Errorf("Env = %v, want %v", fn.Env, want)
+	}
+	all := strings.Join(tmpl.Warnings, "\n")
+	if strings.Contains(all, "Tags") {
+		t.Errorf("numeric Tags were not coerced: %q", tmpl.Warnings)
+	}
+	for _, want := range []string{"Undeclared", "NoDefault has no Default", "Nowhere", "function Fn: property ignored: Events: "} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Warnings %q do not mention %q", tmpl.Warnings, want)
+		}
+	}
+}
+
+func TestTemplateErrors(t *testing.T) {
+	t.Parallel()
+	fn := func(props string) string {
+		return "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n" + props
+	}
+	tests := []struct {
+		name     string
+		yaml     string
+		wantID   string // the LogicalID the error must name, if any
+		contains string
+	}{
+		{"invalid YAML", "Resources: [unclosed\n", "", "invalid YAML"},
+		{"not a template", "- a\n- b\n", "", "not a CloudFormation template"},
+		{"no CodeUri", fn("      Handler: x\n"), "Hello", "no CodeUri"},
+		{"InlineCode", fn("      InlineCode: x\n"), "Hello", "InlineCode"},
+		{"S3 CodeUri", fn("      CodeUri: {Bucket: b, Key: k}\n"), "Hello", "S3"},
+		{"s3 URL CodeUri", fn("      CodeUri: s3://bucket/key.zip\n"), "Hello", "S3"},
+		{"MemorySize too small", fn("      CodeUri: x\n      MemorySize: 64\n"), "Hello", "MemorySize 64 is outside 128..10240"},
+		{"MemorySize too large", fn("      CodeUri: x\n      MemorySize: 10241\n"), "Hello", "MemorySize 10241 is outside 128..10240"},
+		{"MemorySize not a number", fn("      CodeUri: x\n      MemorySize: lots\n"), "Hello", "MemorySize"},
+		{"Timeout zero", fn("      CodeUri: x\n      Timeout: 0\n"), "Hello", "Timeout 0 is outside 1..900"},
+		{"Timeout too long", fn("      CodeUri: x\n      Timeout: 901\n"), "Hello", "Timeout 901 is outside 1..900"},
+		{"Globals MemorySize", "Globals:\n  Function:\n    MemorySize: 1\n" + fn("      CodeUri: x\n"), "Hello", "MemorySize 1 is outside"},
+		{"architecture", fn("      CodeUri: x\n      Architectures: [mips]\n"), "Hello", "x86_64 or arm64"},
+		{"reserved concurrency", fn("      CodeUri: x\n      ReservedConcurrentExecutions: -1\n"), "Hello", "negative"},
+		{"env var object", fn("      CodeUri: x\n      Environment: {Variables: {A: {B: c}}}\n"), "Hello", "Environment.Variables.A"},
+		{"duplicate FunctionName", fn("      CodeUri: x\n      FunctionName: Other\n") +
+			"  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: y\n", "Hello", `FunctionName "Other"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeTemplate(t, tt.yaml)
+			_, err := LoadTemplate(path, TemplateOptions{})
+			if err == nil {
+				t.Fatal("LoadTemplate succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+			var te *TemplateError
+			if !errors.As(err, &te) {
+				t.Fatalf("error %T is not a *TemplateError", err)
+			}
+			if te.LogicalID != tt.wantID {
+				t.Errorf("LogicalID = %q, want %q", te.LogicalID, tt.wantID)
+			}
+			if tt.wantID != "" && !strings.Contains(err.Error(), "function "+tt.wantID+":") {
+				t.Errorf("error %q does not name function %s", err, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestTemplateNotFound(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "missing.yaml")
+	_, err := LoadTemplate(path, TemplateOptions{})
+	if !errors.Is(err, ErrTemplateNotFound) {
+		t.Fatalf("err = %v, want ErrTemplateNotFound", err)
+	}
+	if want := "template not found: " + path; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+}
+
+// TestTemplateRepository loads the repository's own template, which every
+// sample and the README use.
+func TestTemplateRepository(t *testing.T) {
+	t.Parallel()
+	tmpl := mustLoadTemplate(t, filepath.Join("..", "template.yaml"), TemplateOptions{})
+	if len(tmpl.Functions) == 0 {
+		t.Fatal("no functions")
+	}
+	for _, f := range tmpl.Functions {
+		if !filepath.IsAbs(f.CodeURI) || f.MemoryMB < MinMemoryMB || f.Timeout <= 0 {
+			t.Errorf("function %s: %+v", f.LogicalID, f)
+		}
+	}
+}
+
+func writeTemplate(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func templateAbs(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// FuzzTemplate checks that no template text makes the parser panic.
+func FuzzTemplate(f *testing.F) {
+	for _, name := range []string{"globals.yaml", "defaults.yaml", "params.yaml", "envvars.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "template", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("Resources: {A: {Type: AWS::Serverless::Function, Properties: {CodeUri: !Sub [\"${x}\", {x: 1}]}}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tmpl, err := parseTemplate(data, "fuzz.yaml", "/fuzz", TemplateOptions{})
+		if err != nil {
+			return
+		}
+		for _, fn := range tmpl.Functions {
+			if fn.MemoryMB < MinMemoryMB || fn.MemoryMB > MaxMemoryMB || fn.CodeURI == "" {
+				t.Errorf("function %+v escaped validation", fn)
+			}
+		}
+	})
+}
