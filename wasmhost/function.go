@@ -22,6 +22,7 @@ import (
 // concurrently; every call runs in a fresh instance.
 type Function struct {
 	cfg           FunctionConfig
+	host          *Host
 	mode          Mode
 	runtime       wazero.Runtime
 	compiled      wazero.CompiledModule
@@ -58,10 +59,21 @@ func (f *Function) moduleConfig() wazero.ModuleConfig {
 		WithSysWalltime().
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
+	return c
+}
+
+// instanceConfig is the configuration of one invocation's instance. The
+// environment is added here, per invocation, rather than to baseConfig:
+// wazero's WithEnv appends to slices that a cloned config shares with its
+// parent, so calling it concurrently on one shared config races (the race
+// detector caught it). Starting from a config with no environment, every
+// append below allocates for this invocation alone.
+func (f *Function) instanceConfig(traceID string) wazero.ModuleConfig {
+	c := f.baseConfig
 	for _, kv := range f.env {
 		c = c.WithEnv(kv[0], kv[1])
 	}
-	return c
+	return c.WithEnv("_X_AMZN_TRACE_ID", traceID)
 }
 
 // InitTimeout bounds a guest's init phase, as Lambda bounds a function's
@@ -91,10 +103,9 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	// current phase's context through a plain variable.
 	phaseCtx := ctx
 	log := &tailBuffer{max: f.cfg.MaxLogBytes}
-	cfg := f.baseConfig.
+	cfg := f.instanceConfig(req.TraceID).
 		WithStderr(log).
-		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) }).
-		WithEnv("_X_AMZN_TRACE_ID", req.TraceID)
+		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) })
 	var stdout *cappedBuffer
 	if f.mode == ModeStdio {
 		stdout = &cappedBuffer{max: invoke.MaxResponse}
@@ -109,6 +120,24 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		initTime time.Duration
 		runTime  time.Duration
 	)
+	// Instantiation and init are CPU-bound; running more of them at once
+	// than there are cores only makes every one of them late. Queue for a
+	// slot first; the time queued counts toward no limit of the guest's.
+	select {
+	case f.host.initSlots <- struct{}{}:
+	case <-ctx.Done():
+		return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
+	}
+	initDone := false
+	releaseInit := func() {
+		if !initDone {
+			initDone = true
+			<-f.host.initSlots
+		}
+	}
+	defer releaseInit()
+
 	start := time.Now()
 	switch f.mode {
 	case ModeABI:
@@ -120,6 +149,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		}
 		cancel()
 		initTime = time.Since(start)
+		releaseInit()
 		if err != nil || inv.initError {
 			phaseCtx = ictx
 			break
@@ -138,6 +168,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		phaseCtx = hctx
 		inv.startInvoke(deadline)
 		mod, err = f.runtime.InstantiateModule(hctx, f.compiled, cfg)
+		releaseInit()
 		if err == nil {
 			_, err = mod.ExportedFunction("_start").Call(hctx)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,10 @@ type Config struct {
 	// CacheDir holds wazero's compilation cache, so that a restart does not
 	// recompile. Empty means compile in memory only.
 	CacheDir string
+	// InitConcurrency bounds how many instances are in their init phase
+	// (instantiation plus the guest's one-time init) at once, across all
+	// functions; the rest queue. Default: 2 × GOMAXPROCS. See RATIONALE.md.
+	InitConcurrency int
 }
 
 // Host loads functions. It is safe for concurrent use.
@@ -28,11 +33,16 @@ type Host struct {
 	// compileMu serialises compilation: wazero's file cache is not safe for
 	// concurrent compiles of the same module (see RATIONALE.md).
 	compileMu sync.Mutex
+	// initSlots admits instances to their init phase.
+	initSlots chan struct{}
 }
 
 // New returns a Host.
 func New(cfg Config) (*Host, error) {
-	h := &Host{}
+	if cfg.InitConcurrency <= 0 {
+		cfg.InitConcurrency = 2 * runtime.GOMAXPROCS(0)
+	}
+	h := &Host{initSlots: make(chan struct{}, cfg.InitConcurrency)}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -165,7 +175,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 
 	// Entry points.
 	exports := compiled.ExportedFunctions()
-	f := &Function{cfg: cfg, runtime: r, compiled: compiled}
+	f := &Function{cfg: cfg, host: h, runtime: r, compiled: compiled}
 	noArgs := func(name string) error {
 		if def, ok := exports[name]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
 			return loadErr(nil, "exports %s with signature %s, want () -> ()", name, signature(def))
