@@ -37,6 +37,7 @@ var (
 	NewHandler                = awslambda.NewHandler
 	NewHandlerWithOptions     = awslambda.NewHandlerWithOptions
 	WithContext               = awslambda.WithContext
+	WithContextValue          = awslambda.WithContextValue
 	WithSetEscapeHTML         = awslambda.WithSetEscapeHTML
 	WithSetIndent             = awslambda.WithSetIndent
 	WithUseNumber             = awslambda.WithUseNumber
@@ -58,6 +59,17 @@ func StartHandler(handler Handler) { StartWithOptions(handler) }
 // StartHandlerWithContext is aws-lambda-go's StartHandlerWithContext.
 func StartHandlerWithContext(ctx context.Context, handler Handler) {
 	StartWithOptions(handler, awslambda.WithContext(ctx))
+}
+
+// HandlerFunc is aws-lambda-go's HandlerFunc: a handler whose signature
+// is checked at compile time.
+type HandlerFunc[TIn, TOut any] interface {
+	func(context.Context, TIn) (TOut, error)
+}
+
+// StartHandlerFunc is aws-lambda-go's StartHandlerFunc.
+func StartHandlerFunc[TIn any, TOut any, H HandlerFunc[TIn, TOut]](handler H, options ...Option) {
+	StartWithOptions(handler, options...)
 }
 
 // StartWithOptions is aws-lambda-go's StartWithOptions.

@@ -5,7 +5,9 @@ package lambda
 import (
 	"context"
 	"os"
+	"reflect"
 	"time"
+	"unsafe"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -15,15 +17,16 @@ import (
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
+	base := baseContext(h)
 	guest.Serve(func(inv *guest.Invocation) ([]byte, string, []byte) {
-		return invoke(h, inv)
+		return invoke(base, h, inv)
 	})
 }
 
 // invoke runs one invocation the way aws-lambda-go's runtime loop does:
 // same context, same deadline, same error and panic documents.
-func invoke(h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
-	ctx, cancel := context.WithDeadline(context.Background(), time.UnixMilli(inv.DeadlineMs))
+func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
+	ctx, cancel := context.WithDeadline(base, time.UnixMilli(inv.DeadlineMs))
 	defer cancel()
 	lc := lambdacontext.LambdaContext{
 		AwsRequestID:       inv.RequestID,
@@ -45,4 +48,26 @@ func invoke(h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
 		return failure(ierr)
 	}
 	return out, "", nil
+}
+
+// baseContext is the context aws-lambda-go derives every invocation's
+// context from: the one given with WithContext, carrying the values of
+// WithContextValue. aws-lambda-go keeps it in an unexported field of the
+// handler NewHandlerWithOptions returns and reads it in its (unexported)
+// runtime loop; this reads the same field, and falls back to Background
+// if a future version moves it.
+func baseContext(h Handler) context.Context {
+	v := reflect.ValueOf(h)
+	if v.Kind() != reflect.Ptr || v.Elem().Kind() != reflect.Struct {
+		return context.Background()
+	}
+	f := v.Elem().FieldByName("baseContext")
+	if !f.IsValid() || f.Type() != reflect.TypeOf((*context.Context)(nil)).Elem() || !f.CanAddr() {
+		return context.Background()
+	}
+	ctx := *(*context.Context)(unsafe.Pointer(f.UnsafeAddr()))
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }
