@@ -33,24 +33,6 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static char *append(char *o, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(o, s, n);
-	return o + n;
-}
-
 __attribute__((export_name("fresco_handle"))) void fresco_handle(void)
 {
 	int size = fresco_event_size();
@@ -67,7 +49,7 @@ __attribute__((export_name("fresco_handle"))) void fresco_handle(void)
 		static const char body[] =
 			"{\"errorMessage\":\"event is not a JSON object\",\"errorType\":\"InvalidEvent\"}";
 		static const char line[] = "chello: event is not a JSON object\n";
-		write_all(1, line, sizeof line - 1);
+		cj_write_all(1, line, sizeof line - 1);
 		fresco_error(type, sizeof type - 1, body, sizeof body - 1);
 		free(event);
 		return;
@@ -88,18 +70,18 @@ __attribute__((export_name("fresco_handle"))) void fresco_handle(void)
 
 	static const char pre[] = "{\"message\":\"Hello, ", post[] = "!\"}";
 	char *out = xmalloc(sizeof pre + esc_len + sizeof post);
-	char *o = append(out, pre);
+	char *o = cj_append(out, pre);
 	memcpy(o, esc, esc_len);
-	o = append(o + esc_len, post);
+	o = cj_append(o + esc_len, post);
 	fresco_response(out, (int)(o - out));
 
 	/* One log line; the escaped name cannot break it in two. */
 	char *line = xmalloc(sizeof "chello: greeting \n" + esc_len);
-	o = append(line, "chello: greeting ");
+	o = cj_append(line, "chello: greeting ");
 	memcpy(o, esc, esc_len);
 	o += esc_len;
 	*o++ = '\n';
-	write_all(1, line, (size_t)(o - line));
+	cj_write_all(1, line, (size_t)(o - line));
 
 	free(line);
 	free(out);

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 /* Results of cj_find_string. */
 enum {
@@ -421,6 +423,26 @@ static inline size_t cj_escape(const char *s, size_t n, char *out)
 		}
 	}
 	return o;
+}
+
+/* cj_write_all writes all n bytes of p to fd, giving up on an error. */
+static inline void cj_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* cj_append copies the string s to o and returns the end of the copy. */
+static inline char *cj_append(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
 }
 
 #endif /* FRESCO_CJSON_H */

@@ -27,24 +27,6 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static char *append(char *o, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(o, s, n);
-	return o + n;
-}
-
 /* Reads all of stdin; returns the bytes and sets *len. */
 static char *read_stdin(size_t *len)
 {
@@ -76,8 +58,8 @@ int main(void)
 		static const char body[] =
 			"{\"errorType\":\"InvalidEvent\",\"errorMessage\":\"event is not a JSON object\"}";
 		static const char line[] = "cstdio: event is not a JSON object\n";
-		write_all(2, line, sizeof line - 1);
-		write_all(1, body, sizeof body - 1);
+		cj_write_all(2, line, sizeof line - 1);
+		cj_write_all(1, body, sizeof body - 1);
 		return 1;
 	}
 
@@ -94,17 +76,17 @@ int main(void)
 
 	static const char pre[] = "{\"message\":\"Hello, ", post[] = "!\"}";
 	char *out = xrealloc(NULL, sizeof pre + esc_len + sizeof post);
-	char *o = append(out, pre);
+	char *o = cj_append(out, pre);
 	memcpy(o, esc, esc_len);
-	o = append(o + esc_len, post);
-	write_all(1, out, (size_t)(o - out));
+	o = cj_append(o + esc_len, post);
+	cj_write_all(1, out, (size_t)(o - out));
 
 	/* One log line; the escaped name cannot break it in two. */
 	char *line = xrealloc(NULL, sizeof "cstdio: greeting \n" + esc_len);
-	o = append(line, "cstdio: greeting ");
+	o = cj_append(line, "cstdio: greeting ");
 	memcpy(o, esc, esc_len);
 	o += esc_len;
 	*o++ = '\n';
-	write_all(2, line, (size_t)(o - line));
+	cj_write_all(2, line, (size_t)(o - line));
 	return 0;
 }
