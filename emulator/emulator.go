@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -123,15 +124,31 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 		byName:   map[string]*function{},
 		inflight: make(chan struct{}, opts.MaxConcurrency),
 	}
-	for _, cfg := range fns {
-		f, err := e.load(ctx, cfg, artifacts[cfg.LogicalID])
-		if err != nil {
-			e.Close(ctx)
-			return nil, err
+	// Compile in parallel, one function per core: compilation is CPU-bound
+	// and takes seconds for a Go module.
+	loaded := make([]*function, len(fns))
+	errs := make([]error, len(fns))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, cfg := range fns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			loaded[i], errs[i] = e.load(ctx, cfg, artifacts[cfg.LogicalID])
+		}()
+	}
+	wg.Wait()
+	for i, f := range loaded {
+		if f != nil {
+			e.fns = append(e.fns, f)
+			e.byName[fns[i].LogicalID] = f
+			e.byName[fns[i].Name] = f
 		}
-		e.fns = append(e.fns, f)
-		e.byName[cfg.LogicalID] = f
-		e.byName[cfg.Name] = f
+	}
+	if err := errors.Join(errs...); err != nil {
+		e.Close(ctx)
+		return nil, err
 	}
 	return e, nil
 }

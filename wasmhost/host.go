@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -30,9 +31,11 @@ type Config struct {
 // Host loads functions. It is safe for concurrent use.
 type Host struct {
 	cache wazero.CompilationCache
-	// compileMu serialises compilation: wazero's file cache is not safe for
-	// concurrent compiles of the same module (see RATIONALE.md).
-	compileMu sync.Mutex
+	// compiling serialises compiles of the same module bytes: wazero's
+	// file cache is not safe for concurrent compiles of one module (wazero
+	// issue 2547, see RATIONALE.md). Different modules compile in parallel.
+	compilingMu sync.Mutex
+	compiling   map[[32]byte]*sync.Mutex
 	// initSlots admits instances to their init phase.
 	initSlots chan struct{}
 }
@@ -42,7 +45,10 @@ func New(cfg Config) (*Host, error) {
 	if cfg.InitConcurrency <= 0 {
 		cfg.InitConcurrency = 2 * runtime.GOMAXPROCS(0)
 	}
-	h := &Host{initSlots: make(chan struct{}, cfg.InitConcurrency)}
+	h := &Host{
+		initSlots: make(chan struct{}, cfg.InitConcurrency),
+		compiling: map[[32]byte]*sync.Mutex{},
+	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -139,9 +145,9 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 		return nil, fmt.Errorf("instantiate fresco ABI: %w", err)
 	}
 
-	h.compileMu.Lock()
+	unlock := h.lockModule(wasm)
 	compiled, err := r.CompileModule(ctx, wasm)
-	h.compileMu.Unlock()
+	unlock()
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)
 	}
@@ -214,6 +220,20 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil
+}
+
+// lockModule takes the compile lock of one module's bytes.
+func (h *Host) lockModule(wasm []byte) (unlock func()) {
+	key := sha256.Sum256(wasm)
+	h.compilingMu.Lock()
+	mu, ok := h.compiling[key]
+	if !ok {
+		mu = &sync.Mutex{}
+		h.compiling[key] = mu
+	}
+	h.compilingMu.Unlock()
+	mu.Lock()
+	return mu.Unlock
 }
 
 func withDefaults(cfg FunctionConfig) FunctionConfig {
