@@ -45,6 +45,11 @@ const buildHashVersion = "fresco build 1"
 // nothing is rebuilt when nothing changed, whatever the files' times say,
 // and switching back to an earlier version of the code finds its artifact
 // again.
+//
+// A package that imports github.com/aws/aws-lambda-go/lambda and no fresco
+// adapter (an unchanged aws-lambda-go handler) is built against a patched
+// copy of aws-lambda-go, made once per version in CacheDir/awslambda and
+// selected with -modfile; see build_awslambda.go.
 type Builder struct {
 	// CacheDir holds the artifacts (default os.UserCacheDir()/fresco/build).
 	CacheDir string
@@ -87,8 +92,9 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // outside GOROOT (go list -deps): module path@version for a package from the
 // module cache, else the contents and module-relative names of its Go,
 // cgo, assembly and embedded files; plus the main module's go.mod and
-// go.sum. -trimpath keeps absolute paths out of the binary, so they are kept
-// out of the hash too.
+// go.sum, and, for an unchanged aws-lambda-go handler, fresco's patch.
+// -trimpath keeps absolute paths out of the binary (all but the patched
+// copy's, in the build info), so they are kept out of the hash too.
 //
 // Functions with the same CodeUri, or with different directories whose
 // inputs hash the same, are built once. Artifacts are written to a
@@ -262,7 +268,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	if err := acquire(r.ctx, r.listSem); err != nil {
 		return fail(err)
 	}
-	sum, err := r.hash(u.dir, flags, overlay)
+	sum, lb, err := r.hash(u.dir, flags, overlay)
 	<-r.listSem
 	if err != nil {
 		return fail(err)
@@ -284,12 +290,12 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 			return fail(r.ctx.Err())
 		}
 	} else {
-		f.output, f.err = r.make(u, path, flags)
+		f.output, f.err = r.make(u, path, flags, lb)
 		close(f.done)
 	}
 	switch {
 	case f.output != "":
-		return "", &BuildError{Functions: ids, Output: f.output, Err: f.err}
+		return "", lb.buildFailure(ids, f.output, f.err)
 	case f.err != nil:
 		return fail(f.err)
 	}
@@ -302,8 +308,9 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 }
 
 // make produces the artifact at path unless it exists. On a failed go
-// build it returns the command's output.
-func (r *buildRun) make(u *buildUnit, path string, flags []string) (output string, err error) {
+// build it returns the command's output. lb, if not nil, is an unchanged
+// aws-lambda-go handler's patch.
+func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild) (output string, err error) {
 	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
 		for _, fn := range u.fns {
 			r.printf("%s is up to date", fn.LogicalID)
@@ -324,6 +331,13 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string) (output strin
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
+	if lb != nil {
+		modfile, err := lb.prepare(r, tmp)
+		if err != nil {
+			return "", err
+		}
+		flags = append(flags[:len(flags):len(flags)], modfile)
+	}
 	out := filepath.Join(tmp, "out.wasm")
 	args := append(append([]string{"build"}, flags...), "-o", out, ".")
 	cmd := exec.CommandContext(r.ctx, r.goBin, args...)
@@ -376,9 +390,10 @@ type listedModule struct {
 	Replace *listedModule
 }
 
-// hash returns the hex SHA-256 of a package directory's build inputs; see
-// Build.
-func (r *buildRun) hash(dir string, flags []string, overlay string) (string, error) {
+// hash returns the hex SHA-256 of a package directory's build inputs (see
+// Build), and, for an unchanged aws-lambda-go handler, how to patch
+// aws-lambda-go.
+func (r *buildRun) hash(dir string, flags []string, overlay string) (sum string, lb *awsLambdaBuild, err error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\nGOOS=wasip1\nGOARCH=wasm\n", buildHashVersion)
 
@@ -386,7 +401,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 	// there may select another one (GOTOOLCHAIN).
 	goenv, err := r.goCmd(dir, "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	h.Write(goenv)
 	for _, f := range flags {
@@ -397,12 +412,12 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 	if overlay != "" {
 		data, err := os.ReadFile(overlay)
 		if err != nil {
-			return "", fmt.Errorf("overlay: %w", err)
+			return "", nil, fmt.Errorf("overlay: %w", err)
 		}
 		hashFile(h, "overlay", data)
 		var ov struct{ Replace map[string]string }
 		if err := json.Unmarshal(data, &ov); err != nil {
-			return "", fmt.Errorf("overlay %s: %w", overlay, err)
+			return "", nil, fmt.Errorf("overlay %s: %w", overlay, err)
 		}
 		for _, from := range sortedKeys(ov.Replace) {
 			to := ov.Replace[from]
@@ -418,7 +433,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 			var data []byte
 			if to != "" {
 				if data, err = os.ReadFile(to); err != nil {
-					return "", fmt.Errorf("overlay %s: %w", overlay, err)
+					return "", nil, fmt.Errorf("overlay %s: %w", overlay, err)
 				}
 			}
 			hashFile(h, "overlay "+from, data)
@@ -430,7 +445,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 	listArgs := append(append([]string{"list", "-deps", "-json", "-e"}, flags...), ".")
 	listed, err := r.goCmd(dir, listArgs...)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(listed))
 	var pkgs []*listedPackage
@@ -438,7 +453,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 	for dec.More() {
 		p := new(listedPackage)
 		if err := dec.Decode(p); err != nil {
-			return "", fmt.Errorf("go list: %w", err)
+			return "", nil, fmt.Errorf("go list: %w", err)
 		}
 		pkgs = append(pkgs, p)
 		if !p.DepOnly && main == nil {
@@ -446,10 +461,19 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 		}
 	}
 	if main == nil {
-		return "", fmt.Errorf("go list %s: no package", displayPath(dir))
+		return "", nil, fmt.Errorf("go list %s: no package", displayPath(dir))
 	}
 	if main.Name != "" && main.Name != "main" {
-		return "", fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
+		return "", nil, fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
+	}
+
+	// An unchanged aws-lambda-go handler is built with fresco's patch, so
+	// the patch is an input.
+	if lb, err = r.awsLambdaBuildFor(dir, pkgs, main); err != nil {
+		return "", nil, err
+	}
+	if lb != nil {
+		fmt.Fprintf(h, "awslambda patch %s\n", lb.patch.sum)
 	}
 
 	for _, p := range pkgs {
@@ -484,7 +508,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 			}
 			data, err := os.ReadFile(src)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			name, err := filepath.Rel(root, path)
 			if err != nil {
@@ -498,12 +522,12 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (string, err
 		for _, path := range []string{main.Module.GoMod, filepath.Join(filepath.Dir(main.Module.GoMod), "go.sum")} {
 			data, err := os.ReadFile(path)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", err
+				return "", nil, err
 			}
 			hashFile(h, filepath.Base(path), data)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), lb, nil
 }
 
 // goCmd runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns

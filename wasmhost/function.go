@@ -51,24 +51,37 @@ func (f *Function) Config() FunctionConfig { return f.cfg }
 func (f *Function) Close(ctx context.Context) error { return f.runtime.Close(ctx) }
 
 // moduleConfig is the part of an instance's configuration that is the same
-// for every invocation.
-func (f *Function) moduleConfig() wazero.ModuleConfig {
+// for every invocation. withEnv adds the function's environment.
+func (f *Function) moduleConfig(withEnv bool) wazero.ModuleConfig {
 	c := wazero.NewModuleConfig().
 		WithName(""). // anonymous: concurrent instances of one module
 		WithStartFunctions().
 		WithSysWalltime().
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
+	if withEnv {
+		for _, kv := range f.env {
+			c = c.WithEnv(kv[0], kv[1])
+		}
+	}
 	return c
 }
 
-// instanceConfig is the configuration of one invocation's instance. The
-// environment is added here, per invocation, rather than to baseConfig:
-// wazero's WithEnv appends to slices that a cloned config shares with its
-// parent, so calling it concurrently on one shared config races (the race
-// detector caught it). Starting from a config with no environment, every
-// append below allocates for this invocation alone.
+// instanceConfig is the configuration of one invocation's instance, before
+// its output writers and sleep are set (those With calls only set fields
+// of a clone, which is safe on a shared config).
+//
+// An ABI function gets the shared config as is: its environment is fixed
+// at load, and it reads the trace id from the invocation's context. A
+// stdio function has no context, so _X_AMZN_TRACE_ID is part of its
+// environment, which is then built per invocation onto a config that has
+// none: wazero's WithEnv appends to slices a cloned config shares with its
+// parent, so appending to one shared config from concurrent invocations
+// races (the race detector caught it).
 func (f *Function) instanceConfig(traceID string) wazero.ModuleConfig {
+	if f.mode == ModeABI {
+		return f.baseConfig
+	}
 	c := f.baseConfig
 	for _, kv := range f.env {
 		c = c.WithEnv(kv[0], kv[1])
@@ -93,8 +106,8 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		return invoke.ErrorResult(invoke.Crash, "Runtime.RequestTooLarge",
 			fmt.Sprintf("RequestId: %s Error: request payload of %d bytes exceeds %d bytes", req.RequestID, len(req.Payload), invoke.MaxSyncRequest))
 	}
-	if memoryAllocator != nil {
-		ctx = experimental.WithMemoryAllocator(ctx, memoryAllocator)
+	if f.host.memory != nil {
+		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
 	inv := &invocation{req: req}
 	ctx = context.WithValue(ctx, invocationKey{}, inv)

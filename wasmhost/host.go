@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -38,6 +39,8 @@ type Host struct {
 	compiling   map[[32]byte]*sync.Mutex
 	// initSlots admits instances to their init phase.
 	initSlots chan struct{}
+	// memory backs instances' linear memory (nil: wazero's default).
+	memory experimental.MemoryAllocator
 }
 
 // New returns a Host.
@@ -48,6 +51,9 @@ func New(cfg Config) (*Host, error) {
 	h := &Host{
 		initSlots: make(chan struct{}, cfg.InitConcurrency),
 		compiling: map[[32]byte]*sync.Mutex{},
+		// Keep enough free memories for every core's instance in init and
+		// handler at once; the rest are unmapped.
+		memory: newMemoryAllocator(4 * runtime.GOMAXPROCS(0)),
 	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -216,7 +222,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	trial.Close(ctx)
 
 	f.env = lambdaEnv(cfg)
-	f.baseConfig = f.moduleConfig()
+	f.baseConfig = f.moduleConfig(f.mode == ModeABI)
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil

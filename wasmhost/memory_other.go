@@ -4,5 +4,6 @@ package wasmhost
 
 import "github.com/tetratelabs/wazero/experimental"
 
-// memoryAllocator is nil elsewhere: wazero's default, Go-heap memory.
-var memoryAllocator experimental.MemoryAllocator
+// newMemoryAllocator returns nil elsewhere: wazero's default, Go-heap
+// memory.
+func newMemoryAllocator(keep int) experimental.MemoryAllocator { return nil }

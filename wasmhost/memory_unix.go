@@ -3,56 +3,120 @@
 package wasmhost
 
 import (
+	"sync"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// mmapAllocator backs each instance's linear memory with its own anonymous
-// mapping, reserved at the memory's maximum and never moved. Growing it is
-// free (no copy of the memory so far, as a Go slice's growth would do), the
-// pages come zeroed from the kernel and are only paid for when touched, and
-// the garbage collector neither scans nor zeroes them. Free unmaps it.
+// memoryPool backs instances' linear memory with anonymous mappings,
+// each reserved at the memory's maximum and never moved, and keeps freed
+// mappings for the next instance.
 //
-// wazero frees memory from the goroutine that runs the guest (a
-// context-done close is deferred to the guest's next check), so the mapping
-// never disappears under running code.
-type mmapAllocator struct{}
+// Growing such a memory never copies (a Go slice's growth would copy all
+// of it), its pages come zeroed from the kernel and cost only once
+// touched, and the garbage collector neither scans nor zeroes them. A
+// freed mapping is reset over the part the guest could reach (zeroed, or
+// dropped with madvise(MADV_DONTNEED) when large): the next instance sees
+// zeros, and the reset costs in proportion to what the guest used, not to
+// the memory's size. Nothing of one guest's memory can reach the next.
+//
+// wazero frees memory on the goroutine that runs the guest (a timeout's
+// close is deferred to the guest's next check), so a mapping is never
+// reset or unmapped under running code.
+type memoryPool struct {
+	mu   sync.Mutex
+	free map[uint64][]*mmapMemory // by reserved size
+	max  int                      // mappings kept per size
+}
 
-func (mmapAllocator) Allocate(capacity, max uint64) experimental.LinearMemory {
+func newMemoryPool(keep int) *memoryPool {
+	return &memoryPool{free: map[uint64][]*mmapMemory{}, max: keep}
+}
+
+func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
 	if max == 0 {
 		max = capacity
 	}
 	if max == 0 {
-		return &mmapMemory{}
+		return &heapMemory{}
 	}
+	p.mu.Lock()
+	if list := p.free[max]; len(list) > 0 {
+		m := list[len(list)-1]
+		p.free[max] = list[:len(list)-1]
+		p.mu.Unlock()
+		return m
+	}
+	p.mu.Unlock()
 	b, err := unix.Mmap(-1, 0, int(max), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON|mapNoReserve)
 	if err != nil {
 		// Out of address space or mappings: fall back to the Go heap rather
 		// than failing the invocation.
 		return &heapMemory{max: max}
 	}
-	return &mmapMemory{buf: b}
+	return &mmapMemory{pool: p, buf: b}
 }
 
-type mmapMemory struct{ buf []byte }
+// clearInPlace is the size up to which a freed memory is reset by zeroing
+// it rather than by madvise. On the virtual machines fresco runs on,
+// madvise(MADV_DONTNEED) costs tens of microseconds even for one page (it
+// must shoot down other cores' TLB entries), and every dropped page costs a
+// fault when the next guest touches it; zeroing a few megabytes is cheaper
+// than both, and the next instance writes its data segments over the same
+// pages anyway. Past this size the pages go back to the kernel, which bounds
+// what the pool keeps resident.
+const clearInPlace = 16 << 20
+
+// put resets m and keeps it, or unmaps it when the pool is full.
+func (p *memoryPool) put(m *mmapMemory) {
+	size := uint64(len(m.buf))
+	p.mu.Lock()
+	full := len(p.free[size]) >= p.max
+	p.mu.Unlock()
+	if full {
+		unix.Munmap(m.buf)
+		return
+	}
+	switch {
+	case m.used == 0:
+	case m.used <= clearInPlace:
+		clear(m.buf[:m.used])
+	default:
+		if err := unix.Madvise(m.buf[:m.used], unix.MADV_DONTNEED); err != nil {
+			unix.Munmap(m.buf)
+			return
+		}
+	}
+	m.used = 0
+	p.mu.Lock()
+	if len(p.free[size]) < p.max {
+		p.free[size] = append(p.free[size], m)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	unix.Munmap(m.buf)
+}
+
+type mmapMemory struct {
+	pool *memoryPool
+	buf  []byte
+	used uint64 // the largest length handed out: what the guest could touch
+}
 
 func (m *mmapMemory) Reallocate(size uint64) []byte {
 	if size > uint64(len(m.buf)) {
 		return nil
 	}
+	if size > m.used {
+		m.used = size
+	}
 	return m.buf[:size:size]
 }
 
-func (m *mmapMemory) Free() {
-	if m.buf != nil {
-		unix.Munmap(m.buf)
-		m.buf = nil
-	}
-}
-
-// memoryAllocator is the allocator instances use.
-var memoryAllocator experimental.MemoryAllocator = mmapAllocator{}
+func (m *mmapMemory) Free() { m.pool.put(m) }
 
 // heapMemory is a Go-heap linear memory, grown by copying.
 type heapMemory struct {
@@ -75,3 +139,6 @@ func (m *heapMemory) Reallocate(size uint64) []byte {
 }
 
 func (m *heapMemory) Free() { m.buf = nil }
+
+// newMemoryAllocator returns the allocator of a host's instances.
+func newMemoryAllocator(keep int) experimental.MemoryAllocator { return newMemoryPool(keep) }

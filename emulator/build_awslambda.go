@@ -1,0 +1,306 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/frescolabs/fresco/adapters/guest"
+)
+
+// An unchanged aws-lambda-go handler (one that imports
+// github.com/aws/aws-lambda-go/lambda and no fresco package) is built
+// against a patched copy of aws-lambda-go: the module as the handler's
+// go.mod selects it, plus fresco's glue in its lambda package and fresco's
+// guest ABI as the package lambda/frescoguest. The copy is selected with
+// go build -modfile, a generated go.mod that is the main module's plus a
+// replace directive, so the user's go.mod is never touched. See
+// RATIONALE.md, "Unchanged handlers".
+const (
+	awsLambdaModule  = "github.com/aws/aws-lambda-go"
+	awsLambdaPackage = awsLambdaModule + "/lambda"
+	// A package that imports fresco's guest ABI already exports
+	// fresco_handle (adapters/lambda, or guest directly): no patch.
+	frescoGuestPackage = "github.com/frescolabs/fresco/adapters/guest"
+
+	// awsLambdaGlueFile is where the glue goes in the module. Its name sorts
+	// last, so that its init runs after rpc_function.go's (see the glue).
+	awsLambdaGlueFile = "lambda/zz_fresco_wasip1.go"
+	awsLambdaGuestDir = "lambda/frescoguest"
+
+	// The aws-lambda-go versions that have every internal the glue uses;
+	// older ones fail to compile it, which Build reports as an
+	// *UnsupportedAwsLambdaError.
+	awsLambdaMinVersion    = "v1.46.0"
+	awsLambdaTestedVersion = "v1.55.1"
+)
+
+// awsLambdaGlue is compiled only inside aws-lambda-go's lambda package,
+// whose unexported names it uses, so in fresco's tree it is text: as a .go
+// file it would be part of a package "lambda" in emulator/awslambda that
+// cannot compile for wasip1 there.
+//
+//go:embed awslambda/glue_wasip1.go.txt
+var awsLambdaGlue []byte
+
+// awsLambdaPatch is what fresco adds to aws-lambda-go.
+type awsLambdaPatch struct {
+	files map[string][]byte // by slash path relative to the module root
+	sum   string            // hex SHA-256 of the files and their names
+}
+
+var guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
+
+// loadAwsLambdaPatch assembles the patch from the glue and adapters/guest's
+// own source, with only its package clause changed.
+var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
+	p := &awsLambdaPatch{files: map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}}
+	for _, name := range []string{"guest_wasip1.go", "doc.go"} {
+		src, err := fs.ReadFile(guest.Source, name)
+		if err != nil {
+			return nil, fmt.Errorf("fresco guest source: %w", err)
+		}
+		if n := len(guestPackageClause.FindAllIndex(src, -1)); n != 1 {
+			return nil, fmt.Errorf("fresco guest source %s: %d package clauses, want 1", name, n)
+		}
+		p.files[awsLambdaGuestDir+"/"+name] = guestPackageClause.ReplaceAll(src, []byte("package frescoguest"))
+	}
+	h := sha256.New()
+	for _, name := range sortedKeys(p.files) {
+		hashFile(h, name, p.files[name])
+	}
+	p.sum = hex.EncodeToString(h.Sum(nil))
+	return p, nil
+})
+
+// awsLambdaBuild is the build of an unchanged aws-lambda-go handler.
+type awsLambdaBuild struct {
+	module *listedModule // aws-lambda-go, as the main module selects it
+	goMod  string        // the main module's go.mod
+	patch  *awsLambdaPatch
+}
+
+// version is the aws-lambda-go version the handler uses, for messages.
+func (lb *awsLambdaBuild) version() string {
+	if m := lb.module.Replace; m != nil && m.Version != "" {
+		return m.Path + "@" + m.Version
+	}
+	if lb.module.Replace != nil {
+		return lb.module.Version + " (replaced by " + lb.module.Replace.Path + ")"
+	}
+	return lb.module.Version
+}
+
+// awsLambdaBuildFor returns how to build the package dir whose go list
+// -deps output is pkgs, or nil when it needs no patch.
+func (r *buildRun) awsLambdaBuildFor(dir string, pkgs []*listedPackage, main *listedPackage) (*awsLambdaBuild, error) {
+	var lambda *listedPackage
+	for _, p := range pkgs {
+		switch p.ImportPath {
+		case frescoGuestPackage:
+			return nil, nil
+		case awsLambdaPackage:
+			lambda = p
+		}
+	}
+	if lambda == nil {
+		return nil, nil
+	}
+	const how = "; import github.com/frescolabs/fresco/adapters/lambda instead of github.com/aws/aws-lambda-go/lambda"
+	m := lambda.Module
+	switch {
+	case m == nil || main.Module == nil || main.Module.GoMod == "":
+		return nil, errors.New("an unchanged aws-lambda-go handler must be in a Go module" + how)
+	case m.Main:
+		return nil, errors.New("cannot patch aws-lambda-go when it is the main module" + how)
+	case fileExists(filepath.Join(filepath.Dir(main.Module.GoMod), "vendor", "modules.txt")):
+		return nil, errors.New("cannot patch aws-lambda-go in a module with a vendor directory" + how)
+	case m.Version == "" || m.Dir == "":
+		return nil, fmt.Errorf("cannot patch aws-lambda-go: go list gives no version or directory for %s%s", m.Path, how)
+	}
+	// -modfile does not apply to a go.work, and the go command refuses it
+	// in workspace mode.
+	work, err := r.goCmd(dir, "env", "GOWORK")
+	if err != nil {
+		return nil, err
+	}
+	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+		return nil, fmt.Errorf("cannot patch aws-lambda-go in workspace mode (%s); set GOWORK=off%s", w, how)
+	}
+	patch, err := loadAwsLambdaPatch()
+	if err != nil {
+		return nil, err
+	}
+	return &awsLambdaBuild{module: m, goMod: main.Module.GoMod, patch: patch}, nil
+}
+
+// awsLambdaCopyMu keeps one process from copying the same module twice at
+// once; across processes the rename into place decides.
+var awsLambdaCopyMu sync.Mutex
+
+// prepare writes tmp/go.mod (the main module's go.mod, aws-lambda-go
+// replaced by its patched copy) and tmp/go.sum, and returns the go build
+// flag that selects them.
+func (lb *awsLambdaBuild) prepare(r *buildRun, tmp string) (string, error) {
+	var dir string
+	var err error
+	if m := lb.module.Replace; m != nil && m.Version == "" {
+		// A local directory: its files may change at any time, so the copy
+		// is made for this build only.
+		dir = filepath.Join(tmp, "aws-lambda-go")
+		err = lb.makeCopy(dir)
+	} else {
+		dir, err = lb.cachedCopy(r)
+	}
+	if err != nil {
+		return "", fmt.Errorf("patch aws-lambda-go: %w", err)
+	}
+
+	gomod := filepath.Join(tmp, "go.mod")
+	data, err := os.ReadFile(lb.goMod)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(gomod, data, 0o644); err != nil {
+		return "", err
+	}
+	// -modfile=NAME.mod reads NAME.sum beside it.
+	switch sum, err := os.ReadFile(filepath.Join(filepath.Dir(lb.goMod), "go.sum")); {
+	case err == nil:
+		if err := os.WriteFile(filepath.Join(tmp, "go.sum"), sum, 0o644); err != nil {
+			return "", err
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", err
+	}
+	// A replacement of the selected version wins over any replacement of
+	// the module the go.mod has, and go mod edit keeps the rest as it is.
+	replace := fmt.Sprintf("-replace=%s@%s=%s", lb.module.Path, lb.module.Version, dir)
+	if _, err := r.goCmd(tmp, "mod", "edit", replace, gomod); err != nil {
+		return "", fmt.Errorf("patch aws-lambda-go: %w", err)
+	}
+	return "-modfile=" + gomod, nil
+}
+
+// cachedCopy returns CacheDir/awslambda/VERSION-HASH, the patched copy of a
+// module from the module cache, making it if it is not there.
+func (lb *awsLambdaBuild) cachedCopy(r *buildRun) (string, error) {
+	src := lb.module // or the module that replaces it, at a version
+	if lb.module.Replace != nil {
+		src = lb.module.Replace
+	}
+	h := sha256.Sum256([]byte(lb.patch.sum + "\n" + src.Path + "@" + src.Version + "\n"))
+	root := filepath.Join(r.cacheDir, "awslambda")
+	dir := filepath.Join(root, src.Version+"-"+hex.EncodeToString(h[:6]))
+
+	awsLambdaCopyMu.Lock()
+	defer awsLambdaCopyMu.Unlock()
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		return dir, nil
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(root, ".tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	r.printf("Patching aws-lambda-go %s for unchanged handlers (%s) ...", lb.version(), displayPath(dir))
+	staged := filepath.Join(tmp, "m")
+	if err := lb.makeCopy(staged); err != nil {
+		return "", err
+	}
+	if err := os.Rename(staged, dir); err != nil {
+		// Another process made it first.
+		if info, serr := os.Stat(dir); serr == nil && info.IsDir() {
+			return dir, nil
+		}
+		return "", err
+	}
+	return dir, nil
+}
+
+// makeCopy copies the module's directory to dst, writable, and adds the
+// patch.
+func (lb *awsLambdaBuild) makeCopy(dst string) error {
+	src := lb.module.Dir
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && rel != "." && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir // .git and the like
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	for _, name := range sortedKeys(lb.patch.files) {
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, lb.patch.files[name], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnsupportedAwsLambdaError is the build of an unchanged aws-lambda-go
+// handler that failed because that aws-lambda-go version lacks an internal
+// that fresco's glue uses.
+type UnsupportedAwsLambdaError struct {
+	Functions []string
+	Version   string // of aws-lambda-go, as the handler's go.mod selects it
+	Output    string // what go build printed
+}
+
+func (e *UnsupportedAwsLambdaError) Error() string {
+	return fmt.Sprintf("build %s: aws-lambda-go %s is not supported for unchanged handlers: "+
+		"fresco adds a start function to its lambda package that uses aws-lambda-go's internals, "+
+		"and this version lacks some of them. Supported: aws-lambda-go %s and later (tested with %s). "+
+		"Upgrade it (go get %s@latest), or import github.com/frescolabs/fresco/adapters/lambda "+
+		"instead of github.com/aws/aws-lambda-go/lambda. go build said:\n%s",
+		strings.Join(e.Functions, ", "), e.Version, awsLambdaMinVersion, awsLambdaTestedVersion,
+		awsLambdaModule, e.Output)
+}
+
+// Unwrap gives the failed go build, as a *BuildError.
+func (e *UnsupportedAwsLambdaError) Unwrap() error {
+	return &BuildError{Functions: e.Functions, Output: e.Output}
+}
+
+// buildFailure is the error of a go build that printed output: an
+// *UnsupportedAwsLambdaError when the glue did not compile, else a
+// *BuildError.
+func (lb *awsLambdaBuild) buildFailure(ids []string, output string, err error) error {
+	if lb != nil && strings.Contains(output, path.Base(awsLambdaGlueFile)) {
+		return &UnsupportedAwsLambdaError{Functions: ids, Version: lb.version(), Output: output}
+	}
+	return &BuildError{Functions: ids, Output: output, Err: err}
+}

@@ -1,0 +1,292 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/wasmhost"
+)
+
+var (
+	awsLambdaHostOnce sync.Once
+	awsLambdaHost     *wasmhost.Host
+	awsLambdaHostErr  error
+)
+
+// awsLambdaLoad loads a built artifact into a wasmhost shared by these
+// tests. It compiles in memory: the artifacts record the directory of their
+// patched aws-lambda-go copy (see RATIONALE.md), which is in a test's
+// temporary CacheDir, so an on-disk compilation cache would never hit.
+func awsLambdaLoad(t *testing.T, name, path string) *wasmhost.Function {
+	t.Helper()
+	awsLambdaHostOnce.Do(func() {
+		awsLambdaHost, awsLambdaHostErr = wasmhost.New(wasmhost.Config{})
+	})
+	if awsLambdaHostErr != nil {
+		t.Fatal(awsLambdaHostErr)
+	}
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := awsLambdaHost.Load(context.Background(), wasmhost.FunctionConfig{Name: name, Timeout: 30 * time.Second}, wasm)
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
+func awsLambdaRequest(n int, payload string) *invoke.Request {
+	return &invoke.Request{
+		RequestID:          fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
+		Payload:            []byte(payload),
+		InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:Unchanged",
+		TraceID:            "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",
+	}
+}
+
+var awsLambdaPatchLine = regexp.MustCompile(`(?m)^Patching aws-lambda-go (\S+) for unchanged handlers \((.+)\) \.\.\.$`)
+
+// awsLambdaCopies lists CacheDir/awslambda.
+func awsLambdaCopies(t *testing.T, cache string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(cache, "awslambda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestBuildUnchangedAwsLambdaHandler(t *testing.T) {
+	t.Parallel()
+	// A module of its own (example.com/unchanged) that does not require
+	// fresco, copied out of fresco's tree.
+	dir := buildTestPackage(t, "unchanged")
+	cache := t.TempDir()
+	b := &Builder{CacheDir: cache}
+	fn := buildTestFn("Unchanged", dir)
+
+	artifacts, progress := runBuilder(t, b, fn)
+	m := awsLambdaPatchLine.FindStringSubmatch(progress)
+	if m == nil || m[1] != "v1.55.1" || !buildBuiltLine.MatchString(progress) {
+		t.Fatalf("first build's progress:\n%s", progress)
+	}
+	buildAssertWasm(t, artifacts["Unchanged"])
+	copies := awsLambdaCopies(t, cache)
+	if len(copies) != 1 || !regexp.MustCompile(`^v1\.55\.1-[0-9a-f]{12}$`).MatchString(copies[0]) {
+		t.Fatalf("CacheDir/awslambda holds %v, want one v1.55.1-<hash>", copies)
+	}
+	patched := filepath.Join(cache, "awslambda", copies[0])
+	if _, err := os.Stat(filepath.Join(patched, "lambda", "invoke_loop.go")); err != nil {
+		t.Errorf("the copy lacks aws-lambda-go's own files: %v", err)
+	}
+	// The user's module is untouched.
+	if gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod")); bytes.Contains(gomod, []byte("replace")) {
+		t.Errorf("go.mod was edited:\n%s", gomod)
+	}
+
+	f := awsLambdaLoad(t, "Unchanged", artifacts["Unchanged"])
+	t.Run("success", func(t *testing.T) {
+		req := awsLambdaRequest(1, `{"name":"Ada"}`)
+		req.ClientContext = []byte(`{"custom":{"tenant":"acme"}}`)
+		req.CognitoIdentity = []byte(`{"cognitoIdentityId":"id-1"}`)
+		res := f.Invoke(context.Background(), req)
+		want := `{"greeting":"Hello, Ada!","request_id":"00000000-0000-4000-8000-000000000001",` +
+			`"arn":"arn:aws:lambda:us-east-1:123456789012:function:Unchanged",` +
+			`"trace":"Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",` +
+			`"deadline":true,"tenant":"acme","cognito":"id-1"}`
+		if res.Kind != invoke.Success || string(res.Payload) != want {
+			t.Fatalf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)
+		}
+	})
+	t.Run("io.Reader response", func(t *testing.T) {
+		res := f.Invoke(context.Background(), awsLambdaRequest(2, `{"raw":"<not json>"}`))
+		if res.Kind != invoke.Success || string(res.Payload) != "<not json>" {
+			t.Fatalf("%v %q\nlog:\n%s", res.Kind, res.Payload, res.Log)
+		}
+	})
+	t.Run("typed error", func(t *testing.T) {
+		res := f.Invoke(context.Background(), awsLambdaRequest(3, `{"fail":"email"}`))
+		want := `{"errorMessage":"invalid field \"email\"","errorType":"ValidationError"}`
+		if res.Kind != invoke.FunctionError || res.ErrorType != "ValidationError" || string(res.Payload) != want {
+			t.Fatalf("%v %s %s, want %s", res.Kind, res.ErrorType, res.Payload, want)
+		}
+		// aws-lambda-go logs the error document it reports.
+		if !strings.Contains(string(res.Log), want) {
+			t.Errorf("log %q lacks the error document", res.Log)
+		}
+	})
+	t.Run("panic", func(t *testing.T) {
+		res := f.Invoke(context.Background(), awsLambdaRequest(4, `{"panic":true}`))
+		var d struct {
+			ErrorMessage string `json:"errorMessage"`
+			ErrorType    string `json:"errorType"`
+			StackTrace   []struct {
+				Path  string `json:"path"`
+				Line  int    `json:"line"`
+				Label string `json:"label"`
+			} `json:"stackTrace"`
+		}
+		if err := json.Unmarshal(res.Payload, &d); err != nil || res.Kind != invoke.FunctionError {
+			t.Fatalf("%v %s: %v", res.Kind, res.Payload, err)
+		}
+		if d.ErrorType != "string" || res.ErrorType != "string" || d.ErrorMessage != "something went wrong" {
+			t.Fatalf("got %s", res.Payload)
+		}
+		var inHandler bool
+		for _, fr := range d.StackTrace {
+			inHandler = inHandler || (strings.HasSuffix(fr.Path, "main.go") && fr.Label == "handle" && fr.Line > 0)
+		}
+		if !inHandler {
+			t.Errorf("stack trace does not name the handler in main.go: %s", res.Payload)
+		}
+	})
+	t.Run("bad client context", func(t *testing.T) {
+		req := awsLambdaRequest(5, `{}`)
+		req.ClientContext = []byte(`not json`)
+		res := f.Invoke(context.Background(), req)
+		if res.Kind != invoke.FunctionError || !strings.Contains(string(res.Payload), "failed to unmarshal client context json") {
+			t.Fatalf("%v %s", res.Kind, res.Payload)
+		}
+	})
+
+	// Nothing changed: no build, no patching.
+	again, progress := runBuilder(t, b, fn)
+	if progress != "Unchanged is up to date\n" || again["Unchanged"] != artifacts["Unchanged"] {
+		t.Errorf("second build: %s (first %s), progress:\n%s", again["Unchanged"], artifacts["Unchanged"], progress)
+	}
+
+	// A change to the handler rebuilds against the same patched copy.
+	stamp, err := os.Stat(filepath.Join(patched, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "main.go")
+	code, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildWriteFile(t, src, strings.Replace(string(code), `"Hello, "`, `"Hi, "`, 1))
+	edited, progress := runBuilder(t, b, fn)
+	if edited["Unchanged"] == artifacts["Unchanged"] || !buildBuiltLine.MatchString(progress) || awsLambdaPatchLine.MatchString(progress) {
+		t.Errorf("after an edit: %s (first %s), progress:\n%s", edited["Unchanged"], artifacts["Unchanged"], progress)
+	}
+	if after, err := os.Stat(filepath.Join(patched, "go.mod")); err != nil || !after.ModTime().Equal(stamp.ModTime()) {
+		t.Errorf("the patched copy was remade: %v", err)
+	}
+	if copies := awsLambdaCopies(t, cache); len(copies) != 1 {
+		t.Errorf("CacheDir/awslambda holds %v after a rebuild, want the one copy", copies)
+	}
+	buildAssertWasm(t, edited["Unchanged"])
+
+	if leftovers, _ := filepath.Glob(filepath.Join(cache, "awslambda", ".tmp-*")); len(leftovers) > 0 {
+		t.Errorf("temporary directories left behind: %v", leftovers)
+	}
+}
+
+func TestBuildUnchangedAwsLambdaSample(t *testing.T) {
+	t.Parallel()
+	// samples/plain, in fresco's own module: go list sees aws-lambda-go's
+	// lambda package and no fresco adapter.
+	cache := t.TempDir()
+	b := &Builder{CacheDir: cache}
+	fn := buildTestFn("PlainGo", templateAbs(t, filepath.Join("..", "samples", "plain")))
+	artifacts, progress := runBuilder(t, b, fn)
+	if !awsLambdaPatchLine.MatchString(progress) {
+		t.Errorf("progress:\n%s", progress)
+	}
+	f := awsLambdaLoad(t, "PlainGo", artifacts["PlainGo"])
+	res := f.Invoke(context.Background(), awsLambdaRequest(7, `{"name":"Ada"}`))
+	want := `{"message":"Hello, Ada!","request_id":"00000000-0000-4000-8000-000000000007"}`
+	if res.Kind != invoke.Success || string(res.Payload) != want {
+		t.Fatalf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)
+	}
+	if again, progress := runBuilder(t, b, fn); progress != "PlainGo is up to date\n" || again["PlainGo"] != artifacts["PlainGo"] {
+		t.Errorf("second build: progress:\n%s", progress)
+	}
+}
+
+func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
+	t.Parallel()
+	patch, err := loadAwsLambdaPatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// adapters/guest is the one source of the ABI: the copy differs in its
+	// package clause only.
+	for _, name := range []string{"guest_wasip1.go", "doc.go"} {
+		orig, err := fs.ReadFile(guest.Source, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.Replace(orig, []byte("\npackage guest\n"), []byte("\npackage frescoguest\n"), 1)
+		if got := patch.files["lambda/frescoguest/"+name]; !bytes.Equal(got, want) || bytes.Equal(got, orig) {
+			t.Errorf("lambda/frescoguest/%s is not adapters/guest/%s with package frescoguest", name, name)
+		}
+	}
+	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != 3 {
+		t.Errorf("patch files: %v", sortedKeys(patch.files))
+	}
+}
+
+func TestBuildAwsLambdaUnsupportedVersion(t *testing.T) {
+	t.Parallel()
+	// An aws-lambda-go (a local stand-in, which also exercises a replace
+	// by a directory) without the internals the glue uses.
+	dir := buildTestPackage(t, "oldawslambda")
+	cache := t.TempDir()
+	_, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*Function{buildTestFn("Old", dir)})
+	var ue *UnsupportedAwsLambdaError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want an *UnsupportedAwsLambdaError", err)
+	}
+	for _, want := range []string{
+		"build Old: aws-lambda-go v1.0.0 (replaced by ./awslambda) is not supported for unchanged handlers",
+		"Supported: aws-lambda-go " + awsLambdaMinVersion + " and later",
+		"import github.com/frescolabs/fresco/adapters/lambda instead",
+		"zz_fresco_wasip1.go",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	var be *BuildError
+	if !errors.As(err, &be) || be.Functions[0] != "Old" {
+		t.Errorf("err does not unwrap to a *BuildError: %#v", err)
+	}
+	// A local directory is copied per build, not into the cache.
+	if _, err := os.Stat(filepath.Join(cache, "awslambda")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a local aws-lambda-go was cached: %v", err)
+	}
+}
+
+func TestBuildAwsLambdaNotForFrescoAdapter(t *testing.T) {
+	t.Parallel()
+	// samples/hello imports adapters/lambda, which brings the ABI itself.
+	cache := t.TempDir()
+	_, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("Hello", templateAbs(t, filepath.Join("..", "samples", "hello"))))
+	if awsLambdaPatchLine.MatchString(progress) {
+		t.Errorf("a fresco adapter handler was patched:\n%s", progress)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "awslambda")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CacheDir/awslambda exists: %v", err)
+	}
+}
