@@ -442,3 +442,22 @@ func TestCompilationCacheOnDisk(t *testing.T) {
 	defer f2.Close(context.Background())
 	wantSuccess(t, f2.Invoke(context.Background(), request(`{}`)), `{}`)
 }
+
+// TestPooledMemoryIsClean: an instance's memory comes from a pool of
+// mappings; what one guest wrote to every byte of it must be gone for the
+// next, sequential or concurrent.
+func TestPooledMemoryIsClean(t *testing.T) {
+	f := load(t, "Scribble", fixture(t, "scribble"), wasmhost.FunctionConfig{})
+	for i := 0; i < 20; i++ {
+		wantSuccess(t, f.Invoke(context.Background(), request(`{}`)), "clean")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wantSuccess(t, f.Invoke(context.Background(), request(`{}`)), "clean")
+		}()
+	}
+	wg.Wait()
+}
