@@ -45,6 +45,20 @@ func TestCLIInvoke(t *testing.T) {
 			t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
 		}
 	})
+	t.Run("env-vars and parameter overrides", func(t *testing.T) {
+		env := filepath.Join(t.TempDir(), "env.json")
+		// GREETING is declared by the template, EXTRA is not: fresco sets both.
+		os.WriteFile(env, []byte(`{"Context": {"GREETING": "from env-vars"}, "Parameters": {"EXTRA": 42}}`), 0o644)
+		code, stdout, stderr := runCLI(t, "", "invoke", "fresco-context-prod", "-t", tmpl, "--env-vars", env, "--parameter-overrides", "Stage=prod")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		for _, want := range []string{`"greeting":"from env-vars"`, `"stage":"prod"`, `"extra":"42"`, `"function_name":"fresco-context-prod"`} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("output lacks %s: %s", want, stdout)
+			}
+		}
+	})
 	t.Run("function error exits non-zero", func(t *testing.T) {
 		code, stdout, _ := runCLI(t, "", "invoke", "Fail", "-t", tmpl)
 		if code != 1 || !strings.Contains(stdout, `"errorType":"ValidationError"`) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -234,27 +235,26 @@ func instantiateABI(ctx context.Context, r wazero.Runtime) error {
 // errorDocument normalises an error a guest posted into Lambda's
 // {"errorMessage","errorType"} document and returns its type. A body that is
 // a JSON object is kept as posted (stackTrace and other fields included),
-// with errorType filled in from the header when missing.
+// with errorType taken from the body when it is a non-empty string, else
+// from the type the guest passed, and errorMessage made a string.
 func errorDocument(typ string, body []byte, initErr bool) (string, []byte) {
+	typ = strings.ToValidUTF8(typ, "\uFFFD") // as JSON will carry it
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(body, &doc) == nil && doc != nil {
-		if t, ok := doc["errorType"]; ok {
-			var s string
-			if json.Unmarshal(t, &s) == nil && s != "" {
-				typ = s
-			}
+		var s string
+		if json.Unmarshal(doc["errorType"], &s) == nil && s != "" {
+			typ = s
 		}
 		if typ == "" {
 			typ = defaultErrorType(initErr)
 		}
-		if _, ok := doc["errorType"]; !ok {
-			doc["errorType"], _ = json.Marshal(typ)
-		}
-		if _, ok := doc["errorMessage"]; !ok {
+		doc["errorType"], _ = json.Marshal(typ)
+		if msg, ok := doc["errorMessage"]; !ok {
 			doc["errorMessage"] = json.RawMessage(`""`)
+		} else if json.Unmarshal(msg, &s) != nil {
+			doc["errorMessage"], _ = json.Marshal(string(msg))
 		}
-		out, err := json.Marshal(doc)
-		if err == nil {
+		if out, err := json.Marshal(doc); err == nil {
 			return typ, out
 		}
 	}

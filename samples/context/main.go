@@ -26,6 +26,8 @@ type Response struct {
 	CognitoIdentityID  string            `json:"cognito_identity_id"`
 	TraceID            string            `json:"trace_id"`
 	Greeting           string            `json:"greeting"`
+	Stage              string            `json:"stage"`
+	Extra              string            `json:"extra,omitempty"`
 	Region             string            `json:"region"`
 }
 
@@ -41,6 +43,8 @@ func handle(ctx context.Context) (Response, error) {
 		RemainingMs:     time.Until(deadline).Milliseconds(),
 		TraceID:         os.Getenv("_X_AMZN_TRACE_ID"),
 		Greeting:        os.Getenv("GREETING"),
+		Stage:           os.Getenv("STAGE"),
+		Extra:           os.Getenv("EXTRA"),
 		Region:          os.Getenv("AWS_REGION"),
 	}
 	if lc != nil {
