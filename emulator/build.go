@@ -189,10 +189,9 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return artifacts, nil
+	// On failure the map still holds what did build: fresco start --watch
+	// swaps those in and keeps serving the previous build of the rest.
+	return artifacts, errors.Join(errs...)
 }
 
 // buildRun is the state of one Build call.

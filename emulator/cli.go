@@ -184,12 +184,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--env-vars env.json]", stderr)
+	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--env-vars env.json] [--watch]", stderr)
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	port := fs.Int("port", 3001, "port of the Lambda Invoke API")
 	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
+	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -202,6 +203,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	opts.MaxConcurrency = *maxConc
+	opts.Watch = *watch
 	addr := net.JoinHostPort(*host, strconv.Itoa(*port))
 	return Serve(ctx, opts, addr, *shutdownTimeout, nil)
 }
@@ -238,6 +240,9 @@ func Serve(ctx context.Context, opts Options, addr string, shutdownTimeout time.
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if opts.Watch {
+		go e.Watch(ctx, opts.WatchInterval)
+	}
 	logger.Info("fresco is serving the Lambda Invoke API",
 		"addr", "http://"+ln.Addr().String(), "functions", len(e.Functions()))
 	if ready != nil {

@@ -49,6 +49,11 @@ type Options struct {
 	// MaxConcurrency bounds invocations in flight across all functions
 	// (default 1000, Lambda's default account limit).
 	MaxConcurrency int
+	// Watch makes Serve rebuild functions whose sources change and swap
+	// them in without a restart (fresco start --watch), polling every
+	// WatchInterval (default DefaultWatchInterval).
+	Watch         bool
+	WatchInterval time.Duration
 }
 
 // Emulator serves a template's functions: it implements lambdaapi.Backend.
@@ -154,6 +159,24 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 }
 
 func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*function, error) {
+	c, err := e.loadCode(ctx, cfg, path)
+	if err != nil {
+		return nil, err
+	}
+	f := &function{
+		e:   e,
+		cfg: cfg,
+		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name),
+	}
+	f.code.Store(c)
+	if cfg.ReservedConcurrency > 0 {
+		f.reserved = make(chan struct{}, cfg.ReservedConcurrency)
+	}
+	return f, nil
+}
+
+// loadCode compiles the artifact at path as cfg's code.
+func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*code, error) {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
@@ -170,20 +193,11 @@ func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*funct
 	if err != nil {
 		return nil, err
 	}
-	f := &function{
-		e:    e,
-		cfg:  cfg,
-		wasm: wf,
-		arn:  fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name),
-	}
-	if cfg.ReservedConcurrency > 0 {
-		f.reserved = make(chan struct{}, cfg.ReservedConcurrency)
-	}
 	e.logger.Info("function ready",
 		"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
 		"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
 		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String())
-	return f, nil
+	return &code{wasm: wf, artifact: path}, nil
 }
 
 func region() string {
@@ -234,7 +248,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 	}
 	var errs []error
 	for _, f := range e.fns {
-		errs = append(errs, f.wasm.Close(context.Background()))
+		errs = append(errs, f.code.Load().wasm.Close(context.Background()))
 	}
 	errs = append(errs, e.host.Close(context.Background()))
 	return errors.Join(errs...)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -15,9 +17,45 @@ import (
 type function struct {
 	e        *Emulator
 	cfg      *Function
-	wasm     *wasmhost.Function
+	code     atomic.Pointer[code] // replaced by a rebuild (fresco start --watch)
 	arn      string
 	reserved chan struct{} // nil: no ReservedConcurrentExecutions
+}
+
+// code is one build of a function. Invocations hold its read lock while
+// they run; a rebuild swaps in a new code and closes the old one once the
+// write lock shows nothing runs on it any more.
+type code struct {
+	wasm     *wasmhost.Function
+	artifact string // the .wasm it was loaded from
+	mu       sync.RWMutex
+	closed   bool
+}
+
+// acquireCode returns the current code, read-locked.
+func (f *function) acquireCode() *code {
+	for {
+		c := f.code.Load()
+		c.mu.RLock()
+		if !c.closed {
+			return c
+		}
+		// Swapped and closed between the load and the lock: take the new one.
+		c.mu.RUnlock()
+	}
+}
+
+// replaceCode swaps in next and closes the previous code after its
+// in-flight invocations have finished.
+func (f *function) replaceCode(next *code) {
+	prev := f.code.Swap(next)
+	if prev == nil {
+		return
+	}
+	prev.mu.Lock()
+	prev.closed = true
+	prev.mu.Unlock()
+	prev.wasm.Close(context.Background())
 }
 
 func (f *function) Name() string    { return f.cfg.Name }
@@ -89,7 +127,9 @@ func (f *function) acquire() (release func(), err error) {
 // run invokes the wasm function and wraps its log in Lambda's START, END
 // and REPORT lines, which it also writes to the function log.
 func (f *function) run(ctx context.Context, req *invoke.Request) *invoke.Result {
-	res := f.wasm.Invoke(ctx, req)
+	c := f.acquireCode()
+	res := c.wasm.Invoke(ctx, req)
+	c.mu.RUnlock()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "START RequestId: %s Version: %s\n", req.RequestID, f.Version())
 	b.Write(res.Log)

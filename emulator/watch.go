@@ -1,0 +1,153 @@
+package emulator
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DefaultWatchInterval is how often fresco start --watch looks at sources.
+const DefaultWatchInterval = 500 * time.Millisecond
+
+// Watch rebuilds functions whose sources change and swaps the new builds
+// in, until ctx is done. It polls (the trees are small, and polling behaves
+// the same on every file system, network mounts and editors' atomic saves
+// included): every interval it takes the size and modification time of
+// the Go sources, go.mod and go.sum under each function's module, and of
+// each ready .wasm; after a change has settled for one interval, it runs
+// the Builder, which skips what its content hash says is up to date, and
+// swaps in every function whose artifact changed. In-flight invocations
+// finish on the build they started with. A build error is logged and the
+// previous build keeps serving.
+func (e *Emulator) Watch(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultWatchInterval
+	}
+	roots := e.watchRoots()
+	e.logger.Info("watching sources for changes", "roots", strings.Join(roots, ","), "interval", interval.String())
+	last := scanSources(roots)
+	pending := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := scanSources(roots)
+		switch {
+		case !sameScan(now, last):
+			pending = true // changed: wait until it settles
+		case pending:
+			pending = false
+			e.rebuild(ctx)
+		}
+		last = now
+	}
+}
+
+// watchRoots are the directories (module roots of Go functions) and files
+// (ready .wasm) whose changes can change a function.
+func (e *Emulator) watchRoots() []string {
+	seen := map[string]bool{}
+	var roots []string
+	for _, f := range e.fns {
+		root := f.cfg.CodeURI
+		if info, err := os.Stat(root); err == nil && info.IsDir() {
+			root = moduleRoot(root)
+		}
+		if !seen[root] {
+			seen[root] = true
+			roots = append(roots, root)
+		}
+	}
+	return roots
+}
+
+// moduleRoot is the nearest directory at or above dir holding a go.mod,
+// or dir itself.
+func moduleRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+// scanSources stamps every file under roots that a build reads.
+func scanSources(roots []string) map[string]fileStamp {
+	out := map[string]fileStamp{}
+	for _, root := range roots {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if path == root || strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" || strings.HasSuffix(name, ".wasm") {
+				if info, err := d.Info(); err == nil {
+					out[path] = fileStamp{info.Size(), info.ModTime()}
+				}
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+func sameScan(a, b map[string]fileStamp) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !w.mod.Equal(v.mod) || w.size != v.size {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuild builds every function and swaps in those whose artifact changed.
+func (e *Emulator) rebuild(ctx context.Context) {
+	cfgs := make([]*Function, len(e.fns))
+	for i, f := range e.fns {
+		cfgs[i] = f.cfg
+	}
+	b := &Builder{CacheDir: buildCacheDir(e.opts.CacheDir), Out: e.opts.BuildOutput}
+	artifacts, err := b.Build(ctx, cfgs)
+	if err != nil {
+		e.logger.Error("rebuild failed; the previous build keeps serving", "error", err.Error())
+	}
+	for _, f := range e.fns {
+		path := artifacts[f.cfg.LogicalID]
+		if path == "" || path == f.code.Load().artifact {
+			continue
+		}
+		c, err := e.loadCode(ctx, f.cfg, path)
+		if err != nil {
+			e.logger.Error("reload failed; the previous build keeps serving", "function", f.cfg.LogicalID, "error", err.Error())
+			continue
+		}
+		f.replaceCode(c)
+		e.logger.Info("function reloaded", "function", f.cfg.LogicalID, "artifact", filepath.Base(path))
+	}
+}

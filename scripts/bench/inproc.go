@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/wasmhost"
+)
+
+// module is one of the modules the in-process rows run.
+type module struct {
+	key  string // row names start with key+"/"
+	name string // the function's name
+	want string // the expected response, spaces trimmed
+	wasm func(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error)
+}
+
+var modules = []module{
+	{key: "tiny", name: "Minimal", want: `{}`, wasm: readWasm("wasmhost/testdata/minimal.wasm")},
+	{key: "go", name: "Hello", want: helloResponse, wasm: buildHello},
+	{key: "c", name: "CHello", want: helloResponse, wasm: readWasm("samples/chello/chello.wasm")},
+}
+
+func readWasm(rel string) func(context.Context, *config, func(string, ...any)) ([]byte, error) {
+	return func(_ context.Context, cfg *config, _ func(string, ...any)) ([]byte, error) {
+		return os.ReadFile(filepath.Join(cfg.root, filepath.FromSlash(rel)))
+	}
+}
+
+// buildHello builds samples/hello as fresco does (the same Builder and
+// cache directory as the server's, so a second run, and the HTTP rows,
+// reuse the artifact).
+func buildHello(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error) {
+	start := time.Now()
+	b := &emulator.Builder{CacheDir: filepath.Join(cfg.cacheDir, "build")}
+	out, err := b.Build(ctx, []*emulator.Function{{
+		LogicalID: "Hello",
+		Name:      "Hello",
+		CodeURI:   filepath.Join(cfg.root, "samples", "hello"),
+	}})
+	if err != nil {
+		return nil, err
+	}
+	progress("built samples/hello in %s", time.Since(start).Round(time.Millisecond))
+	return os.ReadFile(out["Hello"])
+}
+
+// Hello's handler, copied from samples/hello/main.go, for the native row:
+// keep the two the same.
+type helloRequest struct {
+	Name string `json:"name"`
+}
+
+type helloReply struct {
+	Message string `json:"message"`
+}
+
+func hello(ctx context.Context, req helloRequest) (helloReply, error) {
+	name := req.Name
+	if name == "" {
+		name = "world"
+	}
+	return helloReply{Message: "Hello, " + name + "!"}, nil
+}
+
+// inProcessRows runs the selected naive, fresco and native rows.
+func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...any)) ([]*row, error) {
+	var (
+		rows []*row
+		host *wasmhost.Host
+	)
+	defer func() {
+		if host != nil {
+			host.Close(context.Background())
+		}
+	}()
+	for _, m := range modules {
+		naiveName, frescoName, nativeName := m.key+"/naive", m.key+"/fresco", m.key+"/native"
+		wantNative := m.key == "go" && cfg.only.MatchString(nativeName)
+		if !cfg.only.MatchString(naiveName) && !cfg.only.MatchString(frescoName) && !wantNative {
+			continue
+		}
+		want := []byte(m.want)
+		req := &invoke.Request{
+			RequestID:          invoke.NewRequestID(),
+			Payload:            []byte(payload),
+			InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:" + m.name,
+			TraceID:            invoke.NewTraceID(),
+		}
+		var wasm []byte
+		if cfg.only.MatchString(naiveName) || cfg.only.MatchString(frescoName) {
+			var err error
+			if wasm, err = m.wasm(ctx, cfg, progress); err != nil {
+				return nil, fmt.Errorf("module %s: %w", m.key, err)
+			}
+		}
+
+		if cfg.only.MatchString(naiveName) {
+			start := time.Now()
+			base, err := wasmhost.NewBaseline(ctx, wasm)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", naiveName, err)
+			}
+			progress("%s: compiled %d bytes in %s (no cache)", naiveName, len(wasm), time.Since(start).Round(time.Millisecond))
+			r := measure(ctx, cfg, naiveName, func() error {
+				out, err := base.Invoke(ctx, req)
+				if err != nil {
+					return err
+				}
+				return check(out, want)
+			})
+			base.Close(ctx)
+			progress("%s", r)
+			rows = append(rows, r)
+		}
+
+		if cfg.only.MatchString(frescoName) {
+			if host == nil {
+				h, err := wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(cfg.cacheDir, "wazero")})
+				if err != nil {
+					return nil, err
+				}
+				host = h
+			}
+			start := time.Now()
+			f, err := host.Load(ctx, wasmhost.FunctionConfig{Name: m.name}, wasm)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", frescoName, err)
+			}
+			progress("%s: loaded %d bytes in %s (compile cache %s)", frescoName, len(wasm), time.Since(start).Round(time.Millisecond), filepath.Join(cfg.cacheDir, "wazero"))
+			r := measure(ctx, cfg, frescoName, func() error {
+				res := f.Invoke(ctx, req)
+				if res.Kind != invoke.Success {
+					return fmt.Errorf("%v: %s", res.Kind, res.Payload)
+				}
+				return check(res.Payload, want)
+			})
+			f.Close(context.Background())
+			progress("%s", r)
+			rows = append(rows, r)
+		}
+
+		if wantNative {
+			// As aws-lambda-go's runtime loop does: one handler, a
+			// lambdacontext in each invocation's context.
+			h := lambda.NewHandler(hello)
+			lctx := lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+				AwsRequestID:       req.RequestID,
+				InvokedFunctionArn: req.InvokedFunctionARN,
+			})
+			r := measure(ctx, cfg, nativeName, func() error {
+				out, err := h.Invoke(lctx, req.Payload)
+				if err != nil {
+					return err
+				}
+				return check(out, want)
+			})
+			progress("%s", r)
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+// check compares a response with the expected one, spaces trimmed.
+func check(got, want []byte) error {
+	if !bytes.Equal(bytes.TrimSpace(got), want) {
+		return fmt.Errorf("response %q, want %q", got, want)
+	}
+	return nil
+}
+
+// measure times cfg.n sequential calls of call, after cfg.warmup untimed
+// ones; it stops early past cfg.rowLimit or when ctx is done. Latencies of
+// failed calls are left out of the percentiles; failures are counted.
+func measure(ctx context.Context, cfg *config, name string, call func() error) *row {
+	r := newRow(name)
+	var firstErr error
+	fail := func(err error) {
+		r.errors++
+		if firstErr == nil {
+			firstErr = err
+			r.firstErr = err.Error()
+		}
+	}
+	for range cfg.warmup {
+		if err := call(); err != nil {
+			fail(err)
+		}
+	}
+	// Start each row from a collected heap, so that one row's garbage is
+	// not another's GC work.
+	runtime.GC()
+	lat := make([]time.Duration, 0, cfg.n)
+	begin := time.Now()
+	for i := 0; i < cfg.n && ctx.Err() == nil; i++ {
+		t0 := time.Now()
+		err := call()
+		d := time.Since(t0)
+		if err != nil {
+			fail(err)
+		} else {
+			lat = append(lat, d)
+		}
+		if time.Since(begin) > cfg.rowLimit {
+			r.truncated = true
+			break
+		}
+	}
+	elapsed := time.Since(begin)
+	r.setLatencies(lat, elapsed)
+	return r
+}
+
+// setLatencies fills n, p50, p99 and the rate of successful calls.
+func (r *row) setLatencies(lat []time.Duration, elapsed time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r.n = len(lat)
+	r.p50 = percentile(lat, 0.50)
+	r.p99 = percentile(lat, 0.99)
+	if elapsed > 0 {
+		r.rate = float64(len(lat)) / elapsed.Seconds()
+	}
+}
+
+// percentile is the nearest-rank percentile of sorted latencies; 0 for
+// none.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	// ceil(p*n), minus a hair so that 0.99*100 is rank 99, not 100.
+	rank := int(math.Ceil(p*float64(len(sorted)) - 1e-9))
+	rank = min(max(rank, 1), len(sorted))
+	return sorted[rank-1]
+}
