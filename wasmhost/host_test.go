@@ -348,6 +348,7 @@ func TestABIFixtures(t *testing.T) {
 		{"badptr", `{}`, invoke.Crash, invoke.ErrABI, "fresco.invocation_response: buffer [0xfffffff0, +64) is outside guest memory"},
 		{"badlen", `{}`, invoke.Crash, invoke.ErrABI, "fresco.invocation_event_read: buffer [0x0, +2147483647) is outside guest memory"},
 		{"trap", `{}`, invoke.Crash, invoke.ErrExit, "Runtime exited with error: wasm error: unreachable"},
+		{"recurse", `{}`, invoke.Crash, invoke.ErrExit, "Runtime exited with error: stack overflow"},
 		{"noresponse", `{}`, invoke.Crash, invoke.ErrNoResponse, "returned without posting"},
 		{"twice", `{}`, invoke.Success, "", `{"first":true}`},
 		{"initerr", `{}`, invoke.Crash, "Custom.InitFailed", "boom at init"},
