@@ -26,6 +26,8 @@ Usage:
   fresco [start] [flags]         serve the Lambda Invoke API for a SAM template
   fresco invoke NAME [flags]     invoke one function once, in-process
   fresco build [flags]           build the template's functions to wasm
+  fresco generate-event SERVICE EVENT [flags]
+                                 print a sample event (s3 put, sqs receive-message, ...)
 
 Run 'fresco COMMAND --help' for a command's flags. With no command, fresco
 runs 'start' on ./template.yaml.
@@ -76,11 +78,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runInvoke(ctx, args, stdin, stdout, stderr)
 	case "build":
 		return runBuild(ctx, args, stderr)
+	case "generate-event":
+		return runGenerateEvent(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		return &usageError{fmt.Sprintf("unknown command %q (commands: start, invoke, build; see fresco --help)", cmd)}
+		return &usageError{fmt.Sprintf("unknown command %q (commands: start, invoke, build, generate-event; see fresco --help)", cmd)}
 	}
 }
 
