@@ -9,21 +9,20 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi"
 )
 
 const usage = `fresco runs AWS Lambda functions as WebAssembly modules: every invocation
 is a fresh instance that starts in microseconds.
 
 Usage:
-  fresco [start] [flags]         serve the Lambda Invoke API for a SAM template
+  fresco [start] [flags]         serve the Lambda Invoke API (:3001) and API Gateway (:3000)
+                                 for a SAM template
   fresco invoke NAME [flags]     invoke one function once, in-process
   fresco build [flags]           build the template's functions to wasm
   fresco generate-event SERVICE EVENT [flags]
@@ -188,10 +187,11 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--env-vars env.json] [--watch]", stderr)
+	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--watch]", stderr)
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	port := fs.Int("port", 3001, "port of the Lambda Invoke API")
+	apiPort := fs.Int("api-port", DefaultAPIPort, "port of API Gateway, serving the template's Api and HttpApi events")
 	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
@@ -208,61 +208,28 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	opts.MaxConcurrency = *maxConc
 	opts.Watch = *watch
-	addr := net.JoinHostPort(*host, strconv.Itoa(*port))
-	return Serve(ctx, opts, addr, *shutdownTimeout, nil)
+	return ServeWith(ctx, opts, ServeConfig{
+		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
+		APIAddr:         net.JoinHostPort(*host, strconv.Itoa(*apiPort)),
+		ShutdownTimeout: *shutdownTimeout,
+	})
 }
 
 // Serve builds and loads the template's functions, listens on addr and
 // serves the Invoke API until ctx is done, then shuts down gracefully:
 // in-flight invocations (synchronous and Event) finish first. If ready is
 // non-nil, it receives the bound address once the server accepts
-// connections.
+// connections. It serves no API Gateway; ServeWith does both.
 func Serve(ctx context.Context, opts Options, addr string, shutdownTimeout time.Duration, ready chan<- string) error {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-		opts.Logger = logger
-	}
-	// Listen first: a port in use is reported before minutes of building.
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	defer ln.Close()
-	e, err := New(ctx, opts)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           lambdaapi.NewHandler(e, logger),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		// Writes wait for the function: its Timeout is at most 900 s.
-		WriteTimeout: 16 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	if opts.Watch {
-		go e.Watch(ctx, opts.WatchInterval)
-	}
-	logger.Info("fresco is serving the Lambda Invoke API",
-		"addr", "http://"+ln.Addr().String(), "functions", len(e.Functions()))
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	select {
-	case err := <-errc:
-		e.Close(context.Background())
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down; waiting for in-flight invocations")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	return errors.Join(err, e.Close(sctx))
+	return ServeWith(ctx, opts, ServeConfig{
+		Addr:            addr,
+		ShutdownTimeout: shutdownTimeout,
+		Ready: func(a Addrs) {
+			if ready != nil {
+				ready <- a.Invoke
+			}
+		},
+	})
 }
 
 func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

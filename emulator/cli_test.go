@@ -127,9 +127,9 @@ func TestBinaryServesTemplate(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	// Port 0 rather than 3001, so a fresco the developer runs does not
-	// collide with the test; everything else is the default.
-	cmd := exec.Command(bin, "--port", "0")
+	// Ports 0 rather than 3001 and 3000, so a fresco the developer runs does
+	// not collide with the test; everything else is the default.
+	cmd := exec.Command(bin, "--port", "0", "--api-port", "0")
 	cmd.Dir = ".."
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

@@ -23,4 +23,7 @@ type Function struct {
 	ReservedConcurrency int
 	// Description, for logs and listings.
 	Description string
+	// Events are the function's Api and HttpApi events, sorted by name;
+	// other event types are not read.
+	Events []Event
 }

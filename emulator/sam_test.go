@@ -60,7 +60,7 @@ func TestTemplateIsValidSAM(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("template.yaml is not valid SAM: %v", errs)
 	}
-	for _, want := range []string{"CHello", "CStdio", "Context", "Counter", "Echo", "Fail", "Hello", "Panic", "Sleep", "Spin"} {
+	for _, want := range []string{"Api", "CHello", "CStdio", "Context", "Counter", "Echo", "Fail", "Hello", "Panic", "Sleep", "Spin"} {
 		if i := sort.SearchStrings(fns, want); i == len(fns) || fns[i] != want {
 			t.Errorf("translated template lacks function %s (has %v)", want, fns)
 		}

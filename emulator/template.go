@@ -48,6 +48,10 @@ type Template struct {
 	// Functions are the template's AWS::Serverless::Function resources,
 	// sorted by LogicalID.
 	Functions []*Function
+	// APIs are the template's AWS::Serverless::Api and HttpApi resources and
+	// the implicit APIs its functions' events create, sorted by LogicalID
+	// (implicit ones last); the routes are the functions' Events.
+	APIs []*API
 	// Warnings are things that were ignored but may surprise a user:
 	// references that resolved to nothing, parameter overrides and
 	// --env-vars entries that match nothing in the template. The CLI logs
@@ -240,6 +244,10 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 		if err != nil {
 			return nil, tmplErr(id, err)
 		}
+		fn.Events, err = parseEvents(head.Properties, func(msg string) { t.Warnings = append(t.Warnings, "function "+id+": "+msg) })
+		if err != nil {
+			return nil, tmplErr(id, err)
+		}
 		t.Functions = append(t.Functions, fn)
 	}
 
@@ -257,6 +265,15 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 			return nil, tmplErr(f.LogicalID, fmt.Errorf("FunctionName %q is also the name of function %s", f.Name, other))
 		}
 		owner[f.Name] = f.LogicalID
+	}
+
+	if err := t.resolveAPIs(doc.Globals, doc.Resources); err != nil {
+		var te *TemplateError
+		if errors.As(err, &te) {
+			te.Path = path
+			return nil, te
+		}
+		return nil, tmplErr("", err)
 	}
 
 	if opts.EnvVars != nil {
@@ -384,6 +401,10 @@ var usedProperties = map[string]bool{
 	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
 	"ReservedConcurrentExecutions": true, "Description": true,
 	"InlineCode": true, "ImageUri": true, "PackageType": true,
+	// Of Api and HttpApi events and APIs (apigw_template.go).
+	"Path": true, "Method": true, "RestApiId": true, "ApiId": true, "PayloadFormatVersion": true,
+	"StageName": true, "StageVariables": true, "Variables": true, "BinaryMediaTypes": true,
+	"Cors": true, "CorsConfiguration": true,
 }
 
 // decodeProperties decodes a resource's Properties (resolved JSON) into dst,

@@ -77,6 +77,8 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
 			// A Ref to a resource is its logical id, as in sam local.
 			Env: map[string]string{"TABLE": "Table"},
+			// Its HttpApi event is a route of SAM's implicit HTTP API.
+			Events: []Event{{Name: "Get", Type: "HttpApi", API: "ServerlessHttpApi", Method: "GET", Path: "/hello", PayloadFormatVersion: "2.0"}},
 		}},
 		{"template.json", &Function{
 			LogicalID: "Json", Name: "Json",

@@ -51,5 +51,15 @@
 // body. Every response carries x-amzn-RequestId; the same id is the
 // invocation's request id.
 //
-// See the repository's RATIONALE.md ("The Invoke API") for why each choice was made.
+// # API Gateway
+//
+// [NewAPIGatewayHandler] serves a template's Api (REST, payload 1.0) and
+// HttpApi (payload 2.0, or 1.0 on request) events as sam local start-api
+// does: it routes requests to functions through the same [Backend], turns
+// them into aws-lambda-go events and the functions' answers back into
+// HTTP, with CORS, binary bodies and API Gateway's error answers; its doc
+// comment lists the behaviour in full.
+//
+// See the repository's RATIONALE.md ("The Invoke API", "API Gateway") for
+// why each choice was made.
 package lambdaapi

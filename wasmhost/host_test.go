@@ -356,7 +356,9 @@ func TestABIFixtures(t *testing.T) {
 		{"stdio_fail", `{}`, invoke.FunctionError, invoke.ErrExit, "exit status 3"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
-			f := load(t, tc.fixture, fixture(t, tc.fixture), wasmhost.FunctionConfig{})
+			// A generous timeout: under the race detector, growing the stack to
+			// its limit (recurse) is slow, and no case here is about time.
+			f := load(t, tc.fixture, fixture(t, tc.fixture), wasmhost.FunctionConfig{Timeout: time.Minute})
 			res := f.Invoke(context.Background(), request(tc.event))
 			if res.Kind != tc.kind {
 				t.Fatalf("kind %v, want %v: %s\n%s", res.Kind, tc.kind, res.Payload, res.Log)

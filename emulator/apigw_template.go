@@ -1,0 +1,454 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation/global"
+	"github.com/awslabs/goformation/v7/cloudformation/serverless"
+
+	"github.com/frescolabs/fresco/lambdaapi"
+)
+
+// Event types fresco serves through API Gateway, and the APIs SAM creates
+// for events that name none.
+const (
+	EventTypeAPI     = "Api"
+	EventTypeHTTPAPI = "HttpApi"
+
+	ImplicitRestAPI = "ServerlessRestApi"
+	ImplicitHTTPAPI = "ServerlessHttpApi"
+
+	// ImplicitRestStage and ImplicitHTTPStage are the stages of SAM's
+	// implicit APIs.
+	ImplicitRestStage = "Prod"
+	ImplicitHTTPStage = "$default"
+
+	serverlessAPIType     = "AWS::Serverless::Api"
+	serverlessHTTPAPIType = "AWS::Serverless::HttpApi"
+)
+
+// Event is an Api or HttpApi event of a function: one route of an API
+// Gateway API to the function. Other event types are not read.
+type Event struct {
+	// Name is the event's key under Events.
+	Name string
+	// Type is EventTypeAPI or EventTypeHTTPAPI.
+	Type string
+	// API is the logical id of the API: RestApiId or ApiId, or SAM's
+	// implicit ServerlessRestApi or ServerlessHttpApi.
+	API string
+	// Method is upper case; ANY for any.
+	Method string
+	// Path is the route's path; "$default" for an HttpApi event without
+	// Path and Method.
+	Path string
+	// PayloadFormatVersion is "1.0" for Api events; "2.0" (the default) or
+	// "1.0" for HttpApi events.
+	PayloadFormatVersion string
+}
+
+// API is an API Gateway API of the template: an AWS::Serverless::Api or
+// AWS::Serverless::HttpApi resource, or an implicit API that events without
+// RestApiId or ApiId create, with Globals.Api or Globals.HttpApi merged.
+type API struct {
+	LogicalID string
+	// Type is EventTypeAPI (a REST API) or EventTypeHTTPAPI.
+	Type     string
+	Implicit bool
+	// StageName is the stage events carry: the resource's StageName, or
+	// Prod (implicit REST API) or $default (HTTP APIs).
+	StageName string
+	// StageVariables are Variables (Api) or StageVariables (HttpApi).
+	StageVariables map[string]string
+	// BinaryMediaTypes (Api only), with SAM's "~1" turned into "/".
+	BinaryMediaTypes []string
+	// Cors is Cors (Api) or CorsConfiguration (HttpApi); nil for none.
+	Cors *lambdaapi.CORS
+}
+
+// API returns the API with that logical id.
+func (t *Template) API(id string) (*API, bool) {
+	for _, a := range t.APIs {
+		if a.LogicalID == id {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+type (
+	// These have goformation's fields without its UnmarshalJSON, which
+	// expects the Type/Properties envelope.
+	apiEventProperties     serverless.Function_ApiEvent
+	httpAPIEventProperties serverless.Function_HttpApiEvent
+	apiProperties          serverless.Api
+	httpAPIProperties      serverless.HttpApi
+)
+
+// parseEvents reads the Api and HttpApi events of a function's resolved
+// Properties, sorted by name.
+func parseEvents(props json.RawMessage, warn func(string)) ([]Event, error) {
+	if len(props) == 0 {
+		return nil, nil
+	}
+	var p struct {
+		Events map[string]struct {
+			Type       string
+			Properties json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(props, &p); err != nil {
+		// A malformed Events is goformation's to report; fresco reads only
+		// well-formed ones.
+		warn("Events ignored: " + err.Error())
+		return nil, nil
+	}
+	var out []Event
+	for _, name := range sortedKeys(p.Events) {
+		raw := p.Events[name]
+		if raw.Type != EventTypeAPI && raw.Type != EventTypeHTTPAPI {
+			continue
+		}
+		ev, err := parseEvent(name, raw.Type, raw.Properties, warn)
+		if err != nil {
+			return nil, fmt.Errorf("event %s (%s): %w", name, raw.Type, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func parseEvent(name, typ string, props json.RawMessage, warn func(string)) (Event, error) {
+	ev := Event{Name: name, Type: typ}
+	var members map[string]json.RawMessage
+	if len(bytes.TrimSpace(props)) > 0 && string(bytes.TrimSpace(props)) != "null" {
+		if err := json.Unmarshal(props, &members); err != nil {
+			return ev, fmt.Errorf("Properties: %w", err)
+		}
+	}
+	decode := func(dst any) error {
+		if members == nil {
+			return nil
+		}
+		ignored, err := decodeProperties(props, dst)
+		for _, msg := range ignored {
+			warn("event " + name + ": " + msg)
+		}
+		return err
+	}
+	var method, path string
+	switch typ {
+	case EventTypeAPI:
+		var p apiEventProperties
+		if err := decode(&p); err != nil {
+			return ev, err
+		}
+		method, path = p.Method, p.Path
+		if path == "" || method == "" {
+			return ev, errors.New("Path and Method are required")
+		}
+		api, err := apiRef(members, "RestApiId", p.RestApiId, ImplicitRestAPI)
+		if err != nil {
+			return ev, err
+		}
+		ev.API, ev.PayloadFormatVersion = api, lambdaapi.PayloadV1
+	case EventTypeHTTPAPI:
+		var p httpAPIEventProperties
+		if err := decode(&p); err != nil {
+			return ev, err
+		}
+		method, path = firstString(p.Method), firstString(p.Path)
+		switch {
+		case path == "" && method == "":
+			// SAM's catch-all: no Path and no Method is the $default route.
+			method, path = lambdaapi.MethodAny, lambdaapi.DefaultRoute
+		case path == "" || method == "":
+			return ev, errors.New("Path and Method go together: set both, or neither for the $default route")
+		}
+		api, err := apiRef(members, "ApiId", p.ApiId, ImplicitHTTPAPI)
+		if err != nil {
+			return ev, err
+		}
+		ev.API = api
+		ev.PayloadFormatVersion = lambdaapi.PayloadV2
+		if v := firstString(p.PayloadFormatVersion); v != "" {
+			if v != lambdaapi.PayloadV1 && v != lambdaapi.PayloadV2 {
+				return ev, fmt.Errorf("PayloadFormatVersion %q: want 1.0 or 2.0", v)
+			}
+			ev.PayloadFormatVersion = v
+		}
+	}
+	kind := lambdaapi.RESTAPI
+	if typ == EventTypeHTTPAPI {
+		kind = lambdaapi.HTTPAPI
+	}
+	if err := lambdaapi.ValidateRoute(kind, method, path); err != nil {
+		return ev, err
+	}
+	ev.Method, _ = lambdaapi.NormalizeMethod(method)
+	ev.Path = path
+	return ev, nil
+}
+
+// apiRef is the API an event names in its key (RestApiId, ApiId), or the
+// implicit one when it names none. A reference that resolved to nothing
+// (a Ref to a missing resource, a GetAtt) is an error rather than the
+// implicit API.
+func apiRef(members map[string]json.RawMessage, key string, decoded *string, implicit string) (string, error) {
+	raw, ok := members[key]
+	if !ok {
+		return implicit, nil
+	}
+	if decoded == nil || *decoded == "" {
+		return "", fmt.Errorf("%s %s does not name a resource of the template (use !Ref to an API)", key, strings.TrimSpace(string(raw)))
+	}
+	return *decoded, nil
+}
+
+// resolveAPIs builds t.APIs: the template's API resources and the implicit
+// APIs its functions' events use, with Globals merged; and checks that every
+// event names an API of its kind.
+func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) error {
+	var gAPI global.Api
+	var gHTTP global.HttpApi
+	if raw, ok := globals["Api"]; ok {
+		if err := t.decodeAPIProps("Globals.Api", raw, &gAPI); err != nil {
+			return err
+		}
+	}
+	if raw, ok := globals["HttpApi"]; ok {
+		if err := t.decodeAPIProps("Globals.HttpApi", raw, &gHTTP); err != nil {
+			return err
+		}
+	}
+	restAPI := func(id string, implicit bool, p *apiProperties) (*API, error) {
+		a := &API{LogicalID: id, Type: EventTypeAPI, Implicit: implicit, StageName: p.StageName}
+		if a.StageName == "" {
+			a.StageName = ImplicitRestStage
+		}
+		a.StageVariables = p.Variables
+		if a.StageVariables == nil && gAPI.Variables != nil {
+			a.StageVariables = *gAPI.Variables
+		}
+		types := p.BinaryMediaTypes
+		if types == nil && gAPI.BinaryMediaTypes != nil {
+			types = *gAPI.BinaryMediaTypes
+		}
+		for _, mt := range types {
+			a.BinaryMediaTypes = append(a.BinaryMediaTypes, strings.ReplaceAll(mt, "~1", "/"))
+		}
+		cors := p.Cors
+		if cors == nil {
+			cors = gAPI.Cors
+		}
+		var err error
+		if a.Cors, err = restCORS(cors); err != nil {
+			return nil, fmt.Errorf("API %s: Cors: %w", id, err)
+		}
+		return a, nil
+	}
+	httpAPI := func(id string, implicit bool, p *httpAPIProperties) (*API, error) {
+		a := &API{LogicalID: id, Type: EventTypeHTTPAPI, Implicit: implicit, StageName: firstString(p.StageName)}
+		if a.StageName == "" {
+			a.StageName = ImplicitHTTPStage
+		}
+		a.StageVariables = p.StageVariables
+		if a.StageVariables == nil && gHTTP.StageVariables != nil {
+			a.StageVariables = *gHTTP.StageVariables
+		}
+		cors := p.CorsConfiguration
+		if cors == nil {
+			cors = gHTTP.CorsConfiguration
+		}
+		var err error
+		if a.Cors, err = httpCORS(cors); err != nil {
+			return nil, fmt.Errorf("API %s: CorsConfiguration: %w", id, err)
+		}
+		return a, nil
+	}
+
+	types := map[string]string{}
+	for _, id := range sortedKeys(resources) {
+		var head struct {
+			Type       string
+			Properties json.RawMessage
+		}
+		if err := json.Unmarshal(resources[id], &head); err != nil {
+			continue // parseTemplate has reported it
+		}
+		var a *API
+		var err error
+		switch head.Type {
+		case serverlessAPIType:
+			var p apiProperties
+			if err = t.decodeAPIProps("API "+id, head.Properties, &p); err == nil {
+				a, err = restAPI(id, false, &p)
+				t.warnDefinition(id, p.DefinitionBody != nil || p.DefinitionUri != nil)
+			}
+		case serverlessHTTPAPIType:
+			var p httpAPIProperties
+			if err = t.decodeAPIProps("API "+id, head.Properties, &p); err == nil {
+				a, err = httpAPI(id, false, &p)
+				t.warnDefinition(id, p.DefinitionBody != nil || p.DefinitionUri != nil)
+			}
+		default:
+			types[id] = head.Type
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		types[id] = head.Type
+		t.APIs = append(t.APIs, a)
+	}
+
+	var implicitREST, implicitHTTP bool
+	for _, f := range t.Functions {
+		for _, ev := range f.Events {
+			want := serverlessAPIType
+			if ev.Type == EventTypeHTTPAPI {
+				want = serverlessHTTPAPIType
+			}
+			switch {
+			case ev.API == ImplicitRestAPI && ev.Type == EventTypeAPI && types[ev.API] == "":
+				implicitREST = true
+			case ev.API == ImplicitHTTPAPI && ev.Type == EventTypeHTTPAPI && types[ev.API] == "":
+				implicitHTTP = true
+			case types[ev.API] != want:
+				return &TemplateError{LogicalID: f.LogicalID, Err: fmt.Errorf("event %s: %s is not an %s of the template", ev.Name, ev.API, want)}
+			}
+		}
+	}
+	if implicitREST {
+		a, err := restAPI(ImplicitRestAPI, true, &apiProperties{})
+		if err != nil {
+			return err
+		}
+		t.APIs = append(t.APIs, a)
+	}
+	if implicitHTTP {
+		a, err := httpAPI(ImplicitHTTPAPI, true, &httpAPIProperties{})
+		if err != nil {
+			return err
+		}
+		t.APIs = append(t.APIs, a)
+	}
+	return nil
+}
+
+// decodeAPIProps decodes an API's properties (or Globals section) with
+// decodeProperties, its ignored properties becoming warnings.
+func (t *Template) decodeAPIProps(where string, raw json.RawMessage, dst any) error {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	ignored, err := decodeProperties(raw, dst)
+	for _, msg := range ignored {
+		t.Warnings = append(t.Warnings, where+": "+msg)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return nil
+}
+
+func (t *Template) warnDefinition(id string, has bool) {
+	if has {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("API %s: routes of DefinitionBody and DefinitionUri are not served, only the functions' Api and HttpApi events", id))
+	}
+}
+
+// restCORS reads a REST API's Cors: an origin ("'*'") or a
+// CorsConfiguration whose values are header values in single quotes, as
+// API Gateway's mock integration takes them.
+func restCORS(c *serverless.Api_Cors) (*lambdaapi.CORS, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if c.String != nil {
+		return &lambdaapi.CORS{AllowOrigins: []string{unquote(*c.String)}}, nil
+	}
+	cc := c.CorsConfiguration
+	if cc == nil {
+		return nil, errors.New("want an origin such as \"'*'\" or an object of AllowOrigin, AllowMethods, AllowHeaders, MaxAge (strings) and AllowCredentials")
+	}
+	if unquote(cc.AllowOrigin) == "" {
+		return nil, errors.New("AllowOrigin is required")
+	}
+	out := &lambdaapi.CORS{
+		AllowOrigins: []string{unquote(cc.AllowOrigin)},
+		AllowMethods: splitList(firstString(cc.AllowMethods)),
+		AllowHeaders: splitList(firstString(cc.AllowHeaders)),
+	}
+	if cc.MaxAge != nil {
+		n, err := strconv.Atoi(unquote(*cc.MaxAge))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("MaxAge %s: want a number of seconds", *cc.MaxAge)
+		}
+		out.MaxAge = &n
+	}
+	if cc.AllowCredentials != nil {
+		out.AllowCredentials = *cc.AllowCredentials
+	}
+	return out, nil
+}
+
+// httpCORS reads an HTTP API's CorsConfiguration: true (every origin) or
+// an object of lists.
+func httpCORS(c *serverless.HttpApi_CorsConfiguration) (*lambdaapi.CORS, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if c.Boolean != nil {
+		if !*c.Boolean {
+			return nil, nil
+		}
+		return &lambdaapi.CORS{AllowOrigins: []string{"*"}}, nil
+	}
+	cc := c.CorsConfigurationObject
+	if cc == nil {
+		return nil, errors.New("want true or an object of AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders (lists), MaxAge (a number) and AllowCredentials")
+	}
+	out := &lambdaapi.CORS{
+		AllowOrigins:  cc.AllowOrigins,
+		AllowMethods:  cc.AllowMethods,
+		AllowHeaders:  cc.AllowHeaders,
+		ExposeHeaders: cc.ExposeHeaders,
+		MaxAge:        cc.MaxAge,
+	}
+	if cc.AllowCredentials != nil {
+		out.AllowCredentials = *cc.AllowCredentials
+	}
+	for _, o := range out.AllowOrigins {
+		if o == "*" && out.AllowCredentials {
+			return nil, errors.New("AllowCredentials cannot be true when AllowOrigins has *")
+		}
+	}
+	return out, nil
+}
+
+// unquote removes the single quotes of an API Gateway header value
+// ("'*'").
+func unquote(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// splitList splits a quoted, comma-separated header value.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(unquote(s), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
