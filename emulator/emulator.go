@@ -97,6 +97,9 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range tmpl.Warnings {
+		opts.Logger.Warn("template", "template", opts.Template, "warning", w)
+	}
 	fns := tmpl.Functions
 	if len(opts.Only) > 0 {
 		fns = nil
