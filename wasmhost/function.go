@@ -164,8 +164,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		initTime = time.Since(start)
 		releaseInit()
 		if err != nil || inv.initError {
-			phaseCtx = ictx
-			break
+			break // classified against the init phase's context
 		}
 		handleStart := time.Now()
 		deadline := f.deadline(req, handleStart)
