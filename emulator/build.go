@@ -239,6 +239,16 @@ func (r *buildRun) printf(format string, args ...any) {
 	fmt.Fprintf(r.out, format+"\n", args...)
 }
 
+// snapshotTags and snapshotLdflags build a Go guest snapshot-safe: the
+// fresco_snapshot tag compiles in adapters/guest's reseeding of the Go
+// runtime's random state, which needs the linker's linkname check off
+// (docs/abi.md, "Snapshots"). A build without them runs its init on every
+// invocation.
+const (
+	snapshotTags    = "-tags=fresco_snapshot"
+	snapshotLdflags = "-ldflags=-checklinkname=0"
+)
+
 func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	ids := u.ids()
 	fail := func(err error) (string, error) {
@@ -259,7 +269,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	if overlay == "" && !hasGoFiles(u.dir) {
 		return fail(fmt.Errorf("CodeUri %s is neither a .wasm file nor a directory with a Go main package (it has no .go files)", displayPath(u.dir)))
 	}
-	flags := append([]string{"-buildmode=c-shared", "-trimpath"}, r.b.BuildFlags...)
+	flags := append([]string{"-buildmode=c-shared", "-trimpath", snapshotTags, snapshotLdflags}, r.b.BuildFlags...)
 	if overlay != "" {
 		flags = append(flags, "-overlay="+overlay)
 	}

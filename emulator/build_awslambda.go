@@ -60,11 +60,15 @@ type awsLambdaPatch struct {
 
 var guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
 
+// guestSourceFiles are adapters/guest's files (guest.Source) that the patch
+// carries.
+var guestSourceFiles = []string{"guest_wasip1.go", "snapshot_wasip1.go", "doc.go"}
+
 // loadAwsLambdaPatch assembles the patch from the glue and adapters/guest's
 // own source, with only its package clause changed.
 var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 	p := &awsLambdaPatch{files: map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}}
-	for _, name := range []string{"guest_wasip1.go", "doc.go"} {
+	for _, name := range guestSourceFiles {
 		src, err := fs.ReadFile(guest.Source, name)
 		if err != nil {
 			return nil, fmt.Errorf("fresco guest source: %w", err)

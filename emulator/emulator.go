@@ -196,10 +196,25 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*c
 	if err != nil {
 		return nil, err
 	}
-	e.logger.Info("function ready",
-		"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
+	attrs := []any{"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
 		"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
-		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String())
+		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String()}
+	if on, why := wf.Snapshot(); on {
+		initLog, took := wf.SnapshotInit()
+		attrs = append(attrs, "snapshot", true, "snapshot_init", took.Round(time.Microsecond).String())
+		// The init ran once, at load: its output is logged once, here.
+		if len(initLog) > 0 {
+			e.logMu.Lock()
+			fmt.Fprintf(e.opts.FunctionLog, "INIT %s (snapshot)\n%s", cfg.LogicalID, initLog)
+			if initLog[len(initLog)-1] != '\n' {
+				fmt.Fprintln(e.opts.FunctionLog)
+			}
+			e.logMu.Unlock()
+		}
+	} else {
+		attrs = append(attrs, "snapshot", false, "snapshot_off", why)
+	}
+	e.logger.Info("function ready", attrs...)
 	return &code{wasm: wf, artifact: path}, nil
 }
 

@@ -165,6 +165,9 @@ func ReportLine(requestID string, res *invoke.Result, memoryMB int) string {
 	if res.InitDuration > 0 {
 		line += fmt.Sprintf("\tInit Duration: %.3f ms", ms(res.InitDuration))
 	}
+	if res.RestoreDuration > 0 {
+		line += fmt.Sprintf("\tRestore Duration: %.3f ms", ms(res.RestoreDuration))
+	}
 	if res.Kind == invoke.Timeout {
 		line += "\tStatus: timeout"
 	}

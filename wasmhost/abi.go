@@ -53,6 +53,9 @@ type invocation struct {
 	tooLarge int64
 	// fault is an ABI violation; the invocation ends with it.
 	fault error
+	// tainted names the first WASI function the guest called that changes
+	// WASI state of its instance (see wasiListeners).
+	tainted string
 }
 
 // startInvoke moves the invocation to its invoke phase: the context values

@@ -30,6 +30,13 @@ type Function struct {
 	hasInit       bool
 	env           [][2]string
 	baseConfig    wazero.ModuleConfig
+	// hasSnapshotHook: the guest exports fresco_snapshot, so it may be
+	// snapshotted after its init (docs/abi.md).
+	hasSnapshotHook bool
+	// snap is the function's pre-initialised image, nil when invocations
+	// run in fresh instances; snapReason says why not.
+	snap       *snapshot
+	snapReason string
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -48,7 +55,12 @@ func (f *Function) Config() FunctionConfig { return f.cfg }
 
 // Close releases the function's compiled code. In-flight invocations must
 // have finished.
-func (f *Function) Close(ctx context.Context) error { return f.runtime.Close(ctx) }
+func (f *Function) Close(ctx context.Context) error {
+	if f.snap != nil {
+		f.snap.close()
+	}
+	return f.runtime.Close(ctx)
+}
 
 // moduleConfig is the part of an instance's configuration that is the same
 // for every invocation. withEnv adds the function's environment.
@@ -105,6 +117,9 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	if len(req.Payload) > invoke.MaxSyncRequest {
 		return invoke.ErrorResult(invoke.Crash, "Runtime.RequestTooLarge",
 			fmt.Sprintf("RequestId: %s Error: request payload of %d bytes exceeds %d bytes", req.RequestID, len(req.Payload), invoke.MaxSyncRequest))
+	}
+	if f.snap != nil {
+		return f.invokeSnapshot(ctx, req)
 	}
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
@@ -197,12 +212,59 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		}
 		mod.Close(context.Background())
 	}
+	return f.finish(res, req.RequestID, log)
+}
+
+// finish tells a guest that died of the memory cap from other crashes and
+// attaches the log.
+func (f *Function) finish(res *invoke.Result, id string, log *tailBuffer) *invoke.Result {
 	if res.Kind == invoke.Crash && res.ErrorType == invoke.ErrExit && f.outOfMemory(res.MaxMemoryBytes, log) {
-		res = f.errorResult(invoke.Crash, invoke.ErrOutOfMemory, req.RequestID,
+		res = f.errorResult(invoke.Crash, invoke.ErrOutOfMemory, id,
 			fmt.Sprintf("Runtime exited with error: out of memory (memory limit %d MB)", f.cfg.MemoryMB), res)
 	}
 	res.Log = log.Bytes()
 	return res
+}
+
+// invokeSnapshot runs one invocation of a snapshot function: on an instance
+// at the image, fresco_handle only. The instance goes back to the snapshot
+// to be reset, or is discarded if it cannot be (see snapshot.put).
+func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *invoke.Result {
+	s := f.snap
+	in, restore, err := s.get(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+				fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
+		}
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
+			fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
+	}
+	inv := &invocation{req: req}
+	log := &tailBuffer{max: f.cfg.MaxLogBytes}
+	in.out.w = log
+	start := time.Now()
+	deadline := f.deadline(req, start)
+	hctx, cancel := context.WithDeadline(context.WithValue(ctx, invocationKey{}, inv), deadline)
+	in.phase = hctx
+	inv.startInvoke(deadline)
+	_, err = in.handle.Call(hctx)
+	runTime := time.Since(start)
+	cancel()
+
+	res := f.classify(hctx, inv, err, nil, log)
+	res.Duration = runTime
+	res.RestoreDuration = restore
+	if !in.mod.IsClosed() {
+		res.MaxMemoryBytes = uint64(in.mem.Size())
+	}
+	// Only an instance whose guest returned normally is reset: after a
+	// trap, an exit or a timeout it is discarded, as is one that touched
+	// WASI state the image does not hold.
+	reusable := err == nil && inv.fault == nil && inv.tainted == "" &&
+		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
+	s.put(in, reusable)
+	return f.finish(res, req.RequestID, log)
 }
 
 // callInit runs the guest's init phase: _initialize, then fresco_init.

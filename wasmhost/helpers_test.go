@@ -16,9 +16,10 @@ import (
 )
 
 var (
-	hostOnce sync.Once
-	testHost *wasmhost.Host
-	hostErr  error
+	hostOnce  sync.Once
+	testHost  *wasmhost.Host
+	benchHost *wasmhost.Host
+	hostErr   error
 
 	buildMu  sync.Mutex
 	builtDir string
@@ -26,7 +27,9 @@ var (
 )
 
 // host returns a Host shared by the package's tests, with an on-disk
-// compilation cache so that reruns do not recompile the Go samples.
+// compilation cache so that reruns do not recompile the Go samples. Every
+// reset in the tests is checked against the image; benchmarks get a host
+// without the check, as fresco runs by default.
 func host(t testing.TB) *wasmhost.Host {
 	t.Helper()
 	hostOnce.Do(func() {
@@ -34,10 +37,17 @@ func host(t testing.TB) *wasmhost.Host {
 		if err != nil {
 			dir = os.TempDir()
 		}
-		testHost, hostErr = wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(dir, "fresco", "wazero-test")})
+		cache := filepath.Join(dir, "fresco", "wazero-test")
+		testHost, hostErr = wasmhost.New(wasmhost.Config{CacheDir: cache, VerifyResets: true})
+		if hostErr == nil {
+			benchHost, hostErr = wasmhost.New(wasmhost.Config{CacheDir: cache})
+		}
 	})
 	if hostErr != nil {
 		t.Fatal(hostErr)
+	}
+	if _, ok := t.(*testing.B); ok {
+		return benchHost
 	}
 	return testHost
 }
@@ -60,7 +70,8 @@ func goWasm(t testing.TB, pkg string) []byte {
 	}
 	out := filepath.Join(builtDir, fmt.Sprintf("%d.wasm", len(built)))
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./"+pkg)
+	// As fresco build does: snapshot-safe (docs/abi.md, "Snapshots").
+	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-trimpath", "-tags=fresco_snapshot", "-ldflags=-checklinkname=0", "-o", out, "./"+pkg)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {

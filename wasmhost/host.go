@@ -27,6 +27,13 @@ type Config struct {
 	// (instantiation plus the guest's one-time init) at once, across all
 	// functions; the rest queue. Default: 2 × GOMAXPROCS. See RATIONALE.md.
 	InitConcurrency int
+	// NoSnapshots runs every invocation in a fresh instance that runs the
+	// guest's init, even for guests that allow a pre-initialised snapshot.
+	NoSnapshots bool
+	// VerifyResets checks, after every reset of a snapshot instance, that
+	// it is byte for byte at the image (memory, its size, globals), and
+	// panics if not. A debugging aid: it doubles the cost of a reset.
+	VerifyResets bool
 }
 
 // Host loads functions. It is safe for concurrent use.
@@ -41,6 +48,8 @@ type Host struct {
 	initSlots chan struct{}
 	// memory backs instances' linear memory (nil: wazero's default).
 	memory experimental.MemoryAllocator
+
+	noSnapshots, verifyResets bool
 }
 
 // New returns a Host.
@@ -53,7 +62,9 @@ func New(cfg Config) (*Host, error) {
 		compiling: map[[32]byte]*sync.Mutex{},
 		// Keep enough free memories for every core's instance in init and
 		// handler at once; the rest are unmapped.
-		memory: newMemoryAllocator(4 * runtime.GOMAXPROCS(0)),
+		memory:       newMemoryAllocator(4 * runtime.GOMAXPROCS(0)),
+		noSnapshots:  cfg.NoSnapshots,
+		verifyResets: cfg.VerifyResets,
 	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -144,15 +155,25 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 			r.Close(ctx)
 		}
 	}()
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
+	// WASI calls that change an instance's WASI state are watched: an
+	// instance whose guest made one is not reset for reuse (snapshot.go).
+	if _, err := wasi_snapshot_preview1.NewBuilder(r).Instantiate(experimental.WithFunctionListenerFactory(ctx, wasiListeners{})); err != nil {
 		return nil, fmt.Errorf("instantiate WASI: %w", err)
 	}
 	if err := instantiateABI(ctx, r); err != nil {
 		return nil, fmt.Errorf("instantiate fresco ABI: %w", err)
 	}
 
-	unlock := h.lockModule(wasm)
-	compiled, err := r.CompileModule(ctx, wasm)
+	// A module that may be snapshotted is compiled from a copy of its
+	// binary that exports its mutable globals, so that they can be read
+	// and restored; the copy behaves exactly as the original.
+	sm, snapReason := snapshotCandidate(wasm)
+	bin := wasm
+	if sm != nil {
+		bin = sm.Binary
+	}
+	unlock := h.lockModule(bin)
+	compiled, err := r.CompileModule(ctx, bin)
 	unlock()
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)
@@ -221,11 +242,83 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	}
 	trial.Close(ctx)
 
-	f.env = lambdaEnv(cfg)
+	initType := "on-demand"
+	if f.mode == ModeABI {
+		f.hasSnapshotHook = exports["fresco_snapshot"] != nil
+		if err := noArgs("fresco_snapshot"); err != nil {
+			return nil, err
+		}
+		switch {
+		case h.noSnapshots:
+			snapReason = "snapshots are off"
+		case sm == nil:
+		case (f.hasInitialize || f.hasInit) && !f.hasSnapshotHook:
+			snapReason = "the guest has an init phase and does not export fresco_snapshot"
+		default:
+			initType = "snap-start"
+		}
+	} else {
+		snapReason = "a WASI command runs from _start every time"
+	}
+	f.env = lambdaEnv(cfg, initType)
 	f.baseConfig = f.moduleConfig(f.mode == ModeABI)
+	if initType == "snap-start" {
+		snap, err := f.takeSnapshot(ctx, sm)
+		if err != nil {
+			// Not a load error: the init's failure, if it fails every time,
+			// is every invocation's to report.
+			snapReason = fmt.Sprintf("taking the snapshot failed: %v", err)
+			f.env = lambdaEnv(cfg, "on-demand")
+			f.baseConfig = f.moduleConfig(true)
+		} else {
+			f.snap = snap
+			snapReason = ""
+		}
+	}
+	f.snapReason = snapReason
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil
+}
+
+// snapshotCandidate parses wasm for the snapshot path: nil and the reason
+// when the module cannot be reset to an image (it changes its tables or
+// data segments, or shares state through imports).
+func snapshotCandidate(wasm []byte) (*snapshotModule, string) {
+	sm, err := parseSnapshotModule(wasm)
+	switch {
+	case err != nil:
+		return nil, fmt.Sprintf("module not understood: %v", err)
+	case sm.MutatesTables:
+		return nil, "the module changes its tables"
+	case sm.DropsData:
+		return nil, "the module uses memory.init or data.drop"
+	case sm.ImportsGlobals || sm.ImportsTables || sm.ImportsMemory:
+		return nil, "the module imports globals, tables or memory"
+	}
+	return sm, ""
+}
+
+// Snapshot reports whether invocations start from a pre-initialised image,
+// and if not, why.
+func (f *Function) Snapshot() (on bool, reason string) { return f.snap != nil, f.snapReason }
+
+// SnapshotInit returns the output of the snapshot's init and how long it
+// took; empty without a snapshot.
+func (f *Function) SnapshotInit() (log []byte, took time.Duration) {
+	if f.snap == nil {
+		return nil, 0
+	}
+	return f.snap.initLog, f.snap.initDuration
+}
+
+// SnapshotStats counts instances made from the image, invocations served by
+// a reset instance, and instances discarded.
+func (f *Function) SnapshotStats() (made, reused, discarded int64) {
+	if f.snap == nil {
+		return 0, 0, 0
+	}
+	return f.snap.made.Load(), f.snap.reused.Load(), f.snap.discarded.Load()
 }
 
 // lockModule takes the compile lock of one module's bytes.
@@ -290,14 +383,14 @@ func signature(def api.FunctionDefinition) string {
 
 // lambdaEnv is the guest's environment: the standard Lambda variables, then
 // the function's own, sorted for a deterministic environ.
-func lambdaEnv(cfg FunctionConfig) [][2]string {
+func lambdaEnv(cfg FunctionConfig, initType string) [][2]string {
 	std := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        cfg.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.Version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(cfg.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.Version + "]fresco",
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
 		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
 		"AWS_REGION":                      cfg.Region,
 		"AWS_DEFAULT_REGION":              cfg.Region,

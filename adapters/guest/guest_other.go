@@ -7,3 +7,6 @@ func Serve(h Handler) { panic("guest.Serve: not built for GOOS=wasip1") }
 
 // InitError is only meaningful inside a fresco sandbox (GOOS=wasip1).
 func InitError(errType string, body []byte) { panic("guest.InitError: not built for GOOS=wasip1") }
+
+// OnSnapshot is only meaningful inside a fresco sandbox (GOOS=wasip1).
+func OnSnapshot(f func()) {}

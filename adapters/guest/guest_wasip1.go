@@ -69,8 +69,21 @@ func frescoInit() {
 	}
 }
 
+// beforeHandle runs first in every invocation (snapshot_wasip1.go sets it).
+var beforeHandle = func() {}
+
+// warmers run before a snapshot is taken (see OnSnapshot).
+var warmers []func()
+
+// OnSnapshot registers f to run once, after init, before fresco takes the
+// function's snapshot: the place to warm caches (reflection, JSON codecs of
+// the handler's types) that every invocation would otherwise fill again.
+// f must not depend on an invocation, and must not call the handler.
+func OnSnapshot(f func()) { warmers = append(warmers, f) }
+
 //go:wasmexport fresco_handle
 func frescoHandle() {
+	beforeHandle()
 	inv := &Invocation{
 		RequestID:          contextValue(HeaderRequestID),
 		InvokedFunctionARN: contextValue(HeaderFunctionARN),

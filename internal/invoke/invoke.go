@@ -99,6 +99,11 @@ type Result struct {
 	// InitDuration is the time spent in one-time initialisation for this
 	// instance; zero when there was none.
 	InitDuration time.Duration
+	// RestoreDuration is the time spent making this invocation's instance
+	// from the function's pre-initialised snapshot, when one was made for
+	// it (zero when a ready instance served it); REPORT shows it as Lambda
+	// SnapStart does.
+	RestoreDuration time.Duration
 	// MaxMemoryBytes is the size of the guest's linear memory at its peak.
 	MaxMemoryBytes uint64
 }

@@ -1,0 +1,361 @@
+package wasmhost
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// A snapshot is a function's pre-initialised image: its linear memory and
+// mutable globals as they stand after the guest's one-time init, taken once
+// at load. Every invocation of the function starts from the image, on an
+// instance that is either made from it or reset to it, so the guest's init
+// (for Go: the runtime and every package's init, seconds of CPU per
+// thousand invocations) never runs again.
+//
+// What makes this safe is in RATIONALE.md ("Pre-initialised snapshots"):
+// in short, an instance is reused only if everything a guest can observe is
+// restored to the image (linear memory byte for byte and its size, every
+// mutable global, the tables, which the module cannot change, and WASI
+// state, which the guest did not touch), and anything else is discarded.
+type snapshot struct {
+	f *Function
+	// mem and globals are the image. mem is never written after load.
+	mem     []byte
+	globals []uint64
+	// names of the exported mutable globals, in the order of globals.
+	names []string
+
+	// InitLog is the guest's output during the snapshot's init, and
+	// InitDuration how long the init took.
+	initLog      []byte
+	initDuration time.Duration
+
+	// ready holds instances at the image, waiting for an invocation.
+	ready chan *instance
+	// resetting counts instances being reset in the background; a caller
+	// that finds ready empty waits for one of them rather than making a
+	// new instance, which costs far more than a reset.
+	resetting atomic.Int32
+	// resets tracks the background resets, which close waits for: a reset
+	// must not write to a memory that closing the runtime gave back to the
+	// pool.
+	resets sync.WaitGroup
+
+	// verify compares every reset instance with the image (Config.VerifyResets).
+	verify bool
+	// Counters for tests and the bench program.
+	made, reused, discarded atomic.Int64
+}
+
+// instance is one instance of a snapshot function. One invocation at a time
+// uses it; its output and sleep follow that invocation through its fields.
+type instance struct {
+	mod     api.Module
+	mem     api.Memory
+	globals []api.MutableGlobal
+	handle  api.Function // fresco_handle
+	out     switchWriter
+	phase   context.Context
+}
+
+// switchWriter writes to w, which is set per invocation (nil: discard).
+type switchWriter struct {
+	w interface{ Write([]byte) (int, error) }
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	if s.w == nil {
+		return len(p), nil
+	}
+	return s.w.Write(p)
+}
+
+// readyInstances bounds the idle instances a snapshot function keeps.
+const readyInstances = 8
+
+// takeSnapshot runs the guest's init once in an instance of f and takes its
+// image. The module must be f.compiled, the binary rewritten to export its
+// mutable globals (sm).
+func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snapshot, error) {
+	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
+	for _, g := range sm.Globals {
+		s.names = append(s.names, g.Name)
+	}
+	inv := &invocation{req: &invoke.Request{RequestID: "snapshot"}}
+	ictx, cancel := context.WithTimeout(context.WithValue(ctx, invocationKey{}, inv), InitTimeout)
+	defer cancel()
+	log := &tailBuffer{max: f.cfg.MaxLogBytes}
+	start := time.Now()
+	in, err := s.instantiate(ictx)
+	if err != nil {
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	in.out.w, in.phase = log, ictx
+	mod := in.mod
+	ok := false
+	defer func() {
+		if !ok {
+			mod.Close(context.Background())
+		}
+	}()
+	if err := f.callInit(ictx, mod, inv); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if inv.initError {
+		return nil, fmt.Errorf("init error %s: %s", inv.errType, inv.errBody)
+	}
+	if f.hasSnapshotHook {
+		if _, err := mod.ExportedFunction("fresco_snapshot").Call(ictx); err != nil {
+			return nil, fmt.Errorf("fresco_snapshot: %w", err)
+		}
+	}
+	if inv.tainted != "" {
+		return nil, fmt.Errorf("init called %s, which changes WASI state an image cannot hold", inv.tainted)
+	}
+	if inv.fault != nil {
+		return nil, fmt.Errorf("init broke the ABI: %w", inv.fault)
+	}
+	s.initDuration = time.Since(start)
+	s.initLog = bytes.Clone(log.Bytes())
+	buf, _ := in.mem.Read(0, in.mem.Size())
+	s.mem = bytes.Clone(buf)
+	for _, g := range in.globals {
+		s.globals = append(s.globals, g.Get())
+	}
+	// The instance the image was taken from is at the image: it serves
+	// the first invocation.
+	in.out.w, in.phase = nil, context.Background()
+	s.ready <- in
+	ok = true
+	return s, nil
+}
+
+// get returns an instance at the image: a ready one, one being reset, or a
+// new one, and how long making a new one took.
+func (s *snapshot) get(ctx context.Context) (*instance, time.Duration, error) {
+	select {
+	case in := <-s.ready:
+		s.reused.Add(1)
+		return in, 0, nil
+	default:
+	}
+	if s.resetting.Load() > 0 {
+		// A reset takes well under a millisecond; making an instance of a
+		// Go module takes several.
+		t := time.NewTimer(2 * time.Millisecond)
+		select {
+		case in := <-s.ready:
+			t.Stop()
+			s.reused.Add(1)
+			return in, 0, nil
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, 0, ctx.Err()
+		}
+	}
+	start := time.Now()
+	in, err := s.newInstance(ctx)
+	return in, time.Since(start), err
+}
+
+// newInstance makes an instance at the image: it instantiates the module
+// (running no guest code), then writes the image over its memory and
+// globals.
+func (s *snapshot) newInstance(ctx context.Context) (*instance, error) {
+	f := s.f
+	select {
+	case f.host.initSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-f.host.initSlots }()
+	in, err := s.instantiate(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	mod := in.mod
+	pages := uint32(len(s.mem) >> 16)
+	if cur := in.mem.Size() >> 16; cur < pages {
+		if _, ok := in.mem.Grow(pages - cur); !ok {
+			mod.Close(ctx)
+			return nil, fmt.Errorf("cannot grow memory to the image's %d pages", pages)
+		}
+	}
+	if !s.restore(in) {
+		mod.Close(ctx)
+		return nil, fmt.Errorf("instance memory does not match the image's size")
+	}
+	s.made.Add(1)
+	return in, nil
+}
+
+// instantiate makes an instance of the function's module, at the state
+// instantiation leaves it in: data segments copied, no guest code run.
+func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
+	f := s.f
+	in := &instance{phase: context.Background()}
+	cfg := f.baseConfig.WithStdout(&in.out).WithStderr(&in.out).
+		WithNanosleep(func(ns int64) { sleep(in.phase, ns) })
+	if f.host.memory != nil {
+		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
+	}
+	mod, err := f.runtime.InstantiateModule(ctx, f.compiled, cfg)
+	if err != nil {
+		return nil, err
+	}
+	in.mod, in.mem, in.handle = mod, mod.Memory(), mod.ExportedFunction("fresco_handle")
+	for _, name := range s.names {
+		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
+		if !ok {
+			mod.Close(ctx)
+			return nil, fmt.Errorf("global %s is not an exported mutable global", name)
+		}
+		in.globals = append(in.globals, g)
+	}
+	return in, nil
+}
+
+// restore writes the image over in's memory and globals. It reports false
+// when in cannot be brought back to the image: its memory grew (wasm memory
+// cannot shrink) or the module is closed.
+func (s *snapshot) restore(in *instance) bool {
+	if in.mod.IsClosed() || in.mem.Size() != uint32(len(s.mem)) {
+		return false
+	}
+	buf, ok := in.mem.Read(0, uint32(len(s.mem)))
+	if !ok {
+		return false
+	}
+	copy(buf, s.mem)
+	for i, g := range in.globals {
+		g.Set(s.globals[i])
+	}
+	return true
+}
+
+// matches reports whether in is byte for byte at the image: the memory's
+// size and contents and every global, read back through the guest's view.
+func (s *snapshot) matches(in *instance) error {
+	if got := in.mem.Size(); got != uint32(len(s.mem)) {
+		return fmt.Errorf("memory is %d bytes, the image %d", got, len(s.mem))
+	}
+	buf, _ := in.mem.Read(0, in.mem.Size())
+	if !bytes.Equal(buf, s.mem) {
+		i := 0
+		for i < len(buf) && buf[i] == s.mem[i] {
+			i++
+		}
+		return fmt.Errorf("memory differs from the image at byte %d", i)
+	}
+	for i, g := range in.globals {
+		if g.Get() != s.globals[i] {
+			return fmt.Errorf("global %s is %#x, the image %#x", s.names[i], g.Get(), s.globals[i])
+		}
+	}
+	return nil
+}
+
+// put takes in back after an invocation. An instance that can be reset is
+// reset in the background and made ready; any other is discarded.
+func (s *snapshot) put(in *instance, reusable bool) {
+	in.out.w = nil
+	in.phase = context.Background()
+	if !reusable {
+		s.discard(in)
+		return
+	}
+	s.resetting.Add(1)
+	s.resets.Add(1)
+	go func() {
+		defer s.resets.Done()
+		defer s.resetting.Add(-1)
+		if !s.restore(in) {
+			s.discard(in)
+			return
+		}
+		if s.verify {
+			if err := s.matches(in); err != nil {
+				// A bug of fresco's, not of the guest's: never serve from it.
+				panic(fmt.Sprintf("fresco: function %s: reset instance is not at the image: %v", s.f.cfg.Name, err))
+			}
+		}
+		select {
+		case s.ready <- in:
+		default:
+			s.discard(in)
+		}
+	}()
+}
+
+func (s *snapshot) discard(in *instance) {
+	s.discarded.Add(1)
+	in.mod.Close(context.Background())
+}
+
+// close waits for the resets in flight and discards the ready instances.
+func (s *snapshot) close() {
+	s.resets.Wait()
+	for {
+		select {
+		case in := <-s.ready:
+			in.mod.Close(context.Background())
+		default:
+			return
+		}
+	}
+}
+
+// statelessWASI are the WASI functions that change no state of the calling
+// instance's WASI context: an instance whose guest called only these (and
+// fresco's ABI) can be reset to its image. A call to any other (fd_close,
+// fd_renumber, fd_fdstat_set_flags, path_open, fd_seek, ...) taints the
+// invocation, and its instance is discarded rather than reset.
+var statelessWASI = map[string]bool{
+	"args_get": true, "args_sizes_get": true, "environ_get": true, "environ_sizes_get": true,
+	"clock_res_get": true, "clock_time_get": true, "random_get": true, "sched_yield": true,
+	"poll_oneoff": true, "proc_exit": true,
+	// Only the standard descriptors exist (no preopens, no sockets): stdout
+	// and stderr write to the invocation's log, stdin is empty.
+	"fd_write": true, "fd_read": true, "fd_fdstat_get": true, "fd_filestat_get": true,
+	"fd_prestat_get": true, "fd_prestat_dir_name": true,
+	// fresco's standard descriptors are never *os.File (stdin is wazero's
+	// no-op reader, stdout and stderr are io.Writers), and for those
+	// wazero's fd_fdstat_set_flags changes nothing: they are neither
+	// pollable nor regular files, so NONBLOCK and APPEND have nowhere to
+	// go. Go's runtime calls it on them during init.
+	"fd_fdstat_set_flags": true, "fd_fdstat_set_rights": true,
+}
+
+// wasiListeners watches the WASI functions that are not stateless.
+type wasiListeners struct{}
+
+func (wasiListeners) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	names := def.ExportNames()
+	if len(names) == 0 || statelessWASI[names[0]] {
+		return nil
+	}
+	return taintListener(names[0])
+}
+
+// taintListener marks the calling invocation tainted.
+type taintListener string
+
+func (l taintListener) Before(ctx context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
+	if inv := invocationFrom(ctx); inv != nil && inv.tainted == "" {
+		inv.tainted = string(l)
+	}
+}
+
+func (taintListener) After(context.Context, api.Module, api.FunctionDefinition, []uint64) {}
+
+func (taintListener) Abort(context.Context, api.Module, api.FunctionDefinition, error) {}

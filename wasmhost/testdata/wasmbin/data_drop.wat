@@ -1,0 +1,4 @@
+(module
+  (memory 1)
+  (data $d "abc")
+  (func (export "f") (data.drop $d)))
