@@ -39,9 +39,10 @@ const (
 // reaches them through the call's context, so one set of host functions
 // serves every concurrent instance.
 type invocation struct {
-	req     *invoke.Request
-	phase   phase
-	context map[string]string
+	req   *invoke.Request
+	phase phase
+	// deadline is the handler's, once in the invoke phase.
+	deadline time.Time
 
 	// What the guest posted. posted is set once.
 	posted    bool
@@ -61,7 +62,7 @@ type invocation struct {
 // startInvoke moves the invocation to its invoke phase: the context values
 // (the deadline among them) become visible to the guest.
 func (inv *invocation) startInvoke(deadline time.Time) {
-	inv.context = contextValues(inv.req, deadline)
+	inv.deadline = deadline
 	inv.phase = phaseInvoke
 }
 
@@ -165,7 +166,7 @@ func instantiateABI(ctx context.Context, r wazero.Runtime) error {
 		if capacity > 0 {
 			mem = checkRange(inv, mod, "invocation_context", buf, capacity)
 		}
-		v, ok := inv.context[string(name)]
+		v, ok := contextValue(inv.req, inv.deadline, string(name))
 		if !ok {
 			stack[0] = i32(-1)
 			return
@@ -275,20 +276,22 @@ func defaultErrorType(initErr bool) string {
 	return "Unhandled"
 }
 
-// contextValues are the invocation's context, keyed by the Runtime API
-// header names the ABI uses.
-func contextValues(req *invoke.Request, deadline time.Time) map[string]string {
-	m := map[string]string{
-		"Lambda-Runtime-Aws-Request-Id":       req.RequestID,
-		"Lambda-Runtime-Deadline-Ms":          strconv.FormatInt(deadline.UnixMilli(), 10),
-		"Lambda-Runtime-Invoked-Function-Arn": req.InvokedFunctionARN,
-		"Lambda-Runtime-Trace-Id":             req.TraceID,
+// contextValue is the invocation's context value of the given Runtime API
+// header name, as the ABI names them.
+func contextValue(req *invoke.Request, deadline time.Time, name string) (string, bool) {
+	switch name {
+	case "Lambda-Runtime-Aws-Request-Id":
+		return req.RequestID, true
+	case "Lambda-Runtime-Deadline-Ms":
+		return strconv.FormatInt(deadline.UnixMilli(), 10), true
+	case "Lambda-Runtime-Invoked-Function-Arn":
+		return req.InvokedFunctionARN, true
+	case "Lambda-Runtime-Trace-Id":
+		return req.TraceID, true
+	case "Lambda-Runtime-Client-Context":
+		return string(req.ClientContext), len(req.ClientContext) > 0
+	case "Lambda-Runtime-Cognito-Identity":
+		return string(req.CognitoIdentity), len(req.CognitoIdentity) > 0
 	}
-	if len(req.ClientContext) > 0 {
-		m["Lambda-Runtime-Client-Context"] = string(req.ClientContext)
-	}
-	if len(req.CognitoIdentity) > 0 {
-		m["Lambda-Runtime-Cognito-Identity"] = string(req.CognitoIdentity)
-	}
-	return m
+	return "", false
 }

@@ -64,7 +64,9 @@ type instance struct {
 	globals []api.MutableGlobal
 	handle  api.Function // fresco_handle
 	out     switchWriter
-	phase   context.Context
+	// deadline ends the guest's sleeps: a sleep past it returns at it, and
+	// the guest, stopped by then, goes no further.
+	deadline time.Time
 }
 
 // switchWriter writes to w, which is set per invocation (nil: discard).
@@ -99,7 +101,7 @@ func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snaps
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
-	in.out.w, in.phase = log, ictx
+	in.out.w, in.deadline = log, start.Add(InitTimeout)
 	mod := in.mod
 	ok := false
 	defer func() {
@@ -133,7 +135,7 @@ func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snaps
 	}
 	// The instance the image was taken from is at the image: it serves
 	// the first invocation.
-	in.out.w, in.phase = nil, context.Background()
+	in.out.w = nil
 	s.ready <- in
 	ok = true
 	return s, nil
@@ -203,9 +205,9 @@ func (s *snapshot) newInstance(ctx context.Context) (*instance, error) {
 // instantiation leaves it in: data segments copied, no guest code run.
 func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 	f := s.f
-	in := &instance{phase: context.Background()}
+	in := &instance{}
 	cfg := f.baseConfig.WithStdout(&in.out).WithStderr(&in.out).
-		WithNanosleep(func(ns int64) { sleep(in.phase, ns) })
+		WithNanosleep(func(ns int64) { sleepUntil(in.deadline, ns) })
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
@@ -269,9 +271,12 @@ func (s *snapshot) matches(in *instance) error {
 // reset in the background and made ready; any other is discarded.
 func (s *snapshot) put(in *instance, reusable bool) {
 	in.out.w = nil
-	in.phase = context.Background()
 	if !reusable {
 		s.discard(in)
+		return
+	}
+	if len(s.mem) <= resetInline {
+		s.reset(in)
 		return
 	}
 	s.resetting.Add(1)
@@ -279,22 +284,34 @@ func (s *snapshot) put(in *instance, reusable bool) {
 	go func() {
 		defer s.resets.Done()
 		defer s.resetting.Add(-1)
-		if !s.restore(in) {
-			s.discard(in)
-			return
-		}
-		if s.verify {
-			if err := s.matches(in); err != nil {
-				// A bug of fresco's, not of the guest's: never serve from it.
-				panic(fmt.Sprintf("fresco: function %s: reset instance is not at the image: %v", s.f.cfg.Name, err))
-			}
-		}
-		select {
-		case s.ready <- in:
-		default:
-			s.discard(in)
-		}
+		s.reset(in)
 	}()
+}
+
+// resetInline is the image size up to which an instance is reset by the
+// invocation that used it, after its result is made: copying a few pages
+// costs less than handing the work to another goroutine. Larger images are
+// reset in the background, so the invocation's caller does not wait for
+// the copy.
+const resetInline = 256 << 10
+
+// reset brings in back to the image and makes it ready, or discards it.
+func (s *snapshot) reset(in *instance) {
+	if !s.restore(in) {
+		s.discard(in)
+		return
+	}
+	if s.verify {
+		if err := s.matches(in); err != nil {
+			// A bug of fresco's, not of the guest's: never serve from it.
+			panic(fmt.Sprintf("fresco: function %s: reset instance is not at the image: %v", s.f.cfg.Name, err))
+		}
+	}
+	select {
+	case s.ready <- in:
+	default:
+		s.discard(in)
+	}
 }
 
 func (s *snapshot) discard(in *instance) {
