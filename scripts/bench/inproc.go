@@ -139,7 +139,18 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", frescoName, err)
 			}
-			progress("%s: loaded %d bytes in %s (compile cache %s)", frescoName, len(wasm), time.Since(start).Round(time.Millisecond), filepath.Join(cfg.cacheDir, "wazero"))
+			took := time.Since(start)
+			snap, why := f.Snapshot()
+			if snap {
+				_, initTook := f.SnapshotInit()
+				why = fmt.Sprintf("snapshot taken, its init %s", initTook.Round(time.Microsecond))
+			} else {
+				why = "no snapshot: " + why
+			}
+			progress("%s: loaded %d bytes in %s (compile cache %s; %s)", frescoName, len(wasm), took.Round(time.Millisecond), filepath.Join(cfg.cacheDir, "wazero"), why)
+			addNote("%s: load (compile from cache, snapshot) %s; %s", m.key, took.Round(time.Millisecond), why)
+			addExtra(m.key+"_load_ms", "%.1f", float64(took)/float64(time.Millisecond))
+			addExtra(m.key+"_snapshot", "%d", map[bool]int{false: 0, true: 1}[snap])
 			r := measure(ctx, cfg, frescoName, func() error {
 				res := f.Invoke(ctx, req)
 				if res.Kind != invoke.Success {
@@ -147,9 +158,15 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 				}
 				return check(res.Payload, want)
 			})
-			f.Close(context.Background())
 			progress("%s", r)
 			rows = append(rows, r)
+			if m.key != "c" {
+				if err := soak(ctx, cfg, m.key, f, req, progress); err != nil {
+					f.Close(context.Background())
+					return nil, err
+				}
+			}
+			f.Close(context.Background())
 		}
 
 		if wantNative {

@@ -189,7 +189,7 @@ func report(w io.Writer, cfg *config, m *machineInfo, rows []*row) {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "naive:  wasmhost.Baseline, a default wazero runtime and a plain InstantiateModule per call")
-	fmt.Fprintln(w, "fresco: wasmhost.Function.Invoke, a fresh instance per call, with limits and log capture")
+	fmt.Fprintln(w, "fresco: wasmhost.Function.Invoke: every call on an instance at the function's pre-initialised image, with limits and log capture")
 	fmt.Fprintln(w, "native: samples/hello's handler called in-process via aws-lambda-go lambda.NewHandler")
 	fmt.Fprintln(w, "http/*: emulator.Serve on 127.0.0.1 (floor: a net/http echo), cN = N keep-alive clients")
 	fmt.Fprintln(w, "x naive = naive p50 / row p50 for the same module (times faster); x native = row p50 / go/native p50 (times the floor)")
@@ -201,6 +201,11 @@ func report(w io.Writer, cfg *config, m *machineInfo, rows []*row) {
 			fmt.Fprintf(w, "%s: %d errors, first: %s\n", r.name, r.errors, r.firstErr)
 		}
 	}
+	extras.Lock()
+	for _, l := range extras.lines {
+		fmt.Fprintln(w, l)
+	}
+	extras.Unlock()
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, resultLine(cfg, m, rows))
 }
@@ -237,6 +242,9 @@ func resultLine(cfg *config, m *machineInfo, rows []*row) string {
 			add(r.key+"_x_native"+r.suffix, "%.2f", r.xNative)
 		}
 	}
+	extras.Lock()
+	kv = append(kv, extras.kv...)
+	extras.Unlock()
 	add("inproc_errors", "%d", inproc)
 	add("http_errors", "%d", httpErrs)
 	return "RESULT " + strings.Join(kv, " ")
