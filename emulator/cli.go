@@ -94,6 +94,8 @@ type common struct {
 	params   string
 	cacheDir string
 	logLevel string
+
+	noSnapshots, verifyResets bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -104,6 +106,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")
 	fs.StringVar(&c.cacheDir, "cache-dir", "", "directory for build artifacts and compiled code (default: the user cache directory)/fresco")
 	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")
+	fs.BoolVar(&c.noSnapshots, "no-snapshots", false, "run every invocation's init again instead of starting from a pre-initialised snapshot")
+	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
 }
 
 func (c *common) options(stderr io.Writer) (Options, error) {
@@ -116,13 +120,15 @@ func (c *common) options(stderr io.Writer) (Options, error) {
 		return Options{}, err
 	}
 	return Options{
-		Template:    c.template,
-		EnvVars:     c.envVars,
-		Parameters:  params,
-		CacheDir:    c.cacheDir,
-		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-		FunctionLog: stderr,
-		BuildOutput: stderr,
+		Template:     c.template,
+		EnvVars:      c.envVars,
+		Parameters:   params,
+		CacheDir:     c.cacheDir,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		FunctionLog:  stderr,
+		BuildOutput:  stderr,
+		NoSnapshots:  c.noSnapshots,
+		VerifyResets: c.verifyResets,
 	}, nil
 }
 

@@ -54,6 +54,10 @@ type Options struct {
 	// WatchInterval (default DefaultWatchInterval).
 	Watch         bool
 	WatchInterval time.Duration
+	// NoSnapshots runs every invocation's init again (fresco start
+	// --no-snapshots); VerifyResets checks every reset instance against
+	// its snapshot (--verify-resets). See wasmhost.Config.
+	NoSnapshots, VerifyResets bool
 }
 
 // Emulator serves a template's functions: it implements lambdaapi.Backend.
@@ -120,7 +124,11 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, err := wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(opts.CacheDir, "wazero")})
+	host, err := wasmhost.New(wasmhost.Config{
+		CacheDir:     filepath.Join(opts.CacheDir, "wazero"),
+		NoSnapshots:  opts.NoSnapshots,
+		VerifyResets: opts.VerifyResets,
+	})
 	if err != nil {
 		return nil, err
 	}

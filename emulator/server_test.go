@@ -56,6 +56,9 @@ func startServer(t testing.TB) string {
 			Logger:      slog.New(slog.NewTextHandler(out, nil)),
 			FunctionLog: out,
 			BuildOutput: out,
+			// Every reset in the end-to-end tests is checked against its
+			// snapshot, byte for byte.
+			VerifyResets: true,
 		}
 		go func() {
 			errc <- emulator.Serve(context.Background(), opts, "127.0.0.1:0", 5*time.Second, ready)
