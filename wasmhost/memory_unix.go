@@ -56,6 +56,7 @@ func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
 		// than failing the invocation.
 		return &heapMemory{max: max}
 	}
+	hugePages(b)
 	return &mmapMemory{pool: p, buf: b}
 }
 
