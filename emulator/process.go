@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -49,6 +50,9 @@ type process struct {
 
 	closeOnce sync.Once
 
+	// taken counts the invocations it took with next.
+	taken atomic.Int64
+
 	// served counts the invocations it was given; only the invoker that
 	// holds the process touches it.
 	served int
@@ -66,7 +70,13 @@ func (rt processRuntime) Next(ctx context.Context) (*invoke.Request, error) {
 		rt.p.readyAt = time.Now()
 		close(rt.p.ready)
 	})
-	return rt.RuntimeQueue.Next(ctx)
+	req, err := rt.RuntimeQueue.Next(ctx)
+	if err == nil {
+		// Before the answer is written: the process cannot have acted on
+		// the invocation yet.
+		rt.p.taken.Add(1)
+	}
+	return req, err
 }
 
 func (rt processRuntime) InitFail(errType string, body []byte) error {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,9 +27,21 @@ func pipeUnread(r *os.File) int {
 	return n
 }
 
-// peakMemory is the peak resident set of process pid (VmHWM), in bytes, or
-// 0 when unknown.
-func peakMemory(pid int) uint64 {
+// peakMemory is the peak resident set of process p, in bytes, or 0 when
+// unknown: VmHWM while it runs, the rusage of its exit once it has exited.
+func (p *process) peakMemory() uint64 {
+	if p.hasExited() {
+		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			return uint64(ru.Maxrss) << 10 // kB on Linux
+		}
+		return 0
+	}
+	return vmHWM(p.pid)
+}
+
+// vmHWM is the peak resident set of process pid, in bytes, or 0 when
+// unknown.
+func vmHWM(pid int) uint64 {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0

@@ -9,4 +9,4 @@ import "os"
 func pipeUnread(r *os.File) int { return -1 }
 
 // peakMemory is 0: not measured here.
-func peakMemory(pid int) uint64 { return 0 }
+func (p *process) peakMemory() uint64 { return 0 }

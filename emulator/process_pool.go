@@ -79,17 +79,30 @@ func newProcessPool(cfg *Function, arn, bin string, max int, logger *slog.Logger
 // the answer, InitDuration (first invocation of a process only) from the
 // spawn to its first next.
 func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
-	p, fresh, err := pl.acquire()
-	if err != nil {
-		// Lambda's type for a bootstrap it cannot run.
-		return invoke.ErrorResult(invoke.Crash, "Runtime.InvalidEntrypoint",
-			fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
+	for {
+		p, fresh, err := pl.acquire()
+		if err != nil {
+			// Lambda's type for a bootstrap it cannot run.
+			return invoke.ErrorResult(invoke.Crash, "Runtime.InvalidEntrypoint",
+				fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
+		}
+		if res := pl.invokeOn(ctx, p, fresh, req); res != nil {
+			return res
+		}
+		// A warm process exited before it took the invocation (aws-lambda-go
+		// exits after reporting a panic, a moment after its answer): the
+		// invocation never started, so it goes to another process.
 	}
+}
+
+// invokeOn runs req on p, which the caller acquired, and releases or
+// discards p. It returns nil when p was warm and exited before taking req.
+func (pl *processPool) invokeOn(ctx context.Context, p *process, fresh bool, req *invoke.Request) *invoke.Result {
 	var initDuration time.Duration
 	if fresh {
 		if res := p.awaitInit(req.RequestID); res != nil {
 			res.InitDuration = time.Since(p.spawned)
-			res.MaxMemoryBytes = peakMemory(p.pid)
+			res.MaxMemoryBytes = p.peakMemory()
 			pl.discard(p, "init failed", res.ErrorType)
 			res.Log = p.out.take()
 			return res
@@ -105,6 +118,7 @@ func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.
 		// The handler's time starts now, after init, as on Lambda.
 		r.Deadline = time.Now().Add(pl.cfg.Timeout)
 	}
+	taken := p.taken.Load()
 	start := time.Now()
 	ictx, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(p.exited, func() { cancel(errProcessExited) })
@@ -113,6 +127,13 @@ func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.
 	cancel(nil)
 	exited := p.hasExited()
 	switch {
+	case err != nil && exited && !fresh && p.taken.Load() == taken:
+		p.served--
+		pl.discard(p, "exited while idle", "")
+		if out := p.out.take(); len(out) > 0 {
+			pl.output(out)
+		}
+		return nil
 	case err != nil && exited:
 		res = p.exitResult(req.RequestID)
 		res.Duration = time.Since(start)
@@ -122,7 +143,7 @@ func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.
 		res.Duration = time.Since(start)
 	}
 	res.InitDuration = initDuration
-	res.MaxMemoryBytes = peakMemory(p.pid)
+	res.MaxMemoryBytes = p.peakMemory()
 
 	switch {
 	case exited || err != nil:
