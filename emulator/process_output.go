@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/frescolabs/fresco/internal/tailbuf"
 )
 
 // processLogBytes bounds one invocation's log, as wasmhost bounds a wasm
@@ -19,12 +21,12 @@ type processOutput struct {
 	done chan struct{} // closed at EOF: the process and its children are gone
 
 	mu   sync.Mutex
-	log  tailBuffer
+	log  *tailbuf.Buffer
 	read int64 // bytes read from the pipe so far
 }
 
 func newProcessOutput(r *os.File) *processOutput {
-	o := &processOutput{r: r, done: make(chan struct{}), log: tailBuffer{max: processLogBytes}}
+	o := &processOutput{r: r, done: make(chan struct{}), log: tailbuf.New(processLogBytes)}
 	go o.loop()
 	return o
 }
@@ -102,52 +104,4 @@ func (o *processOutput) wait(max time.Duration) {
 func (o *processOutput) close() {
 	o.r.Close()
 	<-o.done
-}
-
-// tailBuffer keeps the last max bytes written to it. Process output is
-// untrusted and unbounded; the log of one invocation must not be.
-type tailBuffer struct {
-	buf     bytes.Buffer
-	max     int
-	dropped int64
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(p) > t.max {
-		t.dropped += int64(len(p) - t.max)
-		p = p[len(p)-t.max:]
-	}
-	t.buf.Write(p)
-	// Compact only when the buffer is twice the bound, so the cost of
-	// dropping old output is amortised over what was written.
-	if over := t.buf.Len() - t.max; over > 0 && t.buf.Len() >= 2*t.max {
-		t.dropped += int64(over)
-		t.buf.Next(over)
-		b := bytes.Clone(t.buf.Bytes())
-		t.buf.Reset()
-		t.buf.Write(b)
-	}
-	return n, nil
-}
-
-// Bytes returns the retained tail, prefixed by a note when output was
-// dropped. It is valid until the next Write or Reset.
-func (t *tailBuffer) Bytes() []byte {
-	b := t.buf.Bytes()
-	if over := len(b) - t.max; over > 0 {
-		t.dropped += int64(over)
-		b = b[over:]
-	}
-	if t.dropped == 0 {
-		return b
-	}
-	note := []byte("[fresco: earlier output dropped, log bounded]\n")
-	return append(note, b...)
-}
-
-// Reset empties the buffer.
-func (t *tailBuffer) Reset() {
-	t.buf.Reset()
-	t.dropped = 0
 }

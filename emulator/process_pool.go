@@ -81,6 +81,10 @@ func newProcessPool(cfg *Function, arn, bin string, max int, logger *slog.Logger
 func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
 	for {
 		p, fresh, err := pl.acquire()
+		if errors.Is(err, errPoolClosed) {
+			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+				fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
+		}
 		if err != nil {
 			// Lambda's type for a bootstrap it cannot run.
 			return invoke.ErrorResult(invoke.Crash, "Runtime.InvalidEntrypoint",
