@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/internal/invoke"
 )
 
 // The process server serves testdata/process/template.yaml: samples built
@@ -275,9 +277,13 @@ func TestProcessInitFailures(t *testing.T) {
 // process serves the next one.
 func TestProcessCrashMidInvocation(t *testing.T) {
 	c := lambdaClient(startProcessServer(t))
-	out, _ := invokeTail(t, c, "Crash", `{}`)
+	out, logText := invokeTail(t, c, "Crash", `{}`)
 	first := wantSuccess(t, out)
-	out, logText := invokeTail(t, c, "Crash", `{"crash":true}`)
+	// What it printed just before posting its answer is in that answer's log.
+	if !strings.Contains(logText, "crashy: answering ") {
+		t.Errorf("log lacks the output written before the answer:\n%s", logText)
+	}
+	out, logText = invokeTail(t, c, "Crash", `{"crash":true}`)
 	wantError(t, out, "Runtime.ExitError", "Error: Runtime exited with error: exit status 4")
 	if !strings.Contains(logText, "crashy: crashing\n") || strings.Contains(logText, "Init Duration") {
 		t.Errorf("log:\n%s", logText)
@@ -296,6 +302,60 @@ func TestProcessConcurrent(t *testing.T) {
 	pids := hammer(t, c, "Parallel", `{"sleep":true}`, 16)
 	if len(pids) < 2 {
 		t.Fatalf("16 concurrent invocations ran on %d process(es)", len(pids))
+	}
+}
+
+// TestProcessPoolWaits: with --max-processes 2, eight invocations at once
+// of a bootstrap that holds each for half a second all succeed, on at most
+// two processes: the others wait for a free one. It drives the emulator
+// in-process, and Close leaves no process behind.
+func TestProcessPoolWaits(t *testing.T) {
+	var logs syncBuffer
+	e, err := emulator.New(context.Background(), emulator.Options{
+		Template:     filepath.Join("testdata", "process", "template.yaml"),
+		Only:         []string{"Parallel"},
+		MaxProcesses: 2,
+		Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
+		FunctionLog:  &logs,
+		BuildOutput:  io.Discard,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		e.Close(context.Background())
+		if leaks := leakedProcesses(startedPIDs(logs.String())); len(leaks) > 0 {
+			t.Errorf("processes outlived Close: %v", leaks)
+		}
+	}()
+	fn, err := e.Function("Parallel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	pids := map[string]int{}
+	for range 8 {
+		wg.Go(func() {
+			res, err := fn.Invoke(context.Background(), &invoke.Request{
+				RequestID: invoke.NewRequestID(), Payload: []byte(`{"sleep":true}`),
+				InvokedFunctionARN: fn.ARN(), TraceID: invoke.NewTraceID(),
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Error(err)
+			case res.Kind != invoke.Success:
+				t.Errorf("%v: %s", res.Kind, res.Payload)
+			default:
+				pids[string(res.Payload)]++
+			}
+		})
+	}
+	wg.Wait()
+	if n := strings.Count(logs.String(), `msg="runtime process started"`); len(pids) > 2 || n > 2 {
+		t.Fatalf("answers from %v; %d processes started, want at most 2", pids, n)
 	}
 }
 
