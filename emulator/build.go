@@ -50,6 +50,14 @@ const buildHashVersion = "fresco build 1"
 // adapter (an unchanged aws-lambda-go handler) is built against a patched
 // copy of aws-lambda-go, made once per version in CacheDir/awslambda and
 // selected with -modfile; see build_awslambda.go.
+//
+// A ModeNative function is built for this machine instead, unpatched:
+//
+//	CGO_ENABLED=0 GOOS=<host> GOARCH=<host> go build -trimpath -o OUT/bootstrap .
+//
+// into CacheDir/HASH.native/bootstrap, skipped by content hash the same
+// way. A ModeBootstrap function's artifact is its CodeUri/bootstrap, as it
+// is.
 type Builder struct {
 	// CacheDir holds the artifacts (default os.UserCacheDir()/fresco/build).
 	CacheDir string
@@ -83,8 +91,9 @@ func (e *BuildError) Error() string {
 
 func (e *BuildError) Unwrap() error { return e.Err }
 
-// Build returns, for every function, the path of its WebAssembly module,
-// building what is not up to date.
+// Build returns, for every function, the path of its WebAssembly module (or
+// of its bootstrap executable, for a process function), building what is
+// not up to date.
 //
 // A build's hash covers the go toolchain (GOVERSION), GOOS/GOARCH, the
 // GOFLAGS/GOEXPERIMENT/GOWASM settings, the build flags, the overlay and
@@ -106,15 +115,16 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 		parallel = DefaultBuildParallel
 	}
 	r := &buildRun{
-		b:        b,
-		ctx:      ctx,
-		cacheDir: b.CacheDir,
-		out:      b.Out,
-		goBin:    goCommand(),
-		env:      append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"),
-		buildSem: make(chan struct{}, parallel),
-		listSem:  make(chan struct{}, 2*parallel),
-		flights:  map[string]*buildFlight{},
+		b:         b,
+		ctx:       ctx,
+		cacheDir:  b.CacheDir,
+		out:       b.Out,
+		goBin:     goCommand(),
+		env:       append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm"),
+		nativeEnv: append(os.Environ(), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0"),
+		buildSem:  make(chan struct{}, parallel),
+		listSem:   make(chan struct{}, 2*parallel),
+		flights:   map[string]*buildFlight{},
 	}
 	if r.cacheDir == "" {
 		r.cacheDir = buildCacheDir("")
@@ -132,7 +142,11 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 	artifacts := map[string]string{}
 	var errs []error
 	var units []*buildUnit
-	byDir := map[string]*buildUnit{}
+	type unitKey struct {
+		dir    string
+		native bool
+	}
+	byDir := map[unitKey]*buildUnit{}
 	seen := map[string]bool{}
 	for _, fn := range fns {
 		if seen[fn.LogicalID] {
@@ -144,6 +158,16 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
 			continue
 		}
+		if fn.Mode == ModeBootstrap {
+			bootstrap := filepath.Join(codeURI, "bootstrap")
+			if !isExecutable(bootstrap) {
+				errs = append(errs, fmt.Errorf("build %s: %s is not an executable file", fn.LogicalID, displayPath(bootstrap)))
+				continue
+			}
+			artifacts[fn.LogicalID] = bootstrap
+			r.printf("%s runs %s", fn.LogicalID, displayPath(bootstrap))
+			continue
+		}
 		info, err := os.Stat(codeURI)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -151,13 +175,16 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 		case err != nil:
 			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
 		case info.IsDir():
-			u := byDir[codeURI]
+			key := unitKey{codeURI, fn.Mode == ModeNative}
+			u := byDir[key]
 			if u == nil {
-				u = &buildUnit{dir: codeURI}
-				byDir[codeURI] = u
+				u = &buildUnit{dir: codeURI, native: key.native}
+				byDir[key] = u
 				units = append(units, u)
 			}
 			u.fns = append(u.fns, fn)
+		case fn.Mode == ModeNative:
+			errs = append(errs, fmt.Errorf("build %s: FrescoMode native needs a Go package directory as CodeUri, not %s", fn.LogicalID, displayPath(fn.CodeURI)))
 		default:
 			if err := checkWasmFile(fn.CodeURI); err != nil {
 				errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
@@ -200,9 +227,11 @@ type buildRun struct {
 	ctx      context.Context
 	cacheDir string
 	goBin    string
-	env      []string
-	buildSem chan struct{} // bounds go build
-	listSem  chan struct{} // bounds go list
+	env      []string // for wasm builds
+	// nativeEnv is for ModeNative builds: this machine, no cgo.
+	nativeEnv []string
+	buildSem  chan struct{} // bounds go build
+	listSem   chan struct{} // bounds go list
 
 	outMu sync.Mutex
 	out   io.Writer
@@ -211,10 +240,20 @@ type buildRun struct {
 	flights map[string]*buildFlight // by hash
 }
 
-// buildUnit is the functions sharing one package directory.
+// buildUnit is the functions sharing one package directory and target
+// (wasm or native).
 type buildUnit struct {
-	dir string
-	fns []*Function
+	dir    string
+	native bool
+	fns    []*Function
+}
+
+// envFor is the go command's environment for a wasm or a native build.
+func (r *buildRun) envFor(native bool) []string {
+	if native {
+		return r.nativeEnv
+	}
+	return r.env
 }
 
 func (u *buildUnit) ids() []string {
@@ -270,6 +309,9 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 		return fail(fmt.Errorf("CodeUri %s is neither a .wasm file nor a directory with a Go main package (it has no .go files)", displayPath(u.dir)))
 	}
 	flags := append([]string{"-buildmode=c-shared", "-trimpath", snapshotTags, snapshotLdflags}, r.b.BuildFlags...)
+	if u.native {
+		flags = append([]string{"-trimpath"}, r.b.BuildFlags...)
+	}
 	if overlay != "" {
 		flags = append(flags, "-overlay="+overlay)
 	}
@@ -277,12 +319,15 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	if err := acquire(r.ctx, r.listSem); err != nil {
 		return fail(err)
 	}
-	sum, lb, err := r.hash(u.dir, flags, overlay)
+	sum, lb, err := r.hash(u.dir, u.native, flags, overlay)
 	<-r.listSem
 	if err != nil {
 		return fail(err)
 	}
 	path := filepath.Join(r.cacheDir, sum+".wasm")
+	if u.native {
+		path = filepath.Join(r.cacheDir, sum+".native", "bootstrap")
+	}
 
 	r.mu.Lock()
 	f, follower := r.flights[sum]
@@ -333,6 +378,10 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 
 	start := time.Now()
 	for _, fn := range u.fns {
+		if u.native {
+			r.printf("Building %s (%s) natively for %s/%s ...", fn.LogicalID, displayPath(u.dir), runtime.GOOS, runtime.GOARCH)
+			continue
+		}
 		r.printf("Building %s (%s) ...", fn.LogicalID, displayPath(u.dir))
 	}
 	tmp, err := os.MkdirTemp(r.cacheDir, ".tmp-")
@@ -348,10 +397,13 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 		flags = append(flags[:len(flags):len(flags)], modfile)
 	}
 	out := filepath.Join(tmp, "out.wasm")
+	if u.native {
+		out = filepath.Join(tmp, "out", "bootstrap")
+	}
 	args := append(append([]string{"build"}, flags...), "-o", out, ".")
 	cmd := exec.CommandContext(r.ctx, r.goBin, args...)
 	cmd.Dir = u.dir
-	cmd.Env = r.env
+	cmd.Env = r.envFor(u.native)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
@@ -365,7 +417,13 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 		}
 		return output, err
 	}
-	if err := os.Rename(out, path); err != nil {
+	if u.native {
+		// The directory is renamed into place: another build that got there
+		// first made the same bytes.
+		if err := os.Rename(filepath.Dir(out), filepath.Dir(path)); err != nil && !fileExists(path) {
+			return "", fmt.Errorf("store artifact: %w", err)
+		}
+	} else if err := os.Rename(out, path); err != nil {
 		return "", fmt.Errorf("store artifact: %w", err)
 	}
 	elapsed := time.Since(start)
@@ -402,13 +460,22 @@ type listedModule struct {
 // hash returns the hex SHA-256 of a package directory's build inputs (see
 // Build), and, for an unchanged aws-lambda-go handler, how to patch
 // aws-lambda-go.
-func (r *buildRun) hash(dir string, flags []string, overlay string) (sum string, lb *awsLambdaBuild, err error) {
+func (r *buildRun) hash(dir string, native bool, flags []string, overlay string) (sum string, lb *awsLambdaBuild, err error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\nGOOS=wasip1\nGOARCH=wasm\n", buildHashVersion)
+	if native {
+		fmt.Fprintf(h, "%s\nnative\nGOOS=%s\nGOARCH=%s\nCGO_ENABLED=0\n", buildHashVersion, runtime.GOOS, runtime.GOARCH)
+	} else {
+		fmt.Fprintf(h, "%s\nGOOS=wasip1\nGOARCH=wasm\n", buildHashVersion)
+	}
+	env := r.envFor(native)
 
 	// The toolchain is asked in the package's directory, since a go.mod
 	// there may select another one (GOTOOLCHAIN).
-	goenv, err := r.goCmd(dir, "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM")
+	vars := []string{"env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM"}
+	if native {
+		vars = append(vars, "GOAMD64", "GOARM64")
+	}
+	goenv, err := r.goCmdEnv(env, dir, vars...)
 	if err != nil {
 		return "", nil, err
 	}
@@ -452,7 +519,7 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (sum string,
 	// -e: a package with errors (a missing import, say) is still listed,
 	// and go build then reports the problem the way users know.
 	listArgs := append(append([]string{"list", "-deps", "-json", "-e"}, flags...), ".")
-	listed, err := r.goCmd(dir, listArgs...)
+	listed, err := r.goCmdEnv(env, dir, listArgs...)
 	if err != nil {
 		return "", nil, err
 	}
@@ -476,10 +543,13 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (sum string,
 		return "", nil, fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
 	}
 
-	// An unchanged aws-lambda-go handler is built with fresco's patch, so
-	// the patch is an input.
-	if lb, err = r.awsLambdaBuildFor(dir, pkgs, main); err != nil {
-		return "", nil, err
+	// An unchanged aws-lambda-go handler is built to wasm with fresco's
+	// patch, so the patch is an input. Native builds run aws-lambda-go's
+	// own runtime client, unpatched.
+	if !native {
+		if lb, err = r.awsLambdaBuildFor(dir, pkgs, main); err != nil {
+			return "", nil, err
+		}
 	}
 	if lb != nil {
 		fmt.Fprintf(h, "awslambda patch %s\n", lb.patch.sum)
@@ -542,9 +612,15 @@ func (r *buildRun) hash(dir string, flags []string, overlay string) (sum string,
 // goCmd runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns
 // its standard output.
 func (r *buildRun) goCmd(dir string, args ...string) ([]byte, error) {
+	return r.goCmdEnv(r.env, dir, args...)
+}
+
+// goCmdEnv runs the go command in dir with env and returns its standard
+// output.
+func (r *buildRun) goCmdEnv(env []string, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(r.ctx, r.goBin, args...)
 	cmd.Dir = dir
-	cmd.Env = r.env
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

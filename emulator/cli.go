@@ -193,7 +193,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--watch]", stderr)
+	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--watch] [--max-processes 16]", stderr)
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	port := fs.Int("port", 3001, "port of the Lambda Invoke API")
@@ -201,6 +201,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
+	maxProcs := fs.Int("max-processes", DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -214,6 +215,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	opts.MaxConcurrency = *maxConc
 	opts.Watch = *watch
+	opts.MaxProcesses = *maxProcs
 	return ServeWith(ctx, opts, ServeConfig{
 		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
 		APIAddr:         net.JoinHostPort(*host, strconv.Itoa(*apiPort)),

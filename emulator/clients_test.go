@@ -74,6 +74,19 @@ func TestAWSCLI(t *testing.T) {
 			t.Fatalf("%s\nlog:\n%s", stdout, logText)
 		}
 	})
+	t.Run("process functions", func(t *testing.T) {
+		for _, fn := range []string{"NativeHello", "ShellHello"} {
+			out := filepath.Join(dir, fn+".json")
+			args := append([]string{"lambda", "invoke", "--function-name", fn}, rawPayload...)
+			_, stderr, err := run(append(args, "--payload", `{"name":"CLI"}`, out)...)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", fn, err, stderr)
+			}
+			if body, _ := os.ReadFile(out); string(body) != `{"message":"Hello, CLI!"}` {
+				t.Fatalf("%s: response %s", fn, body)
+			}
+		}
+	})
 	t.Run("function error", func(t *testing.T) {
 		out := filepath.Join(dir, "fail.json")
 		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Fail", out)
@@ -113,6 +126,10 @@ r = c.invoke(FunctionName="Hello", Payload=b'{"name":"boto3"}', LogType="Tail")
 out["hello"] = r["Payload"].read().decode()
 out["status"] = r["StatusCode"]
 out["log"] = base64.b64decode(r["LogResult"]).decode()
+for fn in ("NativeHello", "ShellHello"):
+    r = c.invoke(FunctionName=fn, Payload=b'{"name":"boto3"}', LogType="Tail")
+    out[fn] = r["Payload"].read().decode()
+    out[fn + "_log"] = base64.b64decode(r["LogResult"]).decode()
 r = c.invoke(FunctionName="Panic")
 out["panic_error"] = r.get("FunctionError")
 out["panic_type"] = json.loads(r["Payload"].read())["errorType"]
@@ -163,7 +180,11 @@ func TestBoto3(t *testing.T) {
 			ErrorType    string `json:"errorType"`
 			ErrorMessage string `json:"errorMessage"`
 		} `json:"timeout"`
-		ClientCustom map[string]string `json:"client_custom"`
+		ClientCustom   map[string]string `json:"client_custom"`
+		NativeHello    string            `json:"NativeHello"`
+		NativeHelloLog string            `json:"NativeHello_log"`
+		ShellHello     string            `json:"ShellHello"`
+		ShellHelloLog  string            `json:"ShellHello_log"`
 	}
 	if err := json.Unmarshal(stdout, &got); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
@@ -177,6 +198,8 @@ func TestBoto3(t *testing.T) {
 		"too large":      got.TooLarge == "RequestTooLargeException",
 		"timeout":        got.Timeout.ErrorType == "Sandbox.Timedout" && strings.HasSuffix(got.Timeout.ErrorMessage, "Task timed out after 2.00 seconds"),
 		"client context": got.ClientCustom["tenant"] == "boto",
+		"native hello":   got.NativeHello == `{"message":"Hello, boto3!"}` && strings.Contains(got.NativeHelloLog, "\nREPORT RequestId: "),
+		"shell hello":    got.ShellHello == `{"message":"Hello, boto3!"}` && strings.Contains(got.ShellHelloLog, "shellhello: greeting boto3\n"),
 	}
 	for name, ok := range checks {
 		if !ok {

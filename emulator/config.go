@@ -1,6 +1,9 @@
 package emulator
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Function is one function of the template, with Globals merged, defaults
 // applied and intrinsics (!Ref, !Sub) resolved.
@@ -26,4 +29,44 @@ type Function struct {
 	// Events are the function's Api and HttpApi events, sorted by name;
 	// other event types are not read.
 	Events []Event
+	// Mode is how the function runs: as wasm (the default), or as
+	// processes speaking the Runtime API (see Mode's constants).
+	Mode Mode
 }
+
+// Mode is how a function runs.
+//
+// The rule: a function whose resource Metadata has FrescoMode: native is a
+// Go main package built natively and run as Runtime API processes; one whose
+// CodeUri directory holds an executable file named bootstrap (and no
+// FrescoMode) runs that file as Runtime API processes; everything else is
+// WebAssembly. FrescoMode: wasm forces the default.
+type Mode int
+
+const (
+	// ModeWasm: a Go package built to wasm, or a .wasm file; a fresh
+	// instance per invocation.
+	ModeWasm Mode = iota
+	// ModeNative: a Go main package built for the host (go build,
+	// CGO_ENABLED=0) into a bootstrap executable, run as ModeBootstrap.
+	ModeNative
+	// ModeBootstrap: CodeUri/bootstrap, run as it is, in a pool of
+	// processes that take invocations from the Runtime API over HTTP.
+	ModeBootstrap
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeWasm:
+		return "wasm"
+	case ModeNative:
+		return "native"
+	case ModeBootstrap:
+		return "bootstrap"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Process tells whether functions of this mode run as Runtime API
+// processes.
+func (m Mode) Process() bool { return m == ModeNative || m == ModeBootstrap }

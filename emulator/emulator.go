@@ -58,6 +58,10 @@ type Options struct {
 	// --no-snapshots); VerifyResets checks every reset instance against
 	// its snapshot (--verify-resets). See wasmhost.Config.
 	NoSnapshots, VerifyResets bool
+	// MaxProcesses bounds the runtime processes of each process function
+	// (FrescoMode native, or a bootstrap) that sets no
+	// ReservedConcurrentExecutions (default DefaultMaxProcesses).
+	MaxProcesses int
 }
 
 // Emulator serves a template's functions: it implements lambdaapi.Backend.
@@ -87,6 +91,9 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 	}
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = 1000
+	}
+	if opts.MaxProcesses <= 0 {
+		opts.MaxProcesses = DefaultMaxProcesses
 	}
 	opts.CacheDir = defaultCacheDir(opts.CacheDir)
 	topts := TemplateOptions{Parameters: opts.Parameters}
@@ -177,7 +184,7 @@ func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*funct
 	f := &function{
 		e:   e,
 		cfg: cfg,
-		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name),
+		arn: functionARN(cfg),
 	}
 	f.code.Store(c)
 	if cfg.ReservedConcurrency > 0 {
@@ -186,8 +193,21 @@ func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*funct
 	return f, nil
 }
 
-// loadCode compiles the artifact at path as cfg's code.
+// loadCode compiles the artifact at path as cfg's code, or, for a process
+// function, makes the pool that runs path, whose processes start on demand.
 func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*code, error) {
+	if cfg.Mode.Process() {
+		max := e.opts.MaxProcesses
+		if cfg.ReservedConcurrency > 0 {
+			max = cfg.ReservedConcurrency
+		}
+		pool := newProcessPool(cfg, functionARN(cfg), path, max, e.logger, e.writeFunctionLog)
+		e.logger.Info("function ready",
+			"function", cfg.LogicalID, "name", cfg.Name, "mode", cfg.Mode.String(),
+			"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
+			"bootstrap", path, "max_processes", max)
+		return &code{pool: pool, artifact: path}, nil
+	}
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
@@ -224,6 +244,18 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*c
 	}
 	e.logger.Info("function ready", attrs...)
 	return &code{wasm: wf, artifact: path}, nil
+}
+
+// functionARN is the unqualified ARN of cfg.
+func functionARN(cfg *Function) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name)
+}
+
+// writeFunctionLog writes to the function log, one block at a time.
+func (e *Emulator) writeFunctionLog(b []byte) {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	e.opts.FunctionLog.Write(b)
 }
 
 func region() string {
@@ -263,7 +295,7 @@ func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
 func (e *Emulator) Function(name string) (lambdaapi.Function, error) { return e.Lookup(name, "") }
 
 // Close waits for asynchronous invocations to finish, then releases the
-// compiled functions.
+// compiled functions and stops every runtime process.
 func (e *Emulator) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { e.async.Wait(); close(done) }()
@@ -274,7 +306,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 	}
 	var errs []error
 	for _, f := range e.fns {
-		errs = append(errs, f.code.Load().wasm.Close(context.Background()))
+		errs = append(errs, f.code.Load().close())
 	}
 	errs = append(errs, e.host.Close(context.Background()))
 	return errors.Join(errs...)

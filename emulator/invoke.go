@@ -22,14 +22,33 @@ type function struct {
 	reserved chan struct{} // nil: no ReservedConcurrentExecutions
 }
 
-// code is one build of a function. Invocations hold its read lock while
-// they run; a rebuild swaps in a new code and closes the old one once the
-// write lock shows nothing runs on it any more.
+// code is one build of a function: a compiled wasm module, or the pool of
+// runtime processes of a process function. Invocations hold its read lock
+// while they run; a rebuild swaps in a new code and closes the old one once
+// the write lock shows nothing runs on it any more.
 type code struct {
-	wasm     *wasmhost.Function
-	artifact string // the .wasm it was loaded from
+	wasm     *wasmhost.Function // nil for a process function
+	pool     *processPool       // nil for a wasm function
+	artifact string             // the .wasm or bootstrap it was loaded from
 	mu       sync.RWMutex
 	closed   bool
+}
+
+// invoke runs one invocation on the code.
+func (c *code) invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+	if c.pool != nil {
+		return c.pool.invoke(ctx, req)
+	}
+	return c.wasm.Invoke(ctx, req)
+}
+
+// close releases the compiled module, or stops the runtime processes.
+func (c *code) close() error {
+	if c.pool != nil {
+		c.pool.close()
+		return nil
+	}
+	return c.wasm.Close(context.Background())
 }
 
 // acquireCode returns the current code, read-locked.
@@ -55,7 +74,7 @@ func (f *function) replaceCode(next *code) {
 	prev.mu.Lock()
 	prev.closed = true
 	prev.mu.Unlock()
-	prev.wasm.Close(context.Background())
+	prev.close()
 }
 
 func (f *function) Name() string    { return f.cfg.Name }
@@ -124,11 +143,12 @@ func (f *function) acquire() (release func(), err error) {
 	}, nil
 }
 
-// run invokes the wasm function and wraps its log in Lambda's START, END
-// and REPORT lines, which it also writes to the function log.
+// run invokes the function (wasm, or a runtime process) and wraps its log in
+// Lambda's START, END and REPORT lines, which it also writes to the
+// function log.
 func (f *function) run(ctx context.Context, req *invoke.Request) *invoke.Result {
 	c := f.acquireCode()
-	res := c.wasm.Invoke(ctx, req)
+	res := c.invoke(ctx, req)
 	c.mu.RUnlock()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "START RequestId: %s Version: %s\n", req.RequestID, f.Version())
@@ -145,9 +165,7 @@ func (f *function) run(ctx context.Context, req *invoke.Request) *invoke.Result 
 	b.WriteByte('\n')
 	res.Log = b.Bytes()
 
-	f.e.logMu.Lock()
-	f.e.opts.FunctionLog.Write(res.Log)
-	f.e.logMu.Unlock()
+	f.e.writeFunctionLog(res.Log)
 	return res
 }
 

@@ -44,6 +44,15 @@ func TestSDKSamples(t *testing.T) {
 		{"arn:aws:lambda:us-east-1:123456789012:function:Hello", `{"name":"ARN"}`, `{"message":"Hello, ARN!"}`},
 		{"123456789012:function:Hello:$LATEST", `{"name":"partial"}`, `{"message":"Hello, partial!"}`},
 		{"Hello:$LATEST", `{"name":"q"}`, `{"message":"Hello, q!"}`},
+		// The same handler built natively, and a bash bootstrap: Runtime API
+		// processes behind the same Invoke API.
+		{"NativeHello", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
+		{"NativeHello", `{}`, `{"message":"Hello, world!"}`},
+		{"arn:aws:lambda:us-east-1:123456789012:function:NativeHello", `{"name":"ARN"}`, `{"message":"Hello, ARN!"}`},
+		{"123456789012:function:NativeHello:$LATEST", `{"name":"partial"}`, `{"message":"Hello, partial!"}`},
+		{"NativeHello:$LATEST", `{"name":"q"}`, `{"message":"Hello, q!"}`},
+		{"ShellHello", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
+		{"ShellHello", `{}`, `{"message":"Hello, world!"}`},
 	} {
 		t.Run(tc.fn, func(t *testing.T) {
 			out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(tc.fn), Payload: []byte(tc.in)})
@@ -264,5 +273,38 @@ func TestSDKConcurrentCounter(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestSDKConcurrentNativeHello: 16 invocations at once of the natively
+// built Hello all succeed, served by more than one runtime process.
+func TestSDKConcurrentNativeHello(t *testing.T) {
+	c := sdkClient(t)
+	got := hammer(t, c, "NativeHello", `{"name":"Ada"}`, 16)
+	if got[`{"message":"Hello, Ada!"}`] != 16 {
+		t.Fatalf("answers %v", got)
+	}
+	if n := strings.Count(serverLog.String(), `msg="runtime process started" function=NativeHello `); n < 2 {
+		t.Errorf("NativeHello ran on %d process(es)", n)
+	}
+}
+
+// TestSDKEventProcessFunction: an Event invocation of a process function
+// runs detached and logs its outcome.
+func TestSDKEventProcessFunction(t *testing.T) {
+	c := sdkClient(t)
+	out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
+		FunctionName: aws.String("ShellHello"), Payload: []byte(`{"name":"event"}`), InvocationType: types.InvocationTypeEvent,
+	})
+	if err != nil || out.StatusCode != 202 {
+		t.Fatalf("Event: %v status %v", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(serverLog.String(), "shellhello: greeting event") ||
+		!strings.Contains(serverLog.String(), `msg="async invocation succeeded" function=ShellHello`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the Event invocation:\n%s", serverLog.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

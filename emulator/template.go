@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,6 +219,7 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 		var head struct {
 			Type       string
 			Properties json.RawMessage
+			Metadata   json.RawMessage
 		}
 		if err := json.Unmarshal(doc.Resources[id], &head); err != nil {
 			return nil, tmplErr("", fmt.Errorf("resource %s: %w", id, err))
@@ -243,6 +245,13 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 		fn, err := mergeFunction(id, dir, &globals, &sf)
 		if err != nil {
 			return nil, tmplErr(id, err)
+		}
+		if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
+			return nil, tmplErr(id, err)
+		}
+		if fn.Mode == ModeNative && hostArchitecture() != fn.Architecture {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("function %s: Architectures %s is not honoured: FrescoMode native builds for this machine (%s/%s)",
+				id, fn.Architecture, runtime.GOOS, runtime.GOARCH))
 		}
 		fn.Events, err = parseEvents(head.Properties, func(msg string) { t.Warnings = append(t.Warnings, "function "+id+": "+msg) })
 		if err != nil {
@@ -373,6 +382,61 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		}
 	}
 	return fn, nil
+}
+
+// Values of a function's Metadata FrescoMode.
+const (
+	frescoModeKey    = "FrescoMode"
+	frescoModeNative = "native"
+	frescoModeWasm   = "wasm"
+)
+
+// functionMode applies the rule documented on Mode: the resource's
+// Metadata FrescoMode when set, else ModeBootstrap for a CodeUri directory
+// holding an executable bootstrap, else ModeWasm.
+func functionMode(metadata json.RawMessage, codeURI string) (Mode, error) {
+	var md map[string]json.RawMessage
+	if len(metadata) > 0 && string(metadata) != "null" {
+		if err := json.Unmarshal(metadata, &md); err != nil {
+			return 0, fmt.Errorf("Metadata: not an object: %w", err)
+		}
+	}
+	if raw, ok := md[frescoModeKey]; ok {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return 0, fmt.Errorf("Metadata %s: want a string (%q or %q), got %s", frescoModeKey, frescoModeNative, frescoModeWasm, raw)
+		}
+		switch v {
+		case frescoModeNative:
+			if strings.HasSuffix(codeURI, ".wasm") {
+				return 0, fmt.Errorf("Metadata %s: %s needs a Go package directory as CodeUri, not a .wasm file", frescoModeKey, v)
+			}
+			return ModeNative, nil
+		case frescoModeWasm:
+			return ModeWasm, nil
+		default:
+			return 0, fmt.Errorf("Metadata %s: unknown value %q (want %q or %q)", frescoModeKey, v, frescoModeNative, frescoModeWasm)
+		}
+	}
+	if isExecutable(filepath.Join(codeURI, "bootstrap")) {
+		return ModeBootstrap, nil
+	}
+	return ModeWasm, nil
+}
+
+// isExecutable tells whether path is a regular file someone may execute.
+func isExecutable(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
+}
+
+// hostArchitecture is this machine's architecture in the template's terms
+// (x86_64, arm64), or GOARCH for others.
+func hostArchitecture() string {
+	if runtime.GOARCH == "amd64" {
+		return "x86_64"
+	}
+	return runtime.GOARCH
 }
 
 func firstString(vs ...*string) string {

@@ -260,6 +260,12 @@ func TestTemplateErrors(t *testing.T) {
 		{"architecture", fn("      CodeUri: x\n      Architectures: [mips]\n"), "Hello", "x86_64 or arm64"},
 		{"reserved concurrency", fn("      CodeUri: x\n      ReservedConcurrentExecutions: -1\n"), "Hello", "negative"},
 		{"env var object", fn("      CodeUri: x\n      Environment: {Variables: {A: {B: c}}}\n"), "Hello", "Environment.Variables.A"},
+		{"unknown FrescoMode", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoMode: docker}\n    Properties:\n      CodeUri: x\n",
+			"Hello", `Metadata FrescoMode: unknown value "docker"`},
+		{"FrescoMode not a string", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoMode: [native]}\n    Properties:\n      CodeUri: x\n",
+			"Hello", "Metadata FrescoMode: want a string"},
+		{"native .wasm", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoMode: native}\n    Properties:\n      CodeUri: x.wasm\n",
+			"Hello", "needs a Go package directory"},
 		{"duplicate FunctionName", fn("      CodeUri: x\n      FunctionName: Other\n") +
 			"  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: y\n", "Hello", `FunctionName "Other"`},
 	}
@@ -285,6 +291,49 @@ func TestTemplateErrors(t *testing.T) {
 				t.Errorf("error %q does not name function %s", err, tt.wantID)
 			}
 		})
+	}
+}
+
+// TestTemplateMode pins the rule of Mode: Metadata FrescoMode first, then
+// an executable CodeUri/bootstrap, then wasm.
+func TestTemplateMode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, mode := range map[string]os.FileMode{"script": 0o755, "plain": 0o644} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, "bootstrap"), []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fn := func(id, metadata, codeURI string) string {
+		s := "  " + id + ":\n    Type: AWS::Serverless::Function\n"
+		if metadata != "" {
+			s += "    Metadata: {" + metadata + "}\n"
+		}
+		return s + "    Properties:\n      CodeUri: " + filepath.Join(dir, codeURI) + "\n"
+	}
+	path := writeTemplate(t, "Resources:\n"+
+		fn("Wasm", "", "pkg")+
+		fn("Native", "FrescoMode: native, BuildMethod: go1.x", "pkg")+
+		fn("Bootstrap", "", "script")+
+		fn("NotExecutable", "", "plain")+
+		fn("ForcedWasm", "FrescoMode: wasm", "script")+
+		fn("OtherMetadata", "BuildMethod: go1.x", "pkg"))
+	tmpl := mustLoadTemplate(t, path, TemplateOptions{})
+	for id, want := range map[string]Mode{
+		"Wasm": ModeWasm, "Native": ModeNative, "Bootstrap": ModeBootstrap,
+		"NotExecutable": ModeWasm, "ForcedWasm": ModeWasm, "OtherMetadata": ModeWasm,
+	} {
+		if got := mustFunction(t, tmpl, id).Mode; got != want {
+			t.Errorf("%s: mode %v, want %v", id, got, want)
+		}
+	}
+	// The default architecture (x86_64) is not this machine's on arm64 only.
+	warned := strings.Contains(strings.Join(tmpl.Warnings, "\n"), "function Native: Architectures x86_64 is not honoured")
+	if warned != (hostArchitecture() != "x86_64") {
+		t.Errorf("warnings %q", tmpl.Warnings)
 	}
 }
 

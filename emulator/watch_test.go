@@ -27,8 +27,14 @@ func main() {
 
 // TestWatchRebuildsAndSwaps: with --watch, an edited function is rebuilt
 // and served without a restart, requests in flight during the swap all
-// succeed, and a broken edit leaves the previous build serving.
+// succeed, and a broken edit leaves the previous build serving; for a wasm
+// function, and for a FrescoMode native one, whose processes are replaced.
 func TestWatchRebuildsAndSwaps(t *testing.T) {
+	t.Run("wasm", func(t *testing.T) { testWatch(t, "") })
+	t.Run("native", func(t *testing.T) { testWatch(t, "    Metadata:\n      FrescoMode: native\n") })
+}
+
+func testWatch(t *testing.T, metadata string) {
 	dir := t.TempDir()
 	fnDir := filepath.Join(dir, "fn")
 	os.MkdirAll(fnDir, 0o755)
@@ -50,7 +56,7 @@ func TestWatchRebuildsAndSwaps(t *testing.T) {
 Resources:
   Watched:
     Type: AWS::Serverless::Function
-    Properties:
+`+metadata+`    Properties:
       CodeUri: fn
       Runtime: provided.al2023
       Handler: bootstrap

@@ -107,6 +107,8 @@ func TestRowKeys(t *testing.T) {
 		{"http/go/c1", "http_go_p50_us", 1},
 		{"http/go/c32", "http_go_p50_us_c32", 32},
 		{"http/floor/c1", "http_floor_p50_us", 1},
+		{"http/native/c1", "http_native_p50_us", 1},
+		{"http/native/c32", "http_native_p50_us_c32", 32},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRow(tc.name)
@@ -114,6 +116,13 @@ func TestRowKeys(t *testing.T) {
 				t.Errorf("key %q conc %d, want %q %d", got, r.conc, tc.p50Key, tc.conc)
 			}
 		})
+	}
+	// Native-warm sits beside wasm-fresh Hello in the RESULT line.
+	if r := newRow("http/native/c32"); r.key+"_rps"+r.suffix != "http_native_rps_c32" {
+		t.Errorf("http/native/c32 rate key %q", r.key+"_rps"+r.suffix)
+	}
+	if !strings.Contains(strings.Join(rowNames(), " "), "http/go/c32 http/c/c1 http/c/c32 http/native/c1 http/native/c32") {
+		t.Errorf("rows %v lack the native HTTP rows after the wasm ones", rowNames())
 	}
 	// Every row the bench can run is named consistently.
 	for _, name := range rowNames() {

@@ -26,12 +26,19 @@ type target struct {
 	key      string // row names are "http/"+key+"/c1" and "/c32"
 	function string // template logical id; "" for the echo server
 	codeURI  string // relative to the repository root
-	want     string
+	// native builds the function for this machine and runs it as warm
+	// Runtime API processes (FrescoMode native), not as wasm.
+	native bool
+	want   string
 }
 
 var targets = []target{
 	{key: "go", function: "Hello", codeURI: "samples/hello", want: helloResponse},
 	{key: "c", function: "CHello", codeURI: "samples/chello/chello.wasm", want: helloResponse},
+	// The same Hello handler, built natively: aws-lambda-go's own runtime
+	// client in warm processes behind the same Invoke API, the way AWS's
+	// emulator runs it; wasm-fresh against native-warm in one run.
+	{key: "native", function: "NativeHello", codeURI: "samples/hello", native: true, want: helloResponse},
 	{key: "floor", want: payload},
 }
 
@@ -126,7 +133,11 @@ Resources:
 	for _, t := range functions {
 		// A JSON string is a valid YAML double-quoted scalar.
 		uri, _ := json.Marshal(filepath.Join(cfg.root, filepath.FromSlash(t.codeURI)))
-		fmt.Fprintf(&tmpl, "  %s:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: %s\n", t.function, uri)
+		fmt.Fprintf(&tmpl, "  %s:\n    Type: AWS::Serverless::Function\n", t.function)
+		if t.native {
+			tmpl.WriteString("    Metadata:\n      FrescoMode: native\n")
+		}
+		fmt.Fprintf(&tmpl, "    Properties:\n      CodeUri: %s\n", uri)
 	}
 	path := filepath.Join(dir, "template.yaml")
 	if err := os.WriteFile(path, []byte(tmpl.String()), 0o644); err != nil {

@@ -19,7 +19,9 @@
 //
 // HTTP rows drive the real server (emulator.Serve, on a loopback port) with
 // keep-alive clients at concurrency 1 and 32, next to a trivial net/http
-// echo server, the transport floor.
+// echo server, the transport floor, and next to NativeHello: the same Hello
+// handler built natively and run by fresco as warm Runtime API processes
+// (aws-lambda-go's own client), the native-warm baseline to wasm-fresh.
 //
 // Every response is checked; wrong answers are counted as errors, never
 // hidden. Nothing here asserts a timing: the figures depend on the machine

@@ -1,0 +1,12 @@
+//go:build !linux
+
+package emulator
+
+import "os"
+
+// pipeUnread is -1: not known here, so output is not waited for after an
+// answer.
+func pipeUnread(r *os.File) int { return -1 }
+
+// peakMemory is 0: not measured here.
+func (p *process) peakMemory() uint64 { return 0 }

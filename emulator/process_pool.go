@@ -1,0 +1,327 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// DefaultMaxProcesses is how many runtime processes a process function
+// may have at once when it sets no ReservedConcurrentExecutions
+// (Options.MaxProcesses, fresco start --max-processes).
+const DefaultMaxProcesses = 16
+
+// errPoolClosed is what an invocation gets from a pool closed by a
+// rebuild or by Emulator.Close.
+var errPoolClosed = errors.New("function is shutting down")
+
+// processPool runs one process function (ModeNative or ModeBootstrap): a
+// pool of runtime processes, each serving one invocation at a time.
+//
+// Processes are started on demand, up to max, and kept while they live:
+// an invocation takes an idle process (warm, as on Lambda) or, when none
+// is idle and the pool is below max, starts one; otherwise it waits for a
+// process to become free. A process that times out, exits or fails its init
+// is killed and its slot freed, so the next invocation gets a fresh one.
+type processPool struct {
+	cfg       *Function
+	arn       string
+	bin       string   // the bootstrap executable
+	dir       string   // its working directory and LAMBDA_TASK_ROOT
+	env       []string // without AWS_LAMBDA_RUNTIME_API
+	logger    *slog.Logger
+	apiLogger *slog.Logger // the processes' Runtime API requests
+	// output receives what a process writes between invocations and after
+	// its last one, which belongs to no invocation's log.
+	output func([]byte)
+
+	slots chan struct{} // a token per process alive or starting; cap max
+	idle  chan *process // cap max, so a release never blocks
+	done  chan struct{} // closed by close
+
+	mu     sync.Mutex
+	all    map[*process]struct{}
+	closed bool
+
+	started atomic.Int64 // processes started, for tests and logs
+}
+
+// newProcessPool returns the pool of cfg, running bin, with at most max
+// processes.
+func newProcessPool(cfg *Function, arn, bin string, max int, logger *slog.Logger, output func([]byte)) *processPool {
+	dir := cfg.CodeURI
+	return &processPool{
+		cfg:       cfg,
+		arn:       arn,
+		bin:       bin,
+		dir:       dir,
+		env:       processEnv(cfg, dir, filepath.Dir(bin)),
+		logger:    logger.With("function", cfg.LogicalID),
+		apiLogger: slog.New(demoteInfo{logger.Handler()}).With("runtime_api", cfg.LogicalID),
+		output:    output,
+		slots:     make(chan struct{}, max),
+		idle:      make(chan *process, max),
+		done:      make(chan struct{}),
+		all:       map[*process]struct{}{},
+	}
+}
+
+// invoke runs one invocation on a process of the pool. The result's Log is
+// the process's output while it held the invocation (and its init output
+// for its first); Duration runs from the hand-over of the invocation to
+// the answer, InitDuration (first invocation of a process only) from the
+// spawn to its first next.
+func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+	for {
+		p, fresh, err := pl.acquire()
+		if errors.Is(err, errPoolClosed) {
+			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+				fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
+		}
+		if err != nil {
+			// Lambda's type for a bootstrap it cannot run.
+			return invoke.ErrorResult(invoke.Crash, "Runtime.InvalidEntrypoint",
+				fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
+		}
+		if res := pl.invokeOn(ctx, p, fresh, req); res != nil {
+			return res
+		}
+		// A warm process exited before it took the invocation (aws-lambda-go
+		// exits after reporting a panic, a moment after its answer): the
+		// invocation never started, so it goes to another process.
+	}
+}
+
+// invokeOn runs req on p, which the caller acquired, and releases or
+// discards p. It returns nil when p was warm and exited before taking req.
+func (pl *processPool) invokeOn(ctx context.Context, p *process, fresh bool, req *invoke.Request) *invoke.Result {
+	var initDuration time.Duration
+	if fresh {
+		if res := p.awaitInit(req.RequestID); res != nil {
+			res.InitDuration = time.Since(p.spawned)
+			res.MaxMemoryBytes = p.peakMemory()
+			pl.discard(p, "init failed", res.ErrorType)
+			res.Log = p.out.take()
+			return res
+		}
+		initDuration = p.readyAt.Sub(p.spawned)
+	} else if idle := p.out.take(); len(idle) > 0 {
+		pl.output(idle)
+	}
+	p.served++
+
+	r := *req
+	if r.Deadline.IsZero() {
+		// The handler's time starts now, after init, as on Lambda.
+		r.Deadline = time.Now().Add(pl.cfg.Timeout)
+	}
+	taken := p.taken.Load()
+	start := time.Now()
+	ictx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(p.exited, func() { cancel(errProcessExited) })
+	res, err := p.queue.Invoke(ictx, &r)
+	stop()
+	cancel(nil)
+	exited := p.hasExited()
+	switch {
+	case err != nil && exited && !fresh && p.taken.Load() == taken:
+		p.served--
+		pl.discard(p, "exited while idle", "")
+		if out := p.out.take(); len(out) > 0 {
+			pl.output(out)
+		}
+		return nil
+	case err != nil && exited:
+		res = p.exitResult(req.RequestID)
+		res.Duration = time.Since(start)
+	case err != nil:
+		res = invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			fmt.Sprintf("RequestId: %s Error: invocation canceled: %v", req.RequestID, err))
+		res.Duration = time.Since(start)
+	}
+	res.InitDuration = initDuration
+	res.MaxMemoryBytes = p.peakMemory()
+
+	switch {
+	case exited || err != nil:
+		pl.discard(p, "exited during an invocation", res.ErrorType)
+	case res.Kind == invoke.Timeout:
+		pl.discard(p, "timed out", res.ErrorType)
+	default:
+		p.out.settle(20 * time.Millisecond)
+		res.Log = p.out.take()
+		pl.release(p)
+		return res
+	}
+	res.Log = p.out.take()
+	return res
+}
+
+// acquire returns an idle process, or a new one (fresh) when the pool has
+// room, or waits for either.
+func (pl *processPool) acquire() (p *process, fresh bool, err error) {
+	for {
+		select {
+		case p := <-pl.idle:
+			if pl.usable(p) {
+				return p, false, nil
+			}
+			continue
+		default:
+		}
+		select {
+		case p := <-pl.idle:
+			if pl.usable(p) {
+				return p, false, nil
+			}
+		case pl.slots <- struct{}{}:
+			p, err := pl.start()
+			if err != nil {
+				<-pl.slots
+				return nil, false, err
+			}
+			return p, true, nil
+		case <-pl.done:
+			return nil, false, errPoolClosed
+		}
+	}
+}
+
+// usable tells whether an idle process may take an invocation, discarding
+// it when it exited while idle.
+func (pl *processPool) usable(p *process) bool {
+	if !p.hasExited() {
+		return true
+	}
+	if out := p.out.take(); len(out) > 0 {
+		pl.output(out)
+	}
+	pl.discard(p, "exited while idle", "")
+	return false
+}
+
+// start spawns a process and registers it.
+func (pl *processPool) start() (*process, error) {
+	pl.mu.Lock()
+	closed := pl.closed
+	pl.mu.Unlock()
+	if closed {
+		return nil, errPoolClosed
+	}
+	p, err := startProcess(pl)
+	if err != nil {
+		pl.logger.Error("runtime process failed to start", "bootstrap", pl.bin, "error", err.Error())
+		return nil, fmt.Errorf("start %s: %w", pl.bin, err)
+	}
+	pl.mu.Lock()
+	if pl.closed {
+		pl.mu.Unlock()
+		p.close()
+		return nil, errPoolClosed
+	}
+	pl.all[p] = struct{}{}
+	pl.mu.Unlock()
+	pl.started.Add(1)
+	pl.logger.Info("runtime process started", "pid", p.pid, "bootstrap", pl.bin)
+	return p, nil
+}
+
+// release makes p idle again, or closes it if the pool was closed.
+func (pl *processPool) release(p *process) {
+	pl.mu.Lock()
+	if !pl.closed {
+		pl.idle <- p
+		pl.mu.Unlock()
+		return
+	}
+	pl.mu.Unlock()
+	pl.discard(p, "pool closed", "")
+}
+
+// discard kills p, waits for its output and frees its slot.
+func (pl *processPool) discard(p *process, why, errType string) {
+	p.close()
+	pl.mu.Lock()
+	delete(pl.all, p)
+	pl.mu.Unlock()
+	<-pl.slots
+	attrs := []any{"pid", p.pid, "reason", why, "invocations", p.served}
+	if p.exitErr != nil {
+		attrs = append(attrs, "exit", p.exitErr.Error())
+	}
+	if errType != "" {
+		attrs = append(attrs, "error_type", errType)
+	}
+	pl.logger.Info("runtime process discarded", attrs...)
+}
+
+// close kills every process of the pool, idle or busy; invocations still
+// running on one end with Runtime.ExitError, and later ones get an error.
+// It returns when every process has exited.
+func (pl *processPool) close() {
+	pl.mu.Lock()
+	if pl.closed {
+		pl.mu.Unlock()
+		return
+	}
+	pl.closed = true
+	close(pl.done)
+	procs := make([]*process, 0, len(pl.all))
+	for p := range pl.all {
+		procs = append(procs, p)
+	}
+	pl.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(p.close)
+	}
+	wg.Wait()
+	// Idle ones are gone; let their leftover output reach the log.
+	for {
+		select {
+		case p := <-pl.idle:
+			if out := p.out.take(); len(out) > 0 {
+				pl.output(out)
+			}
+			pl.discard(p, "shutdown", "")
+			continue
+		default:
+		}
+		return
+	}
+}
+
+// demoteInfo logs Info records at Debug: every Runtime API request would
+// otherwise double the server log of a process function.
+type demoteInfo struct{ slog.Handler }
+
+func (h demoteInfo) level(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
+}
+
+func (h demoteInfo) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, h.level(l))
+}
+
+func (h demoteInfo) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = h.level(r.Level)
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h demoteInfo) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return demoteInfo{h.Handler.WithAttrs(attrs)}
+}
+
+func (h demoteInfo) WithGroup(name string) slog.Handler {
+	return demoteInfo{h.Handler.WithGroup(name)}
+}
