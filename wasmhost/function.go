@@ -16,6 +16,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/internal/tailbuf"
 )
 
 // Function is a loaded, compiled function. Invoke may be called
@@ -130,7 +131,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	// The guest runs on this goroutine only, so its sleeps can follow the
 	// current phase's context through a plain variable.
 	phaseCtx := ctx
-	log := &tailBuffer{max: f.cfg.MaxLogBytes}
+	log := tailbuf.New(f.cfg.MaxLogBytes)
 	cfg := f.instanceConfig(req.TraceID).
 		WithStderr(log).
 		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) })
@@ -217,7 +218,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 
 // finish tells a guest that died of the memory cap from other crashes and
 // attaches the log.
-func (f *Function) finish(res *invoke.Result, id string, log *tailBuffer) *invoke.Result {
+func (f *Function) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *invoke.Result {
 	if res.Kind == invoke.Crash && res.ErrorType == invoke.ErrExit && f.outOfMemory(res.MaxMemoryBytes, log) {
 		res = f.errorResult(invoke.Crash, invoke.ErrOutOfMemory, id,
 			fmt.Sprintf("Runtime exited with error: out of memory (memory limit %d MB)", f.cfg.MemoryMB), res)
@@ -241,7 +242,7 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 			fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
 	}
 	inv := &invocation{req: req}
-	log := &tailBuffer{max: f.cfg.MaxLogBytes}
+	log := tailbuf.New(f.cfg.MaxLogBytes)
 	in.out.w = log
 	start := time.Now()
 	deadline := f.deadline(req, start)
@@ -292,7 +293,7 @@ func (f *Function) callInit(ctx context.Context, mod api.Module, inv *invocation
 }
 
 // classify turns how the guest ended into a Result.
-func (f *Function) classify(ctx context.Context, inv *invocation, err error, stdout *cappedBuffer, log *tailBuffer) *invoke.Result {
+func (f *Function) classify(ctx context.Context, inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	id := inv.req.RequestID
 	// Timeouts first: once the deadline has passed, whatever the guest was
 	// doing, the invocation timed out.
@@ -345,7 +346,7 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 	}
 }
 
-func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffer, log *tailBuffer) *invoke.Result {
+func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	code := uint32(0)
 	if err != nil {
 		exit, ok := errorsAs[*sys.ExitError](err)
@@ -373,7 +374,7 @@ func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffe
 }
 
 // crash reports a trap or a non-zero exit.
-func (f *Function) crash(id string, err error, log *tailBuffer) *invoke.Result {
+func (f *Function) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
 	if exit, ok := errorsAs[*sys.ExitError](err); ok {
 		if exit.ExitCode() == sys.ExitCodeContextCanceled {
 			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
@@ -403,13 +404,13 @@ func (f *Function) errorResult(kind invoke.Kind, typ, id, msg string, prev *invo
 // cap: wazero refuses memory.grow past the limit without telling the host,
 // so this looks at how close the memory got to the cap and at what the
 // guest said (Go prints "out of memory").
-func (f *Function) outOfMemory(memBytes uint64, log *tailBuffer) bool {
+func (f *Function) outOfMemory(memBytes uint64, log *tailbuf.Buffer) bool {
 	limit := uint64(f.cfg.MemoryMB) << 20
 	const slack = 8 << 20 // a runtime grows its heap in chunks of a few MB
 	if memBytes+slack >= limit {
 		return true
 	}
-	return bytes.Contains(log.buf.Bytes(), []byte("out of memory"))
+	return bytes.Contains(log.Bytes(), []byte("out of memory"))
 }
 
 // sleep is the guest's nanosleep: a real sleep that ends early when the

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/internal/tailbuf"
 )
 
 // A snapshot is a function's pre-initialised image: its linear memory and
@@ -100,7 +101,7 @@ func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snaps
 	inv := &invocation{req: &invoke.Request{RequestID: "snapshot"}}
 	ictx, cancel := context.WithTimeout(context.WithValue(ctx, invocationKey{}, inv), InitTimeout)
 	defer cancel()
-	log := &tailBuffer{max: f.cfg.MaxLogBytes}
+	log := tailbuf.New(f.cfg.MaxLogBytes)
 	start := time.Now()
 	in, err := s.instantiate(ictx)
 	if err != nil {
