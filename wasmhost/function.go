@@ -248,19 +248,15 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 	deadline := f.deadline(req, start)
 	in.deadline = deadline
 	inv.startInvoke(deadline)
-	// The deadline closes the module from a timer, which stops the guest
-	// at its next loop or call (WithCloseOnContextDone compiles those
-	// checks in) just as a context deadline would, without the context
-	// and the watcher goroutine wazero starts per call for one: they were
-	// a fifth of a small function's invocation.
-	mod := in.mod
-	timer := time.AfterFunc(deadline.Sub(start), func() {
-		mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
-	})
-	hctx := context.WithValue(ctx, invocationKey{}, inv)
+	// wazero stops the guest at the deadline: its watcher marks the module
+	// closed, the compiled checks end the call, and the module's resources
+	// are released on this goroutine, never under running code. (Closing
+	// the module from a timer instead would free its memory while the
+	// guest runs: the race detector caught that.)
+	hctx, cancel := context.WithDeadline(context.WithValue(ctx, invocationKey{}, inv), deadline)
 	_, err = in.handle.Call(hctx)
 	runTime := time.Since(start)
-	timer.Stop()
+	cancel()
 
 	res := f.classify(hctx, inv, err, nil, log)
 	res.Duration = runTime

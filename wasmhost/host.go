@@ -140,6 +140,11 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
 		return nil, loadErr(nil, "not a WebAssembly module (no \\0asm header)")
 	}
+	// Counts that would make wazero's decoder allocate without bound
+	// (preflight.go).
+	if err := preflight(wasm); err != nil {
+		return nil, loadErr(err, "invalid module: %v", err)
+	}
 	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
 		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
 	}

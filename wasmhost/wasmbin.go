@@ -253,6 +253,10 @@ func (d *decoder) u8(what string) (byte, error) {
 
 // u32 reads an unsigned LEB128 of at most 5 bytes whose value fits 32 bits.
 func (d *decoder) u32(what string) (uint32, error) {
+	if d.p < d.end && d.b[d.p] < 0x80 { // most are one byte
+		d.p++
+		return uint32(d.b[d.p-1]), nil
+	}
 	var v uint32
 	for i, off := 0, d.p; i < 5; i++ {
 		if d.p >= d.end {
@@ -336,57 +340,74 @@ func (d *decoder) valType(what string) (byte, error) {
 	return 0, malformed(off, "invalid %s %#02x", what, c)
 }
 
-// limits skips the limits of a table or memory type.
-func (d *decoder) limits() error {
+// limits reads the limits of a table or memory type and returns the
+// minimum (saturated at 2^64-1).
+func (d *decoder) limits() (min uint64, err error) {
 	off := d.p
 	flags, err := d.u8("limits flags")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if flags > 0x07 { // bit 0: has max; bit 1: shared; bit 2: 64-bit
-		return malformed(off, "invalid limits flags %#02x", flags)
+		return 0, malformed(off, "invalid limits flags %#02x", flags)
 	}
 	max := 5
 	if flags&0x04 != 0 {
 		max = 10
 	}
 	for i := byte(0); i <= flags&1; i++ {
+		start := d.p
 		if err := d.skipLEB(max, "limit"); err != nil {
-			return err
+			return 0, err
+		}
+		if i == 0 {
+			min = lebValue(d.b[start:d.p])
 		}
 	}
-	return nil
+	return min, nil
+}
+
+// lebValue is the value of the unsigned LEB128 b, saturated at 2^64-1.
+func lebValue(b []byte) uint64 {
+	var v uint64
+	for i, c := range b {
+		if i == 9 && c&0x7F > 1 {
+			return 1<<64 - 1
+		}
+		v |= uint64(c&0x7F) << (7 * i)
+	}
+	return v
 }
 
 // tableType skips a table type, in the forms wazero reads: an optional
 // 0x40 0x00 prefix announcing an initialiser, a reference type, limits, and
-// the initialiser.
-func (d *decoder) tableType() error {
+// the initialiser. It returns the table's minimum size.
+func (d *decoder) tableType() (min uint64, err error) {
 	init := d.p < d.end && d.b[d.p] == 0x40
 	if init {
 		d.p++
 		if c, err := d.u8("table type"); err != nil {
-			return err
+			return 0, err
 		} else if c != 0 {
-			return malformed(d.p-1, "table type: %#02x after 0x40 is not 0x00", c)
+			return 0, malformed(d.p-1, "table type: %#02x after 0x40 is not 0x00", c)
 		}
 	}
 	c, err := d.u8("table element type")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if c == refNullable || c == refNonNull {
 		if _, err := d.s33("table element heap type"); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if err := d.limits(); err != nil {
-		return err
+	if min, err = d.limits(); err != nil {
+		return 0, err
 	}
 	if init {
-		return d.constExpr("table initialiser")
+		err = d.constExpr("table initialiser")
 	}
-	return nil
+	return min, err
 }
 
 // constExpr skips a constant expression up to and including its end.
@@ -456,10 +477,10 @@ func (d *decoder) imports(m *snapshotModule, globals *uint32) error {
 			_, err = d.u32("imported function type")
 		case 0x01:
 			m.ImportsTables = true
-			err = d.tableType()
+			_, err = d.tableType()
 		case 0x02:
 			m.ImportsMemory = true
-			err = d.limits()
+			_, err = d.limits()
 		case 0x03:
 			m.ImportsGlobals = true
 			*globals++

@@ -485,6 +485,9 @@ func FuzzParseSnapshotModule(f *testing.F) {
 		}
 		f.Add(bin)
 	}
+	for _, tc := range preflightHostile {
+		f.Add(tc.bin)
+	}
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	defer r.Close(ctx)
@@ -493,11 +496,12 @@ func FuzzParseSnapshotModule(f *testing.F) {
 		if err == nil && m.Binary == nil {
 			t.Fatal("no error and no binary")
 		}
-		forWazero, ok := wazeroSafe(bin)
-		if !ok {
+		// wazero would die of "out of memory" on some input that
+		// preflight rejects (preflight.go).
+		if preflight(bin) != nil {
 			return
 		}
-		c, cerr := r.CompileModule(ctx, forWazero)
+		c, cerr := r.CompileModule(ctx, bin)
 		if cerr != nil {
 			return
 		}
@@ -508,149 +512,14 @@ func FuzzParseSnapshotModule(f *testing.F) {
 			}
 			t.Fatalf("wazero compiles the input, but: %v", err)
 		}
-		rewritten, ok := wazeroSafe(m.Binary)
-		if !ok {
-			t.Fatal("the rewritten binary does not pass wazeroSafe")
+		if err := preflight(m.Binary); err != nil {
+			t.Fatalf("the input passes preflight, but not the rewritten binary: %v", err)
 		}
-		c, err = r.CompileModule(ctx, rewritten)
+		c, err = r.CompileModule(ctx, m.Binary)
 		if err != nil {
 			t.Fatalf("wazero compiles the input, but not the rewritten binary: %v", err)
 		}
 		defer c.Close(ctx)
 		checkGlobalExports(t, m)
 	})
-}
-
-// wazeroSafe returns bin without its custom sections (which
-// parseSnapshotModule skips), or false if wazero v1.12 could be made to
-// allocate far more than len(bin) by it: wazero sizes its slices by the
-// counts a binary declares, and a 15-byte module declaring 2^32 imports
-// makes CompileModule die of "fatal error: out of memory". It checks the
-// vector counts wazero allocates by; it also returns false for input whose
-// section list is broken.
-func wazeroSafe(bin []byte) ([]byte, bool) {
-	if len(bin) < 8 {
-		return bin, true
-	}
-	out := append([]byte(nil), bin[:8]...)
-	d := &decoder{b: bin, p: 8, end: len(bin)}
-	for d.p < d.end {
-		start := d.p
-		id, _ := d.u8("section id")
-		size, err := d.u32("section size")
-		if err != nil || int(size) > d.end-d.p {
-			return nil, false
-		}
-		s := &decoder{b: bin, p: d.p, end: d.p + int(size)}
-		d.p = s.end
-		if id == sectionCustom {
-			continue
-		}
-		out = append(out, bin[start:s.end]...)
-		if id == 8 || id == sectionDataCount {
-			continue
-		}
-		n, err := s.u32("count")
-		if err != nil || int(n) > s.end-s.p {
-			return nil, false
-		}
-		if !wazeroSafeSection(s, id, n) {
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-func wazeroSafeSection(s *decoder, id byte, n uint32) bool {
-	vec := func() (uint32, bool) { // a count, bounded by what remains
-		c, err := s.u32("count")
-		return c, err == nil && int(c) <= s.end-s.p
-	}
-	switch id {
-	case 1: // types
-		for i := uint32(0); i < n; i++ {
-			s.u8("form")
-			for range 2 {
-				c, ok := vec()
-				if !ok {
-					return false
-				}
-				for j := uint32(0); j < c; j++ {
-					if _, err := s.valType("type"); err != nil {
-						return false
-					}
-				}
-			}
-		}
-	case 10: // code
-		for i := uint32(0); i < n; i++ {
-			size, err := s.u32("size")
-			if err != nil || int(size) > s.end-s.p {
-				return false
-			}
-			body := &decoder{b: s.b, p: s.p, end: s.p + int(size)}
-			s.p = body.end
-			c, err := body.u32("locals")
-			var sum uint64
-			for j := uint32(0); j < c && err == nil; j++ {
-				var l uint32
-				if l, err = body.u32("local count"); err == nil {
-					sum += uint64(l)
-					_, err = body.valType("local type")
-				}
-			}
-			if err != nil || sum > 1<<16 {
-				return false
-			}
-		}
-	case 11: // data
-		for i := uint32(0); i < n; i++ {
-			flags, err := s.u32("flags")
-			if err != nil {
-				return false
-			}
-			if flags == 2 {
-				s.u32("memory")
-			}
-			if flags != 1 && s.constExpr("offset") != nil {
-				return false
-			}
-			l, ok := vec()
-			if !ok {
-				return false
-			}
-			s.p += int(l)
-		}
-	case 9: // elements
-		for i := uint32(0); i < n; i++ {
-			flags, err := s.u32("flags")
-			if err != nil || flags > 7 {
-				return false
-			}
-			if flags&2 != 0 && flags&1 == 0 {
-				s.u32("table")
-			}
-			if flags&1 == 0 && s.constExpr("offset") != nil {
-				return false
-			}
-			if flags&3 != 0 {
-				if _, err := s.valType("element kind"); err != nil && flags&4 != 0 {
-					return false
-				}
-			}
-			c, ok := vec()
-			for j := uint32(0); ok && j < c; j++ {
-				if flags&4 != 0 {
-					ok = s.constExpr("element") == nil
-				} else {
-					_, err := s.u32("function")
-					ok = err == nil
-				}
-			}
-			if !ok {
-				return false
-			}
-		}
-	}
-	return true
 }
