@@ -1,0 +1,72 @@
+package wasmhost
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// BenchmarkSnapshotReset measures what a reset costs per image: copying the
+// image over an instance's memory and setting its globals back, for the
+// minimal module and for the Go Hello sample (whose image is ~9.5 MB).
+//
+//	go test ./wasmhost -run '^$' -bench SnapshotReset
+func BenchmarkSnapshotReset(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		wasm func(testing.TB) []byte
+	}{
+		{"minimal", func(tb testing.TB) []byte { return mustRead(tb, filepath.Join("testdata", "minimal.wasm")) }},
+		{"go-hello", buildHelloForBench},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			h, err := New(Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close(context.Background())
+			f, err := h.Load(context.Background(), FunctionConfig{Name: m.name}, m.wasm(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close(context.Background())
+			if f.snap == nil {
+				b.Fatalf("no snapshot: %s", f.snapReason)
+			}
+			in, _, err := f.snap.get(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(f.snap.mem)))
+			for b.Loop() {
+				if !f.snap.restore(in) {
+					b.Fatal("restore failed")
+				}
+			}
+			f.snap.discard(in)
+		})
+	}
+}
+
+func mustRead(tb testing.TB, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func buildHelloForBench(tb testing.TB) []byte {
+	out := filepath.Join(tb.TempDir(), "hello.wasm")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-trimpath",
+		"-tags=fresco_snapshot", "-ldflags=-checklinkname=0", "-o", out, "./samples/hello")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("build: %v\n%s", err, b)
+	}
+	return mustRead(tb, out)
+}
