@@ -108,6 +108,23 @@ func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *
 	return f
 }
 
+// loadOn loads wasm as a function named name on a host of its own, made
+// with cfg; both are closed when the test ends.
+func loadOn(t testing.TB, cfg wasmhost.Config, name string, wasm []byte) *wasmhost.Function {
+	t.Helper()
+	h, err := wasmhost.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	f, err := h.Load(context.Background(), wasmhost.FunctionConfig{Name: name}, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
 var reqN atomic.Int64
 
 func request(payload string) *invoke.Request {

@@ -434,16 +434,7 @@ func TestCompilationCacheOnDisk(t *testing.T) {
 		t.Fatal("compilation cache directory is empty after a load")
 	}
 	// A second host on the same directory loads from it.
-	h2, err := wasmhost.New(wasmhost.Config{CacheDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h2.Close(context.Background())
-	f2, err := h2.Load(context.Background(), wasmhost.FunctionConfig{Name: "Minimal"}, fixture(t, "minimal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f2.Close(context.Background())
+	f2 := loadOn(t, wasmhost.Config{CacheDir: dir}, "Minimal", fixture(t, "minimal"))
 	wantSuccess(t, f2.Invoke(context.Background(), request(`{}`)), `{}`)
 }
 

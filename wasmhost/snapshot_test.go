@@ -158,16 +158,7 @@ func TestSnapshotNeedsConsent(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		wantSuccess(t, f.Invoke(context.Background(), request("")), "1")
 	}
-	h, err := wasmhost.New(wasmhost.Config{NoSnapshots: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close(context.Background())
-	g, err := h.Load(context.Background(), wasmhost.FunctionConfig{Name: "Snapshot"}, fixture(t, "snapshot"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close(context.Background())
+	g := loadOn(t, wasmhost.Config{NoSnapshots: true}, "Snapshot", fixture(t, "snapshot"))
 	if on, why := g.Snapshot(); on || why == "" {
 		t.Errorf("snapshot on=%v (%q) with NoSnapshots", on, why)
 	}
