@@ -105,13 +105,20 @@ func frescoHandle() {
 }
 
 func contextValue(name string) string {
-	b := []byte(name)
-	n := contextGet(ptr(b), int32(len(b)), nil, 0)
-	if n <= 0 {
+	// One call in the common case: every value but a client context or a
+	// Cognito identity fits the stack buffer; the host says how long a
+	// value is, so a longer one takes a second call.
+	var small [256]byte
+	namePtr, nameLen := unsafe.Pointer(unsafe.StringData(name)), int32(len(name))
+	n := contextGet(namePtr, nameLen, unsafe.Pointer(&small[0]), int32(len(small)))
+	switch {
+	case n <= 0:
 		return ""
+	case int(n) <= len(small):
+		return string(small[:n])
 	}
 	buf := make([]byte, n)
-	contextGet(ptr(b), int32(len(b)), unsafe.Pointer(&buf[0]), n)
+	contextGet(namePtr, nameLen, unsafe.Pointer(&buf[0]), n)
 	return string(buf)
 }
 
