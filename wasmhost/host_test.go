@@ -147,7 +147,10 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 		Env:      map[string]string{"GREETING": "bonjour", "AWS_REGION": "eu-west-3"},
 	})
 	req := request(`{}`)
-	req.ClientContext = []byte(`{"custom":{"tenant":"acme"},"env":{"locale":"fr"}}`)
+	// The tenant is long enough that the guest reads the client context in
+	// a second call (values up to 256 bytes take one).
+	tenant := "acme-" + strings.Repeat("x", 400)
+	req.ClientContext = []byte(`{"custom":{"tenant":"` + tenant + `"},"env":{"locale":"fr"}}`)
 	req.CognitoIdentity = []byte(`{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}`)
 	req.InvokedFunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:Context:$LATEST"
 	res := f.Invoke(context.Background(), req)
@@ -184,7 +187,7 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 		{"memory", got.MemoryLimitMB, 256},
 		{"log group", got.LogGroupName, "/aws/lambda/Context"},
 		{"deadline", got.HasDeadline, true},
-		{"client custom", got.ClientCustom["tenant"], "acme"},
+		{"client custom", got.ClientCustom["tenant"], tenant},
 		{"client env", got.ClientEnv["locale"], "fr"},
 		{"cognito", got.CognitoIdentityID, "id-1"},
 		{"trace", got.TraceID, req.TraceID},
