@@ -277,6 +277,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 			f.baseConfig = f.moduleConfig(true)
 		} else {
 			f.snap = snap
+			snap.startTrimmer()
 			snapReason = ""
 		}
 	}

@@ -53,6 +53,11 @@ type snapshot struct {
 
 	// verify compares every reset instance with the image (Config.VerifyResets).
 	verify bool
+	// lastUsed is when an invocation last took an instance (UnixNano); the
+	// trimmer lets a function that has been idle keep only idleKeep ready
+	// instances. stop ends the trimmer.
+	lastUsed atomic.Int64
+	stop     chan struct{}
 	// Counters for tests and the bench program.
 	made, reused, discarded atomic.Int64
 }
@@ -150,6 +155,7 @@ func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snaps
 // get returns an instance at the image: a ready one, one being reset, or a
 // new one, and how long making a new one took.
 func (s *snapshot) get(ctx context.Context) (*instance, time.Duration, error) {
+	s.lastUsed.Store(time.Now().UnixNano())
 	select {
 	case in := <-s.ready:
 		s.reused.Add(1)
@@ -325,8 +331,57 @@ func (s *snapshot) discard(in *instance) {
 	in.mod.Close(context.Background())
 }
 
-// close waits for the resets in flight and discards the ready instances.
+// A function idle for idleAfter keeps idleKeep ready instances: a burst
+// leaves up to readyInstances behind, each holding an image's worth of
+// resident memory, which an idle server should give back.
+const (
+	idleAfter = time.Minute
+	idleKeep  = 1
+)
+
+// startTrimmer trims the ready instances of an idle function, until close.
+func (s *snapshot) startTrimmer() {
+	s.stop = make(chan struct{})
+	s.lastUsed.Store(time.Now().UnixNano())
+	go func() {
+		t := time.NewTicker(idleAfter / 2)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				s.trim(now)
+			case <-s.stop:
+				return
+			}
+		}
+	}()
+}
+
+// trim discards ready instances beyond idleKeep if the function has been
+// idle for idleAfter at now, and returns how many.
+func (s *snapshot) trim(now time.Time) int {
+	if now.Sub(time.Unix(0, s.lastUsed.Load())) < idleAfter {
+		return 0
+	}
+	n := 0
+	for len(s.ready) > idleKeep {
+		select {
+		case in := <-s.ready:
+			s.discard(in)
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// close stops the trimmer, waits for the resets in flight and discards the
+// ready instances.
 func (s *snapshot) close() {
+	if s.stop != nil {
+		close(s.stop)
+	}
 	s.resets.Wait()
 	for {
 		select {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
 )
 
 // BenchmarkSnapshotReset measures what a reset costs per image: copying the
@@ -48,6 +51,44 @@ func BenchmarkSnapshotReset(b *testing.B) {
 			}
 			f.snap.discard(in)
 		})
+	}
+}
+
+// TestSnapshotTrimsIdleInstances: after a burst, a function that stays idle
+// keeps one ready instance; the rest are discarded, and it still serves.
+func TestSnapshotTrimsIdleInstances(t *testing.T) {
+	h, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	f, err := h.Load(context.Background(), FunctionConfig{Name: "Snapshot"}, mustRead(t, filepath.Join("testdata", "snapshot.wasm")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	var ins []*instance
+	for range 5 {
+		in, _, err := f.snap.get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, in)
+	}
+	for _, in := range ins {
+		f.snap.put(in, true)
+	}
+	if got := len(f.snap.ready); got != 5 {
+		t.Fatalf("%d ready instances after the burst, want 5", got)
+	}
+	if n := f.snap.trim(time.Now()); n != 0 {
+		t.Errorf("trimmed %d instances of a function used just now", n)
+	}
+	if n := f.snap.trim(time.Now().Add(idleAfter + time.Second)); n != 5-idleKeep || len(f.snap.ready) != idleKeep {
+		t.Errorf("trimmed %d, %d ready; want %d trimmed, %d ready", n, len(f.snap.ready), 5-idleKeep, idleKeep)
+	}
+	if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "after-trim"}); res.Kind != invoke.Success {
+		t.Errorf("after the trim: %v %s", res.Kind, res.Payload)
 	}
 }
 
