@@ -118,23 +118,54 @@ func TestCLIBuild(t *testing.T) {
 	}
 }
 
-// TestBinaryServesTemplate builds the fresco command and runs it from the
-// repository root, as `go run .` does, and invokes a sample over HTTP.
-func TestBinaryServesTemplate(t *testing.T) {
+// buildBinary builds the fresco command into a test directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "fresco")
 	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startBinary runs the fresco command from the repository root, as
+// `go run .` does (with args after the ports), and returns it with its
+// Invoke API's URL and the lines it logged until it served.
+func startBinary(t *testing.T, bin string, args ...string) (cmd *exec.Cmd, url string, seen []string) {
+	t.Helper()
 	// Ports 0 rather than 3001 and 3000, so a fresco the developer runs does
 	// not collide with the test; everything else is the default.
-	cmd := exec.Command(bin, "--port", "0", "--api-port", "0")
+	cmd = exec.Command(bin, append([]string{"--port", "0", "--api-port", "0"}, args...)...)
 	cmd.Dir = ".."
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	addrRE := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		line := sc.Text()
+		seen = append(seen, line)
+		if m := addrRE.FindStringSubmatch(line); m != nil && strings.Contains(line, "serving") {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("fresco never reported its address:\n%s", strings.Join(seen, "\n"))
+	}
+	go io.Copy(io.Discard, stderr)
+	return cmd, url, seen
+}
+
+// TestBinaryServesTemplate builds the fresco command and runs it from the
+// repository root, as `go run .` does, and invokes a sample over HTTP.
+func TestBinaryServesTemplate(t *testing.T) {
+	cmd, url, seen := startBinary(t, buildBinary(t))
 	defer func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan error, 1)
@@ -149,22 +180,6 @@ func TestBinaryServesTemplate(t *testing.T) {
 			t.Error("fresco did not shut down within 30 s of SIGINT")
 		}
 	}()
-	addrRE := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
-	sc := bufio.NewScanner(stderr)
-	var url string
-	var seen []string
-	for sc.Scan() {
-		line := sc.Text()
-		seen = append(seen, line)
-		if m := addrRE.FindStringSubmatch(line); m != nil && strings.Contains(line, "serving") {
-			url = m[1]
-			break
-		}
-	}
-	if url == "" {
-		t.Fatalf("fresco never reported its address:\n%s", strings.Join(seen, "\n"))
-	}
-	go io.Copy(io.Discard, stderr)
 	ready := 0
 	for _, l := range seen {
 		if strings.Contains(l, "function ready") {

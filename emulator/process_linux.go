@@ -61,3 +61,8 @@ func vmHWM(pid int) uint64 {
 	}
 	return 0
 }
+
+// dieWithParent has the kernel kill the process when fresco dies. (The
+// signal follows the thread that started the process; Go ends threads only
+// when a goroutine locked to one exits, which fresco's never do.)
+func dieWithParent(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }

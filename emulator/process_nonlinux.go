@@ -2,7 +2,10 @@
 
 package emulator
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
 // pipeUnread is -1: not known here, so output is not waited for after an
 // answer.
@@ -10,3 +13,6 @@ func pipeUnread(r *os.File) int { return -1 }
 
 // peakMemory is 0: not measured here.
 func (p *process) peakMemory() uint64 { return 0 }
+
+// dieWithParent does nothing: only Linux kills a child when its parent dies.
+func dieWithParent(*syscall.SysProcAttr) {}

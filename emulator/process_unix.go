@@ -10,9 +10,13 @@ import (
 
 // setProcessGroup makes the process the leader of a new process group, so
 // that killProcessGroup also reaches what it started (a shell bootstrap's
-// curl).
+// curl), and, where the system can, has it killed if fresco dies without
+// stopping it (kill -9): a group of its own no longer gets fresco's
+// signals.
 func setProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(attr)
+	cmd.SysProcAttr = attr
 }
 
 // killProcessGroup kills the process group that setProcessGroup made for
