@@ -109,7 +109,10 @@ func contextValue(name string) string {
 	// Cognito identity fits the stack buffer; the host says how long a
 	// value is, so a longer one takes a second call.
 	var small [256]byte
-	namePtr, nameLen := unsafe.Pointer(unsafe.StringData(name)), int32(len(name))
+	// (No unsafe.StringData: this file is also compiled inside
+	// aws-lambda-go's module, whose go.mod may predate Go 1.20.)
+	b := []byte(name)
+	namePtr, nameLen := ptr(b), int32(len(b))
 	n := contextGet(namePtr, nameLen, unsafe.Pointer(&small[0]), int32(len(small)))
 	switch {
 	case n <= 0:
