@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"github.com/frescolabs/fresco/internal/testtimeout"
-
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 // TestMain stops the shared servers after the tests, then fails the run if
 // a runtime process, or anything in its process group, outlived them.
 func TestMain(m *testing.M) {
-	testtimeout.Extend()
 	code := m.Run()
 	if err := stopSharedServers(); err != nil {
 		fmt.Fprintf(os.Stderr, "stop shared servers: %v\n", err)
