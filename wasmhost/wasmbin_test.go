@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,7 +93,7 @@ func TestWasmbinFixtures(t *testing.T) {
 			for _, g := range tc.globals {
 				want = append(want, snapshotGlobal{Index: g.index, Name: globalExportName(g.index), Type: g.typ})
 			}
-			if !equalGlobals(m.Globals, want) {
+			if !slices.Equal(m.Globals, want) {
 				t.Errorf("Globals = %+v, want %+v", m.Globals, want)
 			}
 			if len(want) == 0 && !bytes.Equal(m.Binary, bin) {
@@ -198,18 +199,6 @@ func checkGlobalExports(t testing.TB, m *snapshotModule) {
 			t.Errorf("export %s: global %d, %v; want global %d", g.Name, index, ok, g.Index)
 		}
 	}
-}
-
-func equalGlobals(a, b []snapshotGlobal) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestWasmbinExportSectionPlacement checks where the export section goes
