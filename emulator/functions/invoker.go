@@ -1,0 +1,303 @@
+package functions
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// DefaultMaxConcurrency bounds invocations in flight across all functions:
+// Lambda's default account limit.
+const DefaultMaxConcurrency = 1000
+
+// InvocationType is how an invocation was asked for.
+type InvocationType int
+
+const (
+	// RequestResponse: the caller waits for the result.
+	RequestResponse InvocationType = iota
+	// Event: queued; the caller gets a 202 and the outcome is logged.
+	Event
+)
+
+func (t InvocationType) String() string {
+	if t == Event {
+		return "Event"
+	}
+	return "RequestResponse"
+}
+
+// Observation is what an Observer learns of one invocation.
+type Observation struct {
+	Function string
+	// Version is the version that ran.
+	Version   string
+	Type      InvocationType
+	RequestID string
+	// Throttled invocations were refused (TooManyRequestsException) and
+	// have no Result.
+	Throttled bool
+	// Result is the invocation's outcome, with its full log.
+	Result *invoke.Result
+}
+
+// Observer is told of every invocation the Invoker ends or refuses, on the
+// invocation's goroutine: it must be quick and must not keep the Result.
+type Observer func(Observation)
+
+// InvokerConfig configures an Invoker.
+type InvokerConfig struct {
+	// MaxConcurrency bounds invocations in flight across all functions
+	// (default DefaultMaxConcurrency).
+	MaxConcurrency int
+	// Logger receives the outcome of Event invocations; nil discards it.
+	Logger *slog.Logger
+	// FunctionLog receives each invocation's log block (START, the
+	// function's output, END, REPORT) in one Write; it must be safe for
+	// concurrent use. Nil discards the blocks.
+	FunctionLog io.Writer
+	// Observers are told of every invocation.
+	Observers []Observer
+}
+
+// Invoker runs invocations of a Registry's functions. It is the one path
+// every invocation takes, whichever front door it came through.
+type Invoker struct {
+	reg       *Registry
+	logger    *slog.Logger
+	log       io.Writer
+	observers []Observer
+	inflight  chan struct{}
+	async     sync.WaitGroup
+
+	mu       sync.Mutex
+	reserved map[string]chan struct{} // by function Name; cap = its reserved concurrency
+}
+
+// NewInvoker returns the Invoker of reg's functions.
+func NewInvoker(reg *Registry, cfg InvokerConfig) *Invoker {
+	if cfg.MaxConcurrency <= 0 {
+		cfg.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.FunctionLog == nil {
+		cfg.FunctionLog = io.Discard
+	}
+	return &Invoker{
+		reg:       reg,
+		logger:    cfg.Logger,
+		log:       cfg.FunctionLog,
+		observers: cfg.Observers,
+		inflight:  make(chan struct{}, cfg.MaxConcurrency),
+		reserved:  map[string]chan struct{}{},
+	}
+}
+
+// Registry returns the invoker's registry.
+func (inv *Invoker) Registry() *Registry { return inv.reg }
+
+// Lookup resolves name and qualifier (see Registry.Lookup) to a Handle
+// that invokes it through inv.
+func (inv *Invoker) Lookup(ctx context.Context, name, qualifier string) (*Handle, error) {
+	t, err := inv.reg.Lookup(ctx, name, qualifier)
+	if err != nil {
+		return nil, err
+	}
+	return &Handle{target: t, inv: inv}, nil
+}
+
+// Invoke runs one invocation of t and waits for its result. It is detached
+// from ctx's cancellation, as on Lambda: a caller that goes away does not
+// stop a running function; its deadline does. A non-nil error is a service
+// error (TooManyRequestsException, or code that could not be loaded).
+func (inv *Invoker) Invoke(ctx context.Context, t Target, req *invoke.Request) (*invoke.Result, error) {
+	release, err := inv.acquire(t, RequestResponse, req)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return inv.run(context.WithoutCancel(ctx), t, RequestResponse, req)
+}
+
+// InvokeAsync queues an Event invocation of t: it runs detached and its
+// outcome is logged. Close waits for it.
+func (inv *Invoker) InvokeAsync(t Target, req *invoke.Request) error {
+	release, err := inv.acquire(t, Event, req)
+	if err != nil {
+		return err
+	}
+	inv.async.Add(1)
+	go func() {
+		defer inv.async.Done()
+		defer release()
+		res, err := inv.run(context.Background(), t, Event, req)
+		attrs := []any{"function", t.Function.Name, "request_id", req.RequestID}
+		switch {
+		case err != nil:
+			inv.logger.Warn("async invocation failed", append(attrs, "error", err)...)
+		case res.Kind != invoke.Success:
+			attrs = append(attrs, "outcome", res.Kind.String(), "error_type", res.ErrorType, "error", string(res.Payload))
+			inv.logger.Warn("async invocation failed", attrs...)
+		default:
+			inv.logger.Info("async invocation succeeded", append(attrs, "outcome", res.Kind.String())...)
+		}
+	}()
+	return nil
+}
+
+// Close waits for the Event invocations still running, until ctx is done.
+func (inv *Invoker) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { inv.async.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
+	}
+}
+
+// acquire takes a slot of the overall limit and of t's reserved
+// concurrency, or refuses with TooManyRequestsException.
+func (inv *Invoker) acquire(t Target, typ InvocationType, req *invoke.Request) (release func(), err error) {
+	select {
+	case inv.inflight <- struct{}{}:
+	default:
+		inv.observe(Observation{Function: t.Function.Name, Version: t.Version.Version, Type: typ, RequestID: req.RequestID, Throttled: true})
+		return nil, invoke.TooManyRequests("Rate Exceeded.")
+	}
+	reserved := inv.reservedSlots(t.Function)
+	if reserved != nil {
+		select {
+		case reserved <- struct{}{}:
+		default:
+			<-inv.inflight
+			inv.observe(Observation{Function: t.Function.Name, Version: t.Version.Version, Type: typ, RequestID: req.RequestID, Throttled: true})
+			return nil, invoke.TooManyRequests("Rate Exceeded. Function %s is at its reserved concurrency (%d).", t.Function.Name, cap(reserved))
+		}
+	}
+	return func() {
+		if reserved != nil {
+			<-reserved
+		}
+		<-inv.inflight
+	}, nil
+}
+
+// reservedSlots is the semaphore of fn's reserved concurrency, nil when it
+// has none. A changed limit gets a new semaphore; invocations holding a
+// slot of the old one give it back there.
+func (inv *Invoker) reservedSlots(fn Function) chan struct{} {
+	if fn.ReservedConcurrency <= 0 {
+		return nil
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	s := inv.reserved[fn.Name]
+	if s == nil || cap(s) != fn.ReservedConcurrency {
+		s = make(chan struct{}, fn.ReservedConcurrency)
+		inv.reserved[fn.Name] = s
+	}
+	return s
+}
+
+// run invokes t's code and wraps its log in Lambda's START, END and REPORT
+// lines, which it also writes to the function log.
+func (inv *Invoker) run(ctx context.Context, t Target, typ InvocationType, req *invoke.Request) (*invoke.Result, error) {
+	c, err := inv.reg.acquire(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	res := c.runner.Invoke(ctx, req)
+	c.mu.RUnlock()
+	res.Log = logBlock(req.RequestID, t.Version.Version, res, t.Version.Config.MemoryMB)
+	inv.log.Write(res.Log)
+	inv.observe(Observation{Function: t.Function.Name, Version: t.Version.Version, Type: typ, RequestID: req.RequestID, Result: res})
+	return res, nil
+}
+
+func (inv *Invoker) observe(o Observation) {
+	for _, f := range inv.observers {
+		f(o)
+	}
+}
+
+// logBlock is an invocation's log as Lambda writes it: START, the
+// function's output, its error when it failed, END and REPORT.
+func logBlock(requestID, version string, res *invoke.Result, memoryMB int) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "START RequestId: %s Version: %s\n", requestID, version)
+	b.Write(res.Log)
+	if len(res.Log) > 0 && res.Log[len(res.Log)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	if res.Kind != invoke.Success {
+		// Lambda logs the error of a failed invocation.
+		fmt.Fprintf(&b, "%s\n", res.Payload)
+	}
+	fmt.Fprintf(&b, "END RequestId: %s\n", requestID)
+	b.WriteString(ReportLine(requestID, res, memoryMB))
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+// ReportLine formats Lambda's REPORT line: durations with microsecond
+// precision, billed duration rounded up to the millisecond, memory in MB.
+func ReportLine(requestID string, res *invoke.Result, memoryMB int) string {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	billed := int64(math.Ceil(ms(res.Duration)))
+	if billed < 1 {
+		billed = 1
+	}
+	usedMB := (res.MaxMemoryBytes + (1<<20 - 1)) >> 20
+	line := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.3f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+		requestID, ms(res.Duration), billed, memoryMB, usedMB)
+	if res.InitDuration > 0 {
+		line += fmt.Sprintf("\tInit Duration: %.3f ms", ms(res.InitDuration))
+	}
+	if res.RestoreDuration > 0 {
+		line += fmt.Sprintf("\tRestore Duration: %.3f ms", ms(res.RestoreDuration))
+	}
+	if res.Kind == invoke.Timeout {
+		line += "\tStatus: timeout"
+	}
+	return line
+}
+
+// Handle is a resolved target bound to its Invoker: what the front doors
+// invoke (it implements the Invoke API's Function).
+type Handle struct {
+	target Target
+	inv    *Invoker
+}
+
+// Target returns the resolved function version.
+func (h *Handle) Target() Target { return h.target }
+
+// Name is the FunctionName.
+func (h *Handle) Name() string { return h.target.Function.Name }
+
+// ARN is the unqualified function ARN.
+func (h *Handle) ARN() string { return h.target.ARN }
+
+// Version is the version that runs (X-Amz-Executed-Version).
+func (h *Handle) Version() string { return h.target.Version.Version }
+
+// Invoke runs one invocation synchronously (see Invoker.Invoke).
+func (h *Handle) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Result, error) {
+	return h.inv.Invoke(ctx, h.target, req)
+}
+
+// InvokeAsync queues an Event invocation (see Invoker.InvokeAsync).
+func (h *Handle) InvokeAsync(req *invoke.Request) error {
+	return h.inv.InvokeAsync(h.target, req)
+}
