@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi"
 )
 
@@ -36,7 +37,7 @@ func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
 			api.Kind = lambdaapi.HTTPAPI
 		}
 		for _, f := range e.tmpl.Functions {
-			if _, loaded := e.byName[f.LogicalID]; !loaded {
+			if _, loaded := e.loaded[f.Name]; !loaded {
 				continue
 			}
 			for _, ev := range f.Events {
@@ -114,7 +115,7 @@ func ServeWith(ctx context.Context, opts Options, cfg ServeConfig) error {
 			APIs:      e.APIGatewayAPIs(),
 			Backend:   e,
 			Logger:    logger,
-			AccountID: DefaultAccountID,
+			AccountID: invoke.DefaultAccountID,
 		})
 		if err != nil {
 			e.Close(context.Background())

@@ -325,16 +325,9 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fns := tmpl.Functions
-	if len(names) > 0 {
-		fns = nil
-		for _, n := range names {
-			f, ok := tmpl.Function(n)
-			if !ok {
-				return &UnknownFunctionError{Name: n, Known: templateNames(tmpl)}
-			}
-			fns = append(fns, f)
-		}
+	fns, err := tmpl.Select(names)
+	if err != nil {
+		return err
 	}
 	b := &Builder{CacheDir: buildCacheDir(opts.CacheDir), Out: stderr}
 	out, err := b.Build(ctx, fns)

@@ -104,6 +104,32 @@ func TestAWSCLI(t *testing.T) {
 			t.Fatalf("err %v, stderr %s", err, stderr)
 		}
 	})
+	t.Run("versions and aliases", func(t *testing.T) {
+		// AutoPublishAlias: live gives Hello version 1 and the alias live.
+		for _, target := range [][]string{
+			{"--function-name", "Hello:1"},
+			{"--function-name", "Hello:live"},
+			{"--function-name", "arn:aws:lambda:us-east-1:123456789012:function:Hello:live"},
+			{"--function-name", "Hello", "--qualifier", "live"},
+		} {
+			out := filepath.Join(dir, "v.json")
+			args := append(append([]string{"lambda", "invoke"}, target...), rawPayload...)
+			stdout, stderr, err := run(append(args, "--payload", `{"name":"v1"}`, out)...)
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", target, err, stderr)
+			}
+			body, _ := os.ReadFile(out)
+			if !strings.Contains(stdout, `"ExecutedVersion": "1"`) || string(body) != `{"message":"Hello, v1!"}` {
+				t.Errorf("%v: %s %s", target, stdout, body)
+			}
+		}
+		for _, name := range []string{"Hello:2", "Hello:dev"} {
+			_, stderr, err := run("lambda", "invoke", "--function-name", name, filepath.Join(dir, "nope.json"))
+			if err == nil || !strings.Contains(stderr, "ResourceNotFoundException") || !strings.Contains(stderr, "function:"+name) {
+				t.Errorf("%s: err %v, stderr %s", name, err, stderr)
+			}
+		}
+	})
 	t.Run("event and dry run", func(t *testing.T) {
 		stdout, stderr, err := run("lambda", "invoke", "--function-name", "Hello", "--invocation-type", "Event", filepath.Join(dir, "ev.json"))
 		if err != nil || !strings.Contains(stdout, `"StatusCode": 202`) {

@@ -26,6 +26,14 @@ type Function struct {
 	ReservedConcurrency int
 	// Description, for logs and listings.
 	Description string
+	// AutoPublishAlias, when set, makes fresco publish version 1 of the
+	// function at start-up and point this alias at it, and publish a new
+	// version (and move the alias) whenever a rebuild changes the code, as
+	// SAM does on each deployment. AutoPublishCodeSha256 counts as part of
+	// the code; VersionDescription describes the versions published.
+	AutoPublishAlias      string
+	AutoPublishCodeSha256 string
+	VersionDescription    string
 	// Events are the function's Api and HttpApi events, sorted by name;
 	// other event types are not read.
 	Events []Event

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,15 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi"
 	"github.com/frescolabs/fresco/wasmhost"
-)
-
-// Account and region of the ARNs fresco reports.
-const (
-	DefaultAccountID = "123456789012"
-	DefaultRegion    = "us-east-1"
 )
 
 // Options configures an Emulator.
@@ -64,68 +61,32 @@ type Options struct {
 	MaxProcesses int
 }
 
-// Emulator serves a template's functions: it implements lambdaapi.Backend.
+// Emulator serves a template's functions: it seeds the core's registry
+// (emulator/functions) with them and implements lambdaapi.Backend over its
+// invoker.
 type Emulator struct {
-	opts     Options
-	logger   *slog.Logger
-	tmpl     *Template
-	host     *wasmhost.Host
-	fns      []*function
-	byName   map[string]*function
-	inflight chan struct{}
-	async    sync.WaitGroup
-	logMu    sync.Mutex
+	opts   Options
+	logger *slog.Logger
+	tmpl   *Template
+	host   *wasmhost.Host
+	region string
+	log    *lockedWriter
+	reg    *functions.Registry
+	inv    *functions.Invoker
+	// fns are the template's functions that were loaded, in the template's
+	// order; loaded has them by Name.
+	fns    []*Function
+	loaded map[string]*Function
 }
 
 // New loads the template, builds what is stale and compiles every function
 // ahead of time.
 func New(ctx context.Context, opts Options) (*Emulator, error) {
-	if opts.Template == "" {
-		opts.Template = "template.yaml"
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	if opts.FunctionLog == nil {
-		opts.FunctionLog = os.Stderr
-	}
-	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = 1000
-	}
-	if opts.MaxProcesses <= 0 {
-		opts.MaxProcesses = DefaultMaxProcesses
-	}
-	opts.CacheDir = defaultCacheDir(opts.CacheDir)
-	topts := TemplateOptions{Parameters: opts.Parameters}
-	if opts.EnvVars != "" {
-		ev, err := LoadEnvVars(opts.EnvVars)
-		if err != nil {
-			return nil, err
-		}
-		topts.EnvVars = ev
-	}
-	tmpl, err := LoadTemplate(opts.Template, topts)
+	opts = opts.withDefaults()
+	tmpl, fns, err := loadFunctions(opts)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range tmpl.Warnings {
-		opts.Logger.Warn("template", "template", opts.Template, "warning", w)
-	}
-	fns := tmpl.Functions
-	if len(opts.Only) > 0 {
-		fns = nil
-		for _, name := range opts.Only {
-			fn, ok := tmpl.Function(name)
-			if !ok {
-				return nil, &UnknownFunctionError{Name: name, Known: templateNames(tmpl)}
-			}
-			fns = append(fns, fn)
-		}
-	}
-	if len(fns) == 0 {
-		return nil, fmt.Errorf("template %s declares no AWS::Serverless::Function", opts.Template)
-	}
-
 	builder := &Builder{CacheDir: buildCacheDir(opts.CacheDir), Out: opts.BuildOutput}
 	artifacts, err := builder.Build(ctx, fns)
 	if err != nil {
@@ -140,16 +101,86 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e := &Emulator{
-		opts:     opts,
-		logger:   opts.Logger,
-		tmpl:     tmpl,
-		host:     host,
-		byName:   map[string]*function{},
-		inflight: make(chan struct{}, opts.MaxConcurrency),
+		opts:   opts,
+		logger: opts.Logger,
+		tmpl:   tmpl,
+		host:   host,
+		region: invoke.RegionFromEnv(),
+		log:    &lockedWriter{w: opts.FunctionLog},
+		loaded: map[string]*Function{},
 	}
-	// Compile in parallel, one function per core: compilation is CPU-bound
-	// and takes seconds for a Go module.
-	loaded := make([]*function, len(fns))
+	e.reg = functions.NewRegistry(functions.RegistryConfig{
+		Loader: functions.LoaderFunc(e.loadVersion),
+		Region: e.region,
+	})
+	e.inv = functions.NewInvoker(e.reg, functions.InvokerConfig{
+		MaxConcurrency: opts.MaxConcurrency,
+		Logger:         opts.Logger,
+		FunctionLog:    e.log,
+	})
+	if err := e.loadAll(ctx, fns, artifacts); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	return e, nil
+}
+
+// withDefaults fills in what opts leaves unset.
+func (opts Options) withDefaults() Options {
+	if opts.Template == "" {
+		opts.Template = DefaultTemplate
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if opts.FunctionLog == nil {
+		opts.FunctionLog = os.Stderr
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = functions.DefaultMaxConcurrency
+	}
+	if opts.MaxProcesses <= 0 {
+		opts.MaxProcesses = DefaultMaxProcesses
+	}
+	opts.CacheDir = defaultCacheDir(opts.CacheDir)
+	return opts
+}
+
+// loadFunctions reads the template (with --env-vars) and picks the
+// functions to load: all, or opts.Only.
+func loadFunctions(opts Options) (*Template, []*Function, error) {
+	topts := TemplateOptions{Parameters: opts.Parameters}
+	if opts.EnvVars != "" {
+		ev, err := LoadEnvVars(opts.EnvVars)
+		if err != nil {
+			return nil, nil, err
+		}
+		topts.EnvVars = ev
+	}
+	tmpl, err := LoadTemplate(opts.Template, topts)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range tmpl.Warnings {
+		opts.Logger.Warn("template", "template", opts.Template, "warning", w)
+	}
+	fns, err := tmpl.Select(opts.Only)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(fns) == 0 {
+		return nil, nil, fmt.Errorf("template %s declares no AWS::Serverless::Function", opts.Template)
+	}
+	return tmpl, fns, nil
+}
+
+// loadAll compiles (or, for process functions, prepares) every function in
+// parallel, one per core: compilation is CPU-bound and takes seconds for a
+// Go module. Then it registers them, publishing version 1 of those with an
+// AutoPublishAlias.
+func (e *Emulator) loadAll(ctx context.Context, fns []*Function, artifacts map[string]string) error {
+	runners := make([]functions.Runner, len(fns))
+	codes := make([]functions.Code, len(fns))
 	errs := make([]error, len(fns))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -158,56 +189,121 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			loaded[i], errs[i] = e.load(ctx, cfg, artifacts[cfg.LogicalID])
+			codes[i], runners[i], errs[i] = e.loadCode(ctx, cfg, artifacts[cfg.LogicalID])
 		}()
 	}
 	wg.Wait()
-	for i, f := range loaded {
-		if f != nil {
-			e.fns = append(e.fns, f)
-			e.byName[fns[i].LogicalID] = f
-			e.byName[fns[i].Name] = f
+	for i, cfg := range fns {
+		if runners[i] == nil {
+			continue
+		}
+		if err := e.register(ctx, cfg, codes[i], runners[i]); err != nil {
+			runners[i].Close(ctx)
+			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		e.Close(ctx)
-		return nil, err
-	}
-	return e, nil
+	return errors.Join(errs...)
 }
 
-func (e *Emulator) load(ctx context.Context, cfg *Function, path string) (*function, error) {
-	c, err := e.loadCode(ctx, cfg, path)
+// register adds a loaded template function to the registry.
+func (e *Emulator) register(ctx context.Context, cfg *Function, c functions.Code, r functions.Runner) error {
+	fn := functions.Function{
+		Name:                cfg.Name,
+		ReservedConcurrency: cfg.ReservedConcurrency,
+		AutoPublishAlias:    cfg.AutoPublishAlias,
+	}
+	if cfg.LogicalID != cfg.Name {
+		fn.OtherNames = []string{cfg.LogicalID}
+	}
+	latest := functions.Version{Config: versionConfig(cfg), Code: c, Description: cfg.VersionDescription}
+	if err := e.reg.Create(ctx, fn, latest, r); err != nil {
+		return err
+	}
+	e.loaded[cfg.Name] = cfg
+	e.fns = append(e.fns, cfg)
+	if cfg.AutoPublishAlias == "" {
+		return nil
+	}
+	v, err := e.reg.AutoPublish(ctx, cfg.Name)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f := &function{
-		e:   e,
-		cfg: cfg,
-		arn: functionARN(cfg),
+	e.logger.Info("version published", "function", cfg.LogicalID, "version", v.Version, "alias", cfg.AutoPublishAlias)
+	return nil
+}
+
+// versionConfig is the version configuration of a template function.
+func versionConfig(cfg *Function) functions.Config {
+	return functions.Config{
+		Description:  cfg.Description,
+		Runtime:      cfg.Runtime,
+		Handler:      cfg.Handler,
+		Architecture: cfg.Architecture,
+		MemoryMB:     cfg.MemoryMB,
+		Timeout:      cfg.Timeout,
+		Env:          cfg.Env,
 	}
-	f.code.Store(c)
-	if cfg.ReservedConcurrency > 0 {
-		f.reserved = make(chan struct{}, cfg.ReservedConcurrency)
+}
+
+// loadVersion is the registry's Loader: it loads the code of a published
+// version again, with that version's configuration.
+func (e *Emulator) loadVersion(ctx context.Context, v functions.Version) (functions.Runner, error) {
+	spec, ok := e.loaded[v.Function]
+	if !ok {
+		return nil, fmt.Errorf("function %s is not from the template", v.Function)
 	}
-	return f, nil
+	cfg := *spec
+	cfg.Description, cfg.Runtime, cfg.Handler = v.Config.Description, v.Config.Runtime, v.Config.Handler
+	cfg.MemoryMB, cfg.Timeout, cfg.Env = v.Config.MemoryMB, v.Config.Timeout, v.Config.Env
+	_, r, err := e.loadCode(ctx, &cfg, v.Code.Artifact)
+	return r, err
 }
 
 // loadCode compiles the artifact at path as cfg's code, or, for a process
 // function, makes the pool that runs path, whose processes start on demand.
-func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*code, error) {
+func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (functions.Code, functions.Runner, error) {
+	c, err := codeOf(path, cfg.AutoPublishCodeSha256)
+	if err != nil {
+		return c, nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
+	}
 	if cfg.Mode.Process() {
 		max := e.opts.MaxProcesses
 		if cfg.ReservedConcurrency > 0 {
 			max = cfg.ReservedConcurrency
 		}
-		pool := newProcessPool(cfg, functionARN(cfg), path, max, e.logger, e.writeFunctionLog)
+		pool := newProcessPool(cfg, e.reg.ARN(cfg.Name), path, max, e.logger, e.writeFunctionLog)
 		e.logger.Info("function ready",
 			"function", cfg.LogicalID, "name", cfg.Name, "mode", cfg.Mode.String(),
 			"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
 			"bootstrap", path, "max_processes", max)
-		return &code{pool: pool, artifact: path}, nil
+		return c, poolRunner{pool}, nil
 	}
+	r, err := e.loadWasm(ctx, cfg, path)
+	return c, r, err
+}
+
+// codeOf describes the artifact at path: its size and CodeSha256.
+func codeOf(path, revision string) (functions.Code, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return functions.Code{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return functions.Code{}, err
+	}
+	return functions.Code{
+		Sha256:   base64.StdEncoding.EncodeToString(h.Sum(nil)),
+		Size:     n,
+		Artifact: path,
+		Revision: revision,
+	}, nil
+}
+
+// loadWasm compiles the module at path and makes its snapshot.
+func (e *Emulator) loadWasm(ctx context.Context, cfg *Function, path string) (functions.Runner, error) {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
@@ -218,7 +314,7 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*c
 		MemoryMB: cfg.MemoryMB,
 		Timeout:  cfg.Timeout,
 		Env:      cfg.Env,
-		Region:   region(),
+		Region:   e.region,
 		Handler:  cfg.Handler,
 	}, wasm)
 	if err != nil {
@@ -232,63 +328,67 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (*c
 		attrs = append(attrs, "snapshot", true, "snapshot_init", took.Round(time.Microsecond).String())
 		// The init ran once, at load: its output is logged once, here.
 		if len(initLog) > 0 {
-			e.logMu.Lock()
-			fmt.Fprintf(e.opts.FunctionLog, "INIT %s (snapshot)\n%s", cfg.LogicalID, initLog)
+			block := fmt.Appendf(nil, "INIT %s (snapshot)\n%s", cfg.LogicalID, initLog)
 			if initLog[len(initLog)-1] != '\n' {
-				fmt.Fprintln(e.opts.FunctionLog)
+				block = append(block, '\n')
 			}
-			e.logMu.Unlock()
+			e.writeFunctionLog(block)
 		}
 	} else {
 		attrs = append(attrs, "snapshot", false, "snapshot_off", why)
 	}
 	e.logger.Info("function ready", attrs...)
-	return &code{wasm: wf, artifact: path}, nil
+	return wf, nil
 }
 
-// functionARN is the unqualified ARN of cfg.
-func functionARN(cfg *Function) string {
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, cfg.Name)
+// poolRunner is a process pool as a functions.Runner.
+type poolRunner struct{ *processPool }
+
+func (p poolRunner) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+	return p.invoke(ctx, req)
+}
+
+func (p poolRunner) Close(context.Context) error {
+	p.close()
+	return nil
+}
+
+// lockedWriter writes each block to the function log in one piece.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // writeFunctionLog writes to the function log, one block at a time.
-func (e *Emulator) writeFunctionLog(b []byte) {
-	e.logMu.Lock()
-	defer e.logMu.Unlock()
-	e.opts.FunctionLog.Write(b)
-}
-
-func region() string {
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return DefaultRegion
-}
+func (e *Emulator) writeFunctionLog(b []byte) { e.log.Write(b) }
 
 // Functions lists the loaded functions' logical ids, sorted.
 func (e *Emulator) Functions() []string {
 	var ids []string
 	for _, f := range e.fns {
-		ids = append(ids, f.cfg.LogicalID)
+		ids = append(ids, f.LogicalID)
 	}
 	sort.Strings(ids)
 	return ids
 }
 
+// Invoker returns the invoker of the loaded functions.
+func (e *Emulator) Invoker() *functions.Invoker { return e.inv }
+
 // Lookup implements lambdaapi.Backend: a logical id or FunctionName, and a
-// qualifier that must be empty or $LATEST (fresco has no published versions
-// or aliases yet).
+// qualifier: "", $LATEST, a published version or an alias.
 func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
-	f, ok := e.byName[name]
-	if !ok {
-		return nil, invoke.NotFound("Function not found: arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, name)
+	h, err := e.inv.Lookup(context.Background(), name, qualifier)
+	if err != nil {
+		return nil, err
 	}
-	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, invoke.NotFound("Function not found: %s:%s", f.arn, qualifier)
-	}
-	return f, nil
+	return h, nil
 }
 
 // Function returns a function by logical id or name.
@@ -297,37 +397,10 @@ func (e *Emulator) Function(name string) (lambdaapi.Function, error) { return e.
 // Close waits for asynchronous invocations to finish, then releases the
 // compiled functions and stops every runtime process.
 func (e *Emulator) Close(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { e.async.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
+	if err := e.inv.Close(ctx); err != nil {
+		return err
 	}
-	var errs []error
-	for _, f := range e.fns {
-		errs = append(errs, f.code.Load().close())
-	}
-	errs = append(errs, e.host.Close(context.Background()))
-	return errors.Join(errs...)
-}
-
-// UnknownFunctionError names a function the template does not declare.
-type UnknownFunctionError struct {
-	Name  string
-	Known []string
-}
-
-func (e *UnknownFunctionError) Error() string {
-	return fmt.Sprintf("function %q not found in the template (functions: %v)", e.Name, e.Known)
-}
-
-func templateNames(t *Template) []string {
-	var names []string
-	for _, f := range t.Functions {
-		names = append(names, f.LogicalID)
-	}
-	return names
+	return errors.Join(e.reg.Close(), e.host.Close(context.Background()))
 }
 
 // defaultCacheDir is dir, or the user's cache directory's fresco folder.

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"github.com/frescolabs/fresco/internal/invoke"
+
 	"os"
 	"strconv"
 	"time"
@@ -29,8 +31,8 @@ func processEnv(cfg *Function, taskRoot, runtimeDir string) []string {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]fresco",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
-		"AWS_REGION":                      region(),
-		"AWS_DEFAULT_REGION":              region(),
+		"AWS_REGION":                      invoke.RegionFromEnv(),
+		"AWS_DEFAULT_REGION":              invoke.RegionFromEnv(),
 		"AWS_EXECUTION_ENV":               "AWS_Lambda_" + runtime,
 		"LAMBDA_TASK_ROOT":                taskRoot,
 		"LAMBDA_RUNTIME_DIR":              runtimeDir,

@@ -72,6 +72,50 @@ func TestSDKSamples(t *testing.T) {
 	}
 }
 
+// Hello has AutoPublishAlias: live: version 1 and the alias run it, and
+// say so in X-Amz-Executed-Version; other qualifiers are not found.
+func TestSDKVersionsAndAliases(t *testing.T) {
+	c := sdkClient(t)
+	for _, tc := range []struct {
+		name, qualifier, version string
+	}{
+		{"Hello:1", "", "1"},
+		{"Hello:live", "", "1"},
+		{"Hello", "live", "1"},
+		{"Hello", "1", "1"},
+		{"arn:aws:lambda:us-east-1:123456789012:function:Hello:live", "", "1"},
+		{"123456789012:function:Hello:1", "", "1"},
+		{"Hello", "$LATEST", "$LATEST"},
+	} {
+		in := &lambda.InvokeInput{FunctionName: aws.String(tc.name), Payload: []byte(`{"name":"alias"}`)}
+		if tc.qualifier != "" {
+			in.Qualifier = aws.String(tc.qualifier)
+		}
+		out, err := c.Invoke(context.Background(), in)
+		if err != nil {
+			t.Fatalf("%s (qualifier %q): %v", tc.name, tc.qualifier, err)
+		}
+		if v := aws.ToString(out.ExecutedVersion); v != tc.version || string(out.Payload) != `{"message":"Hello, alias!"}` {
+			t.Errorf("%s (qualifier %q): version %q, payload %s; want version %s", tc.name, tc.qualifier, v, out.Payload, tc.version)
+		}
+	}
+	for _, tc := range []struct{ name, qualifier, message string }{
+		{"Hello:2", "", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Hello:2"},
+		{"Hello", "staging", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Hello:staging"},
+		{"Counter:live", "", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Counter:live"},
+	} {
+		in := &lambda.InvokeInput{FunctionName: aws.String(tc.name)}
+		if tc.qualifier != "" {
+			in.Qualifier = aws.String(tc.qualifier)
+		}
+		_, err := c.Invoke(context.Background(), in)
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) || nf.ErrorMessage() != tc.message {
+			t.Errorf("%s (qualifier %q): %v, want ResourceNotFoundException %q", tc.name, tc.qualifier, err, tc.message)
+		}
+	}
+}
+
 func TestSDKInvocationTypes(t *testing.T) {
 	c := sdkClient(t)
 	out, err := c.Invoke(context.Background(), &lambda.InvokeInput{

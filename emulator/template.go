@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/internal/invoke"
+
 	"github.com/awslabs/goformation/v7/cloudformation/global"
 	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 	"github.com/awslabs/goformation/v7/intrinsics"
@@ -35,6 +37,9 @@ const (
 )
 
 const serverlessFunctionType = "AWS::Serverless::Function"
+
+// DefaultTemplate is the template fresco reads when given none, as SAM.
+const DefaultTemplate = "template.yaml"
 
 // ErrTemplateNotFound is returned, wrapped, by LoadTemplate for a missing
 // file.
@@ -68,6 +73,9 @@ type TemplateOptions struct {
 	// EnvVars, if not nil, is merged into every function's environment
 	// (sam's --env-vars).
 	EnvVars *EnvVars
+	// Region is what AWS::Region resolves to (default: the environment's,
+	// invoke.RegionFromEnv).
+	Region string
 }
 
 // TemplateError is a template fresco cannot use. LogicalID names the
@@ -101,6 +109,42 @@ func (t *Template) Function(name string) (*Function, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Select returns the functions named (by LogicalID or FunctionName), or all
+// of them when names is empty.
+func (t *Template) Select(names []string) ([]*Function, error) {
+	if len(names) == 0 {
+		return t.Functions, nil
+	}
+	var fns []*Function
+	for _, name := range names {
+		fn, ok := t.Function(name)
+		if !ok {
+			return nil, &UnknownFunctionError{Name: name, Known: t.LogicalIDs()}
+		}
+		fns = append(fns, fn)
+	}
+	return fns, nil
+}
+
+// LogicalIDs are the functions' logical ids, sorted.
+func (t *Template) LogicalIDs() []string {
+	ids := make([]string, len(t.Functions))
+	for i, f := range t.Functions {
+		ids[i] = f.LogicalID
+	}
+	return ids
+}
+
+// UnknownFunctionError names a function the template does not declare.
+type UnknownFunctionError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownFunctionError) Error() string {
+	return fmt.Sprintf("function %q not found in the template (functions: %v)", e.Name, e.Known)
 }
 
 // LoadTemplate reads a SAM template (YAML or JSON) and returns its
@@ -152,7 +196,11 @@ var goformationMu sync.Mutex
 func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Template, error) {
 	tmplErr := func(id string, err error) error { return &TemplateError{Path: path, LogicalID: id, Err: err} }
 
-	res := newIntrinsicResolver()
+	region := opts.Region
+	if region == "" {
+		region = invoke.RegionFromEnv()
+	}
+	res := newIntrinsicResolver(region)
 	popts := &intrinsics.ProcessorOptions{
 		ParameterOverrides: map[string]any{},
 		// goformation's Ref knows the pseudo parameters but with its own
@@ -370,6 +418,9 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		}
 		fn.ReservedConcurrency = *r
 	}
+	if err := autoPublish(fn, g, p); err != nil {
+		return nil, err
+	}
 
 	if g.Environment != nil {
 		for k, v := range g.Environment.Variables {
@@ -382,6 +433,39 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		}
 	}
 	return fn, nil
+}
+
+// maxAliasName is the length limit of an alias name.
+const maxAliasName = 128
+
+// autoPublish reads SAM's AutoPublishAlias, AutoPublishCodeSha256 and
+// VersionDescription. An alias name follows Lambda's pattern: letters,
+// digits, - and _, not all digits (a qualifier of digits is a version).
+func autoPublish(fn *Function, g *global.Function, p *serverless.Function) error {
+	fn.AutoPublishAlias = firstString(p.AutoPublishAlias, g.AutoPublishAlias)
+	fn.AutoPublishCodeSha256 = firstString(p.AutoPublishCodeSha256, g.AutoPublishCodeSha256)
+	fn.VersionDescription = firstString(p.VersionDescription)
+	a := fn.AutoPublishAlias
+	if a == "" {
+		return nil
+	}
+	allDigits := true
+	for _, c := range a {
+		switch {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-', c == '_':
+			allDigits = false
+		default:
+			return fmt.Errorf("AutoPublishAlias %q: an alias name has only letters, digits, - and _", a)
+		}
+	}
+	if allDigits {
+		return fmt.Errorf("AutoPublishAlias %q: an alias name cannot be a number, which names a version", a)
+	}
+	if len(a) > maxAliasName {
+		return fmt.Errorf("AutoPublishAlias %q: longer than %d characters", a, maxAliasName)
+	}
+	return nil
 }
 
 // Values of a function's Metadata FrescoMode.
@@ -464,6 +548,7 @@ var usedProperties = map[string]bool{
 	"CodeUri": true, "Handler": true, "Runtime": true, "Architectures": true,
 	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
 	"ReservedConcurrentExecutions": true, "Description": true,
+	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true,
 	"InlineCode": true, "ImageUri": true, "PackageType": true,
 	// Of Api and HttpApi events and APIs (apigw_template.go).
 	"Path": true, "Method": true, "RestApiId": true, "ApiId": true, "PayloadFormatVersion": true,
@@ -616,14 +701,13 @@ type intrinsicResolver struct {
 	unresolved map[string]bool
 }
 
-func newIntrinsicResolver() *intrinsicResolver {
-	r := region()
+func newIntrinsicResolver(r string) *intrinsicResolver {
 	return &intrinsicResolver{
 		pseudo: map[string]string{
 			"AWS::Region":    r,
-			"AWS::AccountId": DefaultAccountID,
+			"AWS::AccountId": invoke.DefaultAccountID,
 			"AWS::StackName": StackName,
-			"AWS::StackId":   fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000", r, DefaultAccountID, StackName),
+			"AWS::StackId":   fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000", r, invoke.DefaultAccountID, StackName),
 			"AWS::Partition": "aws",
 			"AWS::URLSuffix": "amazonaws.com",
 		},

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"github.com/frescolabs/fresco/emulator/functions"
+
 	"context"
 	"io/fs"
 	"os"
@@ -56,7 +58,7 @@ func (e *Emulator) watchRoots() []string {
 	seen := map[string]bool{}
 	var roots []string
 	for _, f := range e.fns {
-		root := f.cfg.CodeURI
+		root := f.CodeURI
 		if info, err := os.Stat(root); err == nil && info.IsDir() {
 			root = moduleRoot(root)
 		}
@@ -126,28 +128,38 @@ func sameScan(a, b map[string]fileStamp) bool {
 	return true
 }
 
-// rebuild builds every function and swaps in those whose artifact changed.
+// rebuild builds every function and swaps in those whose artifact changed;
+// a function with an AutoPublishAlias gets a new version, and its alias
+// moves to it.
 func (e *Emulator) rebuild(ctx context.Context) {
-	cfgs := make([]*Function, len(e.fns))
-	for i, f := range e.fns {
-		cfgs[i] = f.cfg
-	}
 	b := &Builder{CacheDir: buildCacheDir(e.opts.CacheDir), Out: e.opts.BuildOutput}
-	artifacts, err := b.Build(ctx, cfgs)
+	artifacts, err := b.Build(ctx, e.fns)
 	if err != nil {
-		e.logger.Error("rebuild failed; the previous build keeps serving", "error", err.Error())
+		e.logger.Error("rebuild failed; the previous build keeps serving", "error", err)
 	}
-	for _, f := range e.fns {
-		path := artifacts[f.cfg.LogicalID]
-		if path == "" || path == f.code.Load().artifact {
+	for _, cfg := range e.fns {
+		path := artifacts[cfg.LogicalID]
+		if path == "" {
 			continue
 		}
-		c, err := e.loadCode(ctx, f.cfg, path)
+		if cur, err := e.reg.Store().Version(ctx, cfg.Name, functions.LatestVersion); err == nil && cur.Code.Artifact == path {
+			continue
+		}
+		c, r, err := e.loadCode(ctx, cfg, path)
 		if err != nil {
-			e.logger.Error("reload failed; the previous build keeps serving", "function", f.cfg.LogicalID, "error", err.Error())
+			e.logger.Error("reload failed; the previous build keeps serving", "function", cfg.LogicalID, "error", err)
 			continue
 		}
-		f.replaceCode(c)
-		e.logger.Info("function reloaded", "function", f.cfg.LogicalID, "artifact", filepath.Base(path))
+		v, err := e.reg.UpdateCode(ctx, cfg.Name, c, r)
+		if err != nil {
+			r.Close(ctx)
+			e.logger.Error("reload failed; the previous build keeps serving", "function", cfg.LogicalID, "error", err)
+			continue
+		}
+		attrs := []any{"function", cfg.LogicalID, "artifact", filepath.Base(path)}
+		if v.Version != "" {
+			attrs = append(attrs, "version", v.Version, "alias", cfg.AutoPublishAlias)
+		}
+		e.logger.Info("function reloaded", attrs...)
 	}
 }
