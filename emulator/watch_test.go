@@ -60,6 +60,7 @@ Resources:
       CodeUri: fn
       Runtime: provided.al2023
       Handler: bootstrap
+      AutoPublishAlias: live
 `), 0o644)
 
 	var logs syncBuffer
@@ -77,13 +78,15 @@ Resources:
 	}
 	go func() { served <- emulator.Serve(ctx, opts, "127.0.0.1:0", 10*time.Second, ready) }()
 	var url string
+	var invokeAt func(url string) (string, error)
 	select {
 	case addr := <-ready:
 		url = "http://" + addr + "/2015-03-31/functions/Watched/invocations"
 	case err := <-served:
 		t.Fatalf("%v\n%s", err, logs.String())
 	}
-	call := func() (string, error) {
+	call := func() (string, error) { return invokeAt(url) }
+	invokeAt = func(url string) (string, error) {
 		resp, err := http.Post(url, "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			return "", err
@@ -136,6 +139,14 @@ Resources:
 	wg.Wait()
 	if failures.Load() > 0 {
 		t.Fatalf("%d requests failed during the swap", failures.Load())
+	}
+	// AutoPublishAlias: the rebuild published version 2 and moved live to
+	// it; version 1 still runs v1 (its code is loaded again on demand).
+	for qualifier, want := range map[string]string{"live": `"v2"`, "2": `"v2"`, "1": `"v1"`} {
+		q := strings.Replace(url, "/Watched/", "/Watched:"+qualifier+"/", 1)
+		if got, err := invokeAt(q); err != nil || got != want {
+			t.Errorf("Watched:%s answered %q (%v), want %q\n%s", qualifier, got, err, want, logs.String())
+		}
 	}
 
 	// A broken edit: the build error is logged, v2 keeps serving.
