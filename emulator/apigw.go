@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi"
 )
@@ -33,7 +34,7 @@ func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
 			BinaryMediaTypes: a.BinaryMediaTypes,
 			CORS:             a.Cors,
 		}
-		if a.Type == EventTypeHTTPAPI {
+		if a.Type == sam.EventTypeHTTPAPI {
 			api.Kind = lambdaapi.HTTPAPI
 		}
 		for _, f := range e.tmpl.Functions {
@@ -191,7 +192,7 @@ func templateHasAPIEvents(opts Options) bool {
 	if path == "" {
 		path = "template.yaml"
 	}
-	tmpl, err := LoadTemplate(path, TemplateOptions{Parameters: opts.Parameters})
+	tmpl, err := sam.LoadTemplate(path, sam.TemplateOptions{Parameters: opts.Parameters})
 	if err != nil {
 		return false
 	}

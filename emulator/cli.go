@@ -10,10 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/build"
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -321,7 +324,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tmpl, err := LoadTemplate(opts.Template, TemplateOptions{Parameters: opts.Parameters})
+	tmpl, err := sam.LoadTemplate(opts.Template, sam.TemplateOptions{Parameters: opts.Parameters})
 	if err != nil {
 		return err
 	}
@@ -329,7 +332,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b := &Builder{CacheDir: buildCacheDir(opts.CacheDir), Out: stderr}
+	b := &build.Builder{CacheDir: filepath.Join(build.DefaultCacheDir(opts.CacheDir), "build"), Out: stderr}
 	out, err := b.Build(ctx, fns)
 	if err != nil {
 		return err

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi"
 	"github.com/frescolabs/fresco/wasmhost"
@@ -67,7 +69,7 @@ type Options struct {
 type Emulator struct {
 	opts   Options
 	logger *slog.Logger
-	tmpl   *Template
+	tmpl   *sam.Template
 	host   *wasmhost.Host
 	region string
 	log    *lockedWriter
@@ -75,8 +77,8 @@ type Emulator struct {
 	inv    *functions.Invoker
 	// fns are the template's functions that were loaded, in the template's
 	// order; loaded has them by Name.
-	fns    []*Function
-	loaded map[string]*Function
+	fns    []*sam.FunctionSpec
+	loaded map[string]*sam.FunctionSpec
 }
 
 // New loads the template, builds what is stale and compiles every function
@@ -87,7 +89,7 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	builder := &Builder{CacheDir: buildCacheDir(opts.CacheDir), Out: opts.BuildOutput}
+	builder := &build.Builder{CacheDir: filepath.Join(opts.CacheDir, "build"), Out: opts.BuildOutput}
 	artifacts, err := builder.Build(ctx, fns)
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 		host:   host,
 		region: invoke.RegionFromEnv(),
 		log:    &lockedWriter{w: opts.FunctionLog},
-		loaded: map[string]*Function{},
+		loaded: map[string]*sam.FunctionSpec{},
 	}
 	e.reg = functions.NewRegistry(functions.RegistryConfig{
 		Loader: functions.LoaderFunc(e.loadVersion),
@@ -128,7 +130,7 @@ func New(ctx context.Context, opts Options) (*Emulator, error) {
 // withDefaults fills in what opts leaves unset.
 func (opts Options) withDefaults() Options {
 	if opts.Template == "" {
-		opts.Template = DefaultTemplate
+		opts.Template = sam.DefaultTemplate
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -142,22 +144,22 @@ func (opts Options) withDefaults() Options {
 	if opts.MaxProcesses <= 0 {
 		opts.MaxProcesses = DefaultMaxProcesses
 	}
-	opts.CacheDir = defaultCacheDir(opts.CacheDir)
+	opts.CacheDir = build.DefaultCacheDir(opts.CacheDir)
 	return opts
 }
 
 // loadFunctions reads the template (with --env-vars) and picks the
 // functions to load: all, or opts.Only.
-func loadFunctions(opts Options) (*Template, []*Function, error) {
-	topts := TemplateOptions{Parameters: opts.Parameters}
+func loadFunctions(opts Options) (*sam.Template, []*sam.FunctionSpec, error) {
+	topts := sam.TemplateOptions{Parameters: opts.Parameters}
 	if opts.EnvVars != "" {
-		ev, err := LoadEnvVars(opts.EnvVars)
+		ev, err := sam.LoadEnvVars(opts.EnvVars)
 		if err != nil {
 			return nil, nil, err
 		}
 		topts.EnvVars = ev
 	}
-	tmpl, err := LoadTemplate(opts.Template, topts)
+	tmpl, err := sam.LoadTemplate(opts.Template, topts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -178,7 +180,7 @@ func loadFunctions(opts Options) (*Template, []*Function, error) {
 // parallel, one per core: compilation is CPU-bound and takes seconds for a
 // Go module. Then it registers them, publishing version 1 of those with an
 // AutoPublishAlias.
-func (e *Emulator) loadAll(ctx context.Context, fns []*Function, artifacts map[string]string) error {
+func (e *Emulator) loadAll(ctx context.Context, fns []*sam.FunctionSpec, artifacts map[string]string) error {
 	runners := make([]functions.Runner, len(fns))
 	codes := make([]functions.Code, len(fns))
 	errs := make([]error, len(fns))
@@ -206,7 +208,7 @@ func (e *Emulator) loadAll(ctx context.Context, fns []*Function, artifacts map[s
 }
 
 // register adds a loaded template function to the registry.
-func (e *Emulator) register(ctx context.Context, cfg *Function, c functions.Code, r functions.Runner) error {
+func (e *Emulator) register(ctx context.Context, cfg *sam.FunctionSpec, c functions.Code, r functions.Runner) error {
 	fn := functions.Function{
 		Name:                cfg.Name,
 		ReservedConcurrency: cfg.ReservedConcurrency,
@@ -233,7 +235,7 @@ func (e *Emulator) register(ctx context.Context, cfg *Function, c functions.Code
 }
 
 // versionConfig is the version configuration of a template function.
-func versionConfig(cfg *Function) functions.Config {
+func versionConfig(cfg *sam.FunctionSpec) functions.Config {
 	return functions.Config{
 		Description:  cfg.Description,
 		Runtime:      cfg.Runtime,
@@ -261,7 +263,7 @@ func (e *Emulator) loadVersion(ctx context.Context, v functions.Version) (functi
 
 // loadCode compiles the artifact at path as cfg's code, or, for a process
 // function, makes the pool that runs path, whose processes start on demand.
-func (e *Emulator) loadCode(ctx context.Context, cfg *Function, path string) (functions.Code, functions.Runner, error) {
+func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Code, functions.Runner, error) {
 	c, err := codeOf(path, cfg.AutoPublishCodeSha256)
 	if err != nil {
 		return c, nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
@@ -303,7 +305,7 @@ func codeOf(path, revision string) (functions.Code, error) {
 }
 
 // loadWasm compiles the module at path and makes its snapshot.
-func (e *Emulator) loadWasm(ctx context.Context, cfg *Function, path string) (functions.Runner, error) {
+func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Runner, error) {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
@@ -402,17 +404,3 @@ func (e *Emulator) Close(ctx context.Context) error {
 	}
 	return errors.Join(e.reg.Close(), e.host.Close(context.Background()))
 }
-
-// defaultCacheDir is dir, or the user's cache directory's fresco folder.
-func defaultCacheDir(dir string) string {
-	if dir != "" {
-		return dir
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	return filepath.Join(base, "fresco")
-}
-
-func buildCacheDir(dir string) string { return filepath.Join(defaultCacheDir(dir), "build") }

@@ -1,6 +1,10 @@
 package emulator
 
 import (
+	"maps"
+	"slices"
+
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 
 	"os"
@@ -19,7 +23,7 @@ var hostEnvForProcesses = []string{"PATH", "HOME", "AWS_ACCESS_KEY_ID", "AWS_SEC
 // guest gets them but for the paths, which are real here; then the host's
 // hostEnvForProcesses; then the function's Environment, which wins, as for
 // wasm functions. Sorted, for a deterministic environ.
-func processEnv(cfg *Function, taskRoot, runtimeDir string) []string {
+func processEnv(cfg *sam.FunctionSpec, taskRoot, runtimeDir string) []string {
 	runtime := cfg.Runtime
 	if runtime == "" {
 		runtime = "provided.al2023"
@@ -49,7 +53,7 @@ func processEnv(cfg *Function, taskRoot, runtimeDir string) []string {
 	}
 	delete(std, "AWS_LAMBDA_RUNTIME_API") // the process's own is added last
 	env := make([]string, 0, len(std)+1)
-	for _, k := range sortedKeys(std) {
+	for _, k := range slices.Sorted(maps.Keys(std)) {
 		env = append(env, k+"="+std[k])
 	}
 	return env

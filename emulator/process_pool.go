@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -22,7 +23,7 @@ const DefaultMaxProcesses = 16
 // rebuild or by Emulator.Close.
 var errPoolClosed = errors.New("function is shutting down")
 
-// processPool runs one process function (ModeNative or ModeBootstrap): a
+// processPool runs one process function (sam.ModeNative or sam.ModeBootstrap): a
 // pool of runtime processes, each serving one invocation at a time.
 //
 // Processes are started on demand, up to max, and kept while they live:
@@ -31,7 +32,7 @@ var errPoolClosed = errors.New("function is shutting down")
 // process to become free. A process that times out, exits or fails its init
 // is killed and its slot freed, so the next invocation gets a fresh one.
 type processPool struct {
-	cfg       *Function
+	cfg       *sam.FunctionSpec
 	arn       string
 	bin       string   // the bootstrap executable
 	dir       string   // its working directory and LAMBDA_TASK_ROOT
@@ -55,7 +56,7 @@ type processPool struct {
 
 // newProcessPool returns the pool of cfg, running bin, with at most max
 // processes.
-func newProcessPool(cfg *Function, arn, bin string, max int, logger *slog.Logger, output func([]byte)) *processPool {
+func newProcessPool(cfg *sam.FunctionSpec, arn, bin string, max int, logger *slog.Logger, output func([]byte)) *processPool {
 	dir := cfg.CodeURI
 	return &processPool{
 		cfg:       cfg,

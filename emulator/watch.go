@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
 
 	"context"
@@ -20,7 +21,7 @@ const DefaultWatchInterval = 500 * time.Millisecond
 // included): every interval it takes the size and modification time of
 // the Go sources, go.mod and go.sum under each function's module, and of
 // each ready .wasm; after a change has settled for one interval, it runs
-// the Builder, which skips what its content hash says is up to date, and
+// the build.Builder, which skips what its content hash says is up to date, and
 // swaps in every function whose artifact changed. In-flight invocations
 // finish on the build they started with. A build error is logged and the
 // previous build keeps serving.
@@ -132,7 +133,7 @@ func sameScan(a, b map[string]fileStamp) bool {
 // a function with an AutoPublishAlias gets a new version, and its alias
 // moves to it.
 func (e *Emulator) rebuild(ctx context.Context) {
-	b := &Builder{CacheDir: buildCacheDir(e.opts.CacheDir), Out: e.opts.BuildOutput}
+	b := &build.Builder{CacheDir: filepath.Join(e.opts.CacheDir, "build"), Out: e.opts.BuildOutput}
 	artifacts, err := b.Build(ctx, e.fns)
 	if err != nil {
 		e.logger.Error("rebuild failed; the previous build keeps serving", "error", err)

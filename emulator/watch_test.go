@@ -38,7 +38,7 @@ func testWatch(t *testing.T, metadata string) {
 	dir := t.TempDir()
 	fnDir := filepath.Join(dir, "fn")
 	os.MkdirAll(fnDir, 0o755)
-	sum, err := os.ReadFile(filepath.Join("testdata", "build", "unchanged", "go.sum"))
+	sum, err := os.ReadFile(filepath.Join("build", "testdata", "build", "unchanged", "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/build"
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
 )
@@ -44,8 +45,8 @@ func readWasm(rel string) func(context.Context, *config, func(string, ...any)) (
 // reuse the artifact).
 func buildHello(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error) {
 	start := time.Now()
-	b := &emulator.Builder{CacheDir: filepath.Join(cfg.cacheDir, "build")}
-	out, err := b.Build(ctx, []*emulator.Function{{
+	b := &build.Builder{CacheDir: filepath.Join(cfg.cacheDir, "build")}
+	out, err := b.Build(ctx, []*sam.FunctionSpec{{
 		LogicalID: "Hello",
 		Name:      "Hello",
 		CodeURI:   filepath.Join(cfg.root, "samples", "hello"),

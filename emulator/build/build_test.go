@@ -1,4 +1,4 @@
-package emulator
+package build
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/frescolabs/fresco/emulator/sam"
 )
 
 // buildTestPackage copies testdata/build/<name> into a fresh directory, so a
@@ -40,11 +42,11 @@ func buildTestPackage(t *testing.T, name string) string {
 	return dst
 }
 
-func buildTestFn(id, codeURI string) *Function {
-	return &Function{LogicalID: id, Name: id, CodeURI: codeURI}
+func buildTestFn(id, codeURI string) *sam.FunctionSpec {
+	return &sam.FunctionSpec{LogicalID: id, Name: id, CodeURI: codeURI}
 }
 
-func runBuilder(t *testing.T, b *Builder, fns ...*Function) (map[string]string, string) {
+func runBuilder(t *testing.T, b *Builder, fns ...*sam.FunctionSpec) (map[string]string, string) {
 	t.Helper()
 	var out bytes.Buffer
 	b.Out = &out
@@ -173,7 +175,7 @@ func TestBuildConcurrentBuilders(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			m, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*Function{buildTestFn("Hello", dir)})
+			m, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Hello", dir)})
 			paths[i], errs[i] = m["Hello"], err
 		})
 	}
@@ -229,7 +231,7 @@ func TestBuildOverlay(t *testing.T) {
 	}
 	// A failing hook fails the function.
 	_, err := (&Builder{CacheDir: cache, Overlay: func(string) (string, error) { return "", errors.New("no adapter") }}).
-		Build(context.Background(), []*Function{buildTestFn("Hello", dir)})
+		Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Hello", dir)})
 	if err == nil || !strings.Contains(err.Error(), "build Hello: overlay: no adapter") {
 		t.Errorf("failing overlay: err = %v", err)
 	}
@@ -268,7 +270,7 @@ func TestBuildErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := &Builder{CacheDir: t.TempDir()}
-			artifacts, err := b.Build(context.Background(), []*Function{buildTestFn("Broken", tt.codeURI)})
+			artifacts, err := b.Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Broken", tt.codeURI)})
 			if err == nil {
 				t.Fatalf("Build succeeded: %v", artifacts)
 			}
@@ -283,7 +285,7 @@ func TestBuildErrors(t *testing.T) {
 	t.Run("BuildError", func(t *testing.T) {
 		t.Parallel()
 		b := &Builder{CacheDir: t.TempDir()}
-		_, err := b.Build(context.Background(), []*Function{buildTestFn("Broken", templateAbs(t, filepath.Join("testdata", "build", "broken")))})
+		_, err := b.Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Broken", templateAbs(t, filepath.Join("testdata", "build", "broken")))})
 		var be *BuildError
 		if !errors.As(err, &be) || len(be.Functions) != 1 || be.Functions[0] != "Broken" || !strings.Contains(be.Output, "undefined") {
 			t.Fatalf("err = %#v, want a *BuildError for Broken", err)
@@ -328,7 +330,7 @@ func TestBuildCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := (&Builder{CacheDir: t.TempDir()}).Build(ctx, []*Function{buildTestFn("Hello", buildTestPackage(t, "hello"))})
+	_, err := (&Builder{CacheDir: t.TempDir()}).Build(ctx, []*sam.FunctionSpec{buildTestFn("Hello", buildTestPackage(t, "hello"))})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
@@ -339,4 +341,13 @@ func buildWriteFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func templateAbs(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }

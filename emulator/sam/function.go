@@ -1,13 +1,13 @@
-package emulator
+package sam
 
 import (
 	"fmt"
 	"time"
 )
 
-// Function is one function of the template, with Globals merged, defaults
+// FunctionSpec is one function of the template, with Globals merged, defaults
 // applied and intrinsics (!Ref, !Sub) resolved.
-type Function struct {
+type FunctionSpec struct {
 	// LogicalID is the template's resource name (e.g. "Hello").
 	LogicalID string
 	// Name is FunctionName when the template sets it, else LogicalID.

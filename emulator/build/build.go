@@ -1,4 +1,4 @@
-package emulator
+package build
 
 import (
 	"bytes"
@@ -11,14 +11,18 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/frescolabs/fresco/emulator/sam"
 )
 
 // DefaultBuildParallel is how many go builds a Builder runs at once unless
@@ -51,12 +55,12 @@ const buildHashVersion = "fresco build 1"
 // copy of aws-lambda-go, made once per version in CacheDir/awslambda and
 // selected with -modfile; see build_awslambda.go.
 //
-// A ModeNative function is built for this machine instead, unpatched:
+// A sam.ModeNative function is built for this machine instead, unpatched:
 //
 //	CGO_ENABLED=0 GOOS=<host> GOARCH=<host> go build -trimpath -o OUT/bootstrap .
 //
 // into CacheDir/HASH.native/bootstrap, skipped by content hash the same
-// way. A ModeBootstrap function's artifact is its CodeUri/bootstrap, as it
+// way. A sam.ModeBootstrap function's artifact is its CodeUri/bootstrap, as it
 // is.
 type Builder struct {
 	// CacheDir holds the artifacts (default os.UserCacheDir()/fresco/build).
@@ -109,7 +113,7 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // inputs hash the same, are built once. Artifacts are written to a
 // temporary directory and renamed into place, so a concurrent Build (another
 // process too) never reads a partial file.
-func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string, error) {
+func (b *Builder) Build(ctx context.Context, fns []*sam.FunctionSpec) (map[string]string, error) {
 	parallel := b.Parallel
 	if parallel <= 0 {
 		parallel = DefaultBuildParallel
@@ -127,7 +131,7 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 		flights:   map[string]*buildFlight{},
 	}
 	if r.cacheDir == "" {
-		r.cacheDir = buildCacheDir("")
+		r.cacheDir = filepath.Join(DefaultCacheDir(""), "build")
 	}
 	// go build runs in the package directory: every path it is given must
 	// be absolute.
@@ -158,9 +162,9 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
 			continue
 		}
-		if fn.Mode == ModeBootstrap {
+		if fn.Mode == sam.ModeBootstrap {
 			bootstrap := filepath.Join(codeURI, "bootstrap")
-			if !isExecutable(bootstrap) {
+			if !sam.IsExecutable(bootstrap) {
 				errs = append(errs, fmt.Errorf("build %s: %s is not an executable file", fn.LogicalID, displayPath(bootstrap)))
 				continue
 			}
@@ -175,7 +179,7 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 		case err != nil:
 			errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
 		case info.IsDir():
-			key := unitKey{codeURI, fn.Mode == ModeNative}
+			key := unitKey{codeURI, fn.Mode == sam.ModeNative}
 			u := byDir[key]
 			if u == nil {
 				u = &buildUnit{dir: codeURI, native: key.native}
@@ -183,7 +187,7 @@ func (b *Builder) Build(ctx context.Context, fns []*Function) (map[string]string
 				units = append(units, u)
 			}
 			u.fns = append(u.fns, fn)
-		case fn.Mode == ModeNative:
+		case fn.Mode == sam.ModeNative:
 			errs = append(errs, fmt.Errorf("build %s: FrescoMode native needs a Go package directory as CodeUri, not %s", fn.LogicalID, displayPath(fn.CodeURI)))
 		default:
 			if err := checkWasmFile(fn.CodeURI); err != nil {
@@ -228,7 +232,7 @@ type buildRun struct {
 	cacheDir string
 	goBin    string
 	env      []string // for wasm builds
-	// nativeEnv is for ModeNative builds: this machine, no cgo.
+	// nativeEnv is for sam.ModeNative builds: this machine, no cgo.
 	nativeEnv []string
 	buildSem  chan struct{} // bounds go build
 	listSem   chan struct{} // bounds go list
@@ -245,7 +249,7 @@ type buildRun struct {
 type buildUnit struct {
 	dir    string
 	native bool
-	fns    []*Function
+	fns    []*sam.FunctionSpec
 }
 
 // envFor is the go command's environment for a wasm or a native build.
@@ -495,7 +499,7 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 		if err := json.Unmarshal(data, &ov); err != nil {
 			return "", nil, fmt.Errorf("overlay %s: %w", overlay, err)
 		}
-		for _, from := range sortedKeys(ov.Replace) {
+		for _, from := range slices.Sorted(maps.Keys(ov.Replace)) {
 			to := ov.Replace[from]
 			// The go command resolves relative overlay paths against its
 			// working directory, the package directory.
@@ -720,4 +724,18 @@ func acquire(ctx context.Context, sem chan struct{}) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// DefaultCacheDir is dir, or when it is empty the fresco folder of the
+// user's cache directory: build artifacts go in its build folder, wazero's
+// compiled code in its wazero folder.
+func DefaultCacheDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "fresco")
 }

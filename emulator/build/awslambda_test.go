@@ -1,4 +1,4 @@
-package emulator
+package build
 
 import (
 	"bytes"
@@ -7,15 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
 )
@@ -208,7 +211,7 @@ func TestBuildUnchangedAwsLambdaSample(t *testing.T) {
 	// lambda package and no fresco adapter.
 	cache := t.TempDir()
 	b := &Builder{CacheDir: cache}
-	fn := buildTestFn("PlainGo", templateAbs(t, filepath.Join("..", "samples", "plain")))
+	fn := buildTestFn("PlainGo", templateAbs(t, filepath.Join("..", "..", "samples", "plain")))
 	artifacts, progress := runBuilder(t, b, fn)
 	if !awsLambdaPatchLine.MatchString(progress) {
 		t.Errorf("progress:\n%s", progress)
@@ -243,7 +246,7 @@ func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 		}
 	}
 	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+1 {
-		t.Errorf("patch files: %v", sortedKeys(patch.files))
+		t.Errorf("patch files: %v", slices.Sorted(maps.Keys(patch.files)))
 	}
 }
 
@@ -253,7 +256,7 @@ func TestBuildAwsLambdaUnsupportedVersion(t *testing.T) {
 	// by a directory) without the internals the glue uses.
 	dir := buildTestPackage(t, "oldawslambda")
 	cache := t.TempDir()
-	_, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*Function{buildTestFn("Old", dir)})
+	_, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Old", dir)})
 	var ue *UnsupportedAwsLambdaError
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want an *UnsupportedAwsLambdaError", err)
@@ -282,7 +285,7 @@ func TestBuildAwsLambdaNotForFrescoAdapter(t *testing.T) {
 	t.Parallel()
 	// samples/hello imports adapters/lambda, which brings the ABI itself.
 	cache := t.TempDir()
-	_, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("Hello", templateAbs(t, filepath.Join("..", "samples", "hello"))))
+	_, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("Hello", templateAbs(t, filepath.Join("..", "..", "samples", "hello"))))
 	if awsLambdaPatchLine.MatchString(progress) {
 		t.Errorf("a fresco adapter handler was patched:\n%s", progress)
 	}

@@ -1,4 +1,4 @@
-package emulator
+package sam
 
 import (
 	"path/filepath"

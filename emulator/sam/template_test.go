@@ -1,4 +1,4 @@
-package emulator
+package sam
 
 import (
 	"errors"
@@ -28,7 +28,7 @@ func mustLoadTemplate(t *testing.T, path string, opts TemplateOptions) *Template
 	return tmpl
 }
 
-func mustFunction(t *testing.T, tmpl *Template, name string) *Function {
+func mustFunction(t *testing.T, tmpl *Template, name string) *FunctionSpec {
 	t.Helper()
 	fn, ok := tmpl.Function(name)
 	if !ok {
@@ -42,9 +42,9 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 	dir := filepath.Join(templateAbs(t, "testdata"), "template")
 	tests := []struct {
 		file string
-		want *Function
+		want *FunctionSpec
 	}{
-		{"globals.yaml", &Function{
+		{"globals.yaml", &FunctionSpec{
 			LogicalID: "Merged", Name: "Merged",
 			CodeURI: filepath.Join(dir, "code", "merged"),
 			Handler: "bootstrap", Runtime: "provided.al2023", Architecture: "arm64",
@@ -55,7 +55,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 				"PORT": "8080", "DEBUG": "true",
 			},
 		}},
-		{"globals.yaml", &Function{
+		{"globals.yaml", &FunctionSpec{
 			LogicalID: "Own", Name: "Own",
 			CodeURI: filepath.Join(dir, "code", "own.wasm"),
 			Handler: "main", Runtime: "go1.x", Architecture: "x86_64",
@@ -65,13 +65,13 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 				"SHARED": "global", "OVERRIDDEN": "global", "PORT": "8080", "DEBUG": "true",
 			},
 		}},
-		{"defaults.yaml", &Function{
+		{"defaults.yaml", &FunctionSpec{
 			LogicalID: "Plain", Name: "Plain",
 			CodeURI:      filepath.Join(dir, "plain"),
 			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
 			Env: map[string]string{},
 		}},
-		{"defaults.yaml", &Function{
+		{"defaults.yaml", &FunctionSpec{
 			LogicalID: "Modern", Name: "modern-fn",
 			CodeURI:      filepath.Join(dir, "modern"),
 			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
@@ -80,7 +80,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 			// Its HttpApi event is a route of SAM's implicit HTTP API.
 			Events: []Event{{Name: "Get", Type: "HttpApi", API: "ServerlessHttpApi", Method: "GET", Path: "/hello", PayloadFormatVersion: "2.0"}},
 		}},
-		{"template.json", &Function{
+		{"template.json", &FunctionSpec{
 			LogicalID: "Json", Name: "Json",
 			CodeURI:      filepath.Join(dir, "json.wasm"),
 			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
@@ -252,6 +252,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"S3 CodeUri", fn("      CodeUri: {Bucket: b, Key: k}\n"), "Hello", "S3"},
 		{"s3 URL CodeUri", fn("      CodeUri: s3://bucket/key.zip\n"), "Hello", "S3"},
 		{"MemorySize too small", fn("      CodeUri: x\n      MemorySize: 64\n"), "Hello", "MemorySize 64 is outside 128..10240"},
+		{"numeric AutoPublishAlias", fn("      CodeUri: x\n      AutoPublishAlias: '12'\n"), "Hello", `AutoPublishAlias "12": an alias name cannot be a number`},
+		{"AutoPublishAlias with a dot", fn("      CodeUri: x\n      AutoPublishAlias: v1.0\n"), "Hello", `AutoPublishAlias "v1.0": an alias name has only letters`},
 		{"MemorySize too large", fn("      CodeUri: x\n      MemorySize: 10241\n"), "Hello", "MemorySize 10241 is outside 128..10240"},
 		{"MemorySize not a number", fn("      CodeUri: x\n      MemorySize: lots\n"), "Hello", "MemorySize"},
 		{"Timeout zero", fn("      CodeUri: x\n      Timeout: 0\n"), "Hello", "Timeout 0 is outside 1..900"},
@@ -353,7 +355,7 @@ func TestTemplateNotFound(t *testing.T) {
 // sample and the README use.
 func TestTemplateRepository(t *testing.T) {
 	t.Parallel()
-	tmpl := mustLoadTemplate(t, filepath.Join("..", "template.yaml"), TemplateOptions{})
+	tmpl := mustLoadTemplate(t, filepath.Join("..", "..", "template.yaml"), TemplateOptions{})
 	if len(tmpl.Functions) == 0 {
 		t.Fatal("no functions")
 	}
@@ -403,4 +405,42 @@ func FuzzTemplate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// AutoPublishAlias, from the function or Globals.Function, and the
+// properties that go with it.
+func TestAutoPublishAlias(t *testing.T) {
+	t.Parallel()
+	data := []byte(`Globals:
+  Function:
+    AutoPublishAlias: live
+    AutoPublishCodeSha256: abc
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: a
+      VersionDescription: first
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: b
+      AutoPublishAlias: prod
+`)
+	tmpl, err := parseTemplate(data, "t.yaml", "/t", TemplateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustFunction(t, tmpl, "A"), mustFunction(t, tmpl, "B")
+	if a.AutoPublishAlias != "live" || a.AutoPublishCodeSha256 != "abc" || a.VersionDescription != "first" {
+		t.Errorf("A: %+v", a)
+	}
+	if b.AutoPublishAlias != "prod" || b.AutoPublishCodeSha256 != "abc" || b.VersionDescription != "" {
+		t.Errorf("B: %+v", b)
+	}
+	for _, w := range tmpl.Warnings {
+		if strings.Contains(w, "AutoPublish") || strings.Contains(w, "VersionDescription") {
+			t.Errorf("warning: %s", w)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package emulator
+package sam
 
 import (
 	"bytes"
@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 )
 
 // envVarsParameters is the --env-vars entry that applies to every function.
@@ -58,7 +60,7 @@ func ParseEnvVars(r io.Reader) (*EnvVars, error) {
 		return nil, errors.New("invalid JSON: data after the top-level object")
 	}
 	ev := &EnvVars{Parameters: map[string]string{}, Functions: map[string]map[string]string{}}
-	for _, key := range sortedKeys(top) {
+	for _, key := range slices.Sorted(maps.Keys(top)) {
 		d := json.NewDecoder(bytes.NewReader(top[key]))
 		d.UseNumber()
 		var raw map[string]any
@@ -66,7 +68,7 @@ func ParseEnvVars(r io.Reader) (*EnvVars, error) {
 			return nil, fmt.Errorf("%q must be an object of variables", key)
 		}
 		vars := make(map[string]string, len(raw))
-		for _, name := range sortedKeys(raw) {
+		for _, name := range slices.Sorted(maps.Keys(raw)) {
 			s, err := scalarString(raw[name])
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", key, name, err)
@@ -84,7 +86,7 @@ func ParseEnvVars(r io.Reader) (*EnvVars, error) {
 
 // Apply merges the variables for fn into fn.Env, in the order of
 // precedence described on EnvVars. A nil EnvVars changes nothing.
-func (e *EnvVars) Apply(fn *Function) {
+func (e *EnvVars) Apply(fn *FunctionSpec) {
 	if e == nil {
 		return
 	}
@@ -106,7 +108,7 @@ func (e *EnvVars) Apply(fn *Function) {
 // Unmatched returns, sorted, the function entries whose key is neither the
 // logical id nor the FunctionName of any of fns. They are ignored; the CLI
 // reports them, since they are usually typos.
-func (e *EnvVars) Unmatched(fns []*Function) []string {
+func (e *EnvVars) Unmatched(fns []*FunctionSpec) []string {
 	if e == nil {
 		return nil
 	}
@@ -116,7 +118,7 @@ func (e *EnvVars) Unmatched(fns []*Function) []string {
 		known[f.Name] = true
 	}
 	var out []string
-	for _, key := range sortedKeys(e.Functions) {
+	for _, key := range slices.Sorted(maps.Keys(e.Functions)) {
 		if !known[key] {
 			out = append(out, key)
 		}

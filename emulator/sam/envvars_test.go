@@ -1,4 +1,4 @@
-package emulator
+package sam
 
 import (
 	"os"
@@ -118,9 +118,9 @@ func TestEnvVarsLoadErrors(t *testing.T) {
 func TestEnvVarsNil(t *testing.T) {
 	t.Parallel()
 	var ev *EnvVars
-	fn := &Function{LogicalID: "A", Name: "A", Env: map[string]string{"K": "v"}}
+	fn := &FunctionSpec{LogicalID: "A", Name: "A", Env: map[string]string{"K": "v"}}
 	ev.Apply(fn)
-	if !reflect.DeepEqual(fn.Env, map[string]string{"K": "v"}) || ev.Unmatched([]*Function{fn}) != nil {
+	if !reflect.DeepEqual(fn.Env, map[string]string{"K": "v"}) || ev.Unmatched([]*FunctionSpec{fn}) != nil {
 		t.Error("a nil *EnvVars changed something")
 	}
 }
@@ -140,8 +140,8 @@ func FuzzEnvVars(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fn := &Function{LogicalID: "A", Name: "a"}
+		fn := &FunctionSpec{LogicalID: "A", Name: "a"}
 		ev.Apply(fn)
-		ev.Unmatched([]*Function{fn})
+		ev.Unmatched([]*FunctionSpec{fn})
 	})
 }

@@ -1,4 +1,4 @@
-package emulator
+package sam
 
 import (
 	"bytes"
@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +55,7 @@ type Template struct {
 	Dir string
 	// Functions are the template's AWS::Serverless::Function resources,
 	// sorted by LogicalID.
-	Functions []*Function
+	Functions []*FunctionSpec
 	// APIs are the template's AWS::Serverless::Api and HttpApi resources and
 	// the implicit APIs its functions' events create, sorted by LogicalID
 	// (implicit ones last); the routes are the functions' Events.
@@ -97,7 +99,7 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 
 // Function returns the function whose LogicalID or, failing that, whose
 // FunctionName is name.
-func (t *Template) Function(name string) (*Function, bool) {
+func (t *Template) Function(name string) (*FunctionSpec, bool) {
 	for _, f := range t.Functions {
 		if f.LogicalID == name {
 			return f, true
@@ -113,11 +115,11 @@ func (t *Template) Function(name string) (*Function, bool) {
 
 // Select returns the functions named (by LogicalID or FunctionName), or all
 // of them when names is empty.
-func (t *Template) Select(names []string) ([]*Function, error) {
+func (t *Template) Select(names []string) ([]*FunctionSpec, error) {
 	if len(names) == 0 {
 		return t.Functions, nil
 	}
-	var fns []*Function
+	var fns []*FunctionSpec
 	for _, name := range names {
 		fn, ok := t.Function(name)
 		if !ok {
@@ -239,12 +241,12 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 	}
 
 	t := &Template{Dir: dir}
-	for _, name := range sortedKeys(opts.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(opts.Parameters)) {
 		if _, ok := doc.Parameters[name]; !ok {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter override %s: the template declares no such parameter", name))
 		}
 	}
-	for _, name := range sortedKeys(res.unresolved) {
+	for _, name := range slices.Sorted(maps.Keys(res.unresolved)) {
 		if _, ok := doc.Parameters[name]; ok {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter %s has no Default and no override: references to it are empty", name))
 		} else {
@@ -263,7 +265,7 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 		}
 	}
 
-	for _, id := range sortedKeys(doc.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(doc.Resources)) {
 		var head struct {
 			Type       string
 			Properties json.RawMessage
@@ -347,8 +349,8 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 // mergeFunction applies Globals.Function and SAM's defaults to a function's
 // properties (the function's own values win; environment variables merge
 // key by key) and validates the result.
-func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (*Function, error) {
-	fn := &Function{
+func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (*FunctionSpec, error) {
+	fn := &FunctionSpec{
 		LogicalID:    id,
 		Name:         id,
 		Architecture: DefaultArchitecture,
@@ -441,7 +443,7 @@ const maxAliasName = 128
 // autoPublish reads SAM's AutoPublishAlias, AutoPublishCodeSha256 and
 // VersionDescription. An alias name follows Lambda's pattern: letters,
 // digits, - and _, not all digits (a qualifier of digits is a version).
-func autoPublish(fn *Function, g *global.Function, p *serverless.Function) error {
+func autoPublish(fn *FunctionSpec, g *global.Function, p *serverless.Function) error {
 	fn.AutoPublishAlias = firstString(p.AutoPublishAlias, g.AutoPublishAlias)
 	fn.AutoPublishCodeSha256 = firstString(p.AutoPublishCodeSha256, g.AutoPublishCodeSha256)
 	fn.VersionDescription = firstString(p.VersionDescription)
@@ -502,14 +504,14 @@ func functionMode(metadata json.RawMessage, codeURI string) (Mode, error) {
 			return 0, fmt.Errorf("Metadata %s: unknown value %q (want %q or %q)", frescoModeKey, v, frescoModeNative, frescoModeWasm)
 		}
 	}
-	if isExecutable(filepath.Join(codeURI, "bootstrap")) {
+	if IsExecutable(filepath.Join(codeURI, "bootstrap")) {
 		return ModeBootstrap, nil
 	}
 	return ModeWasm, nil
 }
 
-// isExecutable tells whether path is a regular file someone may execute.
-func isExecutable(path string) bool {
+// IsExecutable tells whether path is a regular file someone may execute.
+func IsExecutable(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
 }
@@ -573,7 +575,7 @@ func decodeProperties(raw json.RawMessage, dst any) (ignored []string, err error
 		return nil, fmt.Errorf("Properties: %w", err)
 	}
 	fields := jsonFields(reflect.TypeOf(dst).Elem())
-	for _, key := range sortedKeys(props) {
+	for _, key := range slices.Sorted(maps.Keys(props)) {
 		ft, ok := fields[key]
 		if !ok {
 			continue

@@ -1,4 +1,4 @@
-package emulator
+package build
 
 import (
 	"crypto/sha256"
@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -79,7 +81,7 @@ var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 		p.files[awsLambdaGuestDir+"/"+name] = guestPackageClause.ReplaceAll(src, []byte("package frescoguest"))
 	}
 	h := sha256.New()
-	for _, name := range sortedKeys(p.files) {
+	for _, name := range slices.Sorted(maps.Keys(p.files)) {
 		hashFile(h, name, p.files[name])
 	}
 	p.sum = hex.EncodeToString(h.Sum(nil))
@@ -263,7 +265,7 @@ func (lb *awsLambdaBuild) makeCopy(dst string) error {
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
-	for _, name := range sortedKeys(lb.patch.files) {
+	for _, name := range slices.Sorted(maps.Keys(lb.patch.files)) {
 		p := filepath.Join(dst, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
