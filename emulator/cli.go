@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator/build"
+	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
@@ -204,7 +205,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
-	maxProcs := fs.Int("max-processes", DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
+	maxProcs := fs.Int("max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err

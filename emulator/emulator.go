@@ -17,6 +17,7 @@ import (
 
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi"
@@ -59,7 +60,7 @@ type Options struct {
 	NoSnapshots, VerifyResets bool
 	// MaxProcesses bounds the runtime processes of each process function
 	// (FrescoMode native, or a bootstrap) that sets no
-	// ReservedConcurrentExecutions (default DefaultMaxProcesses).
+	// ReservedConcurrentExecutions (default procpool.DefaultMaxProcesses).
 	MaxProcesses int
 }
 
@@ -142,7 +143,7 @@ func (opts Options) withDefaults() Options {
 		opts.MaxConcurrency = functions.DefaultMaxConcurrency
 	}
 	if opts.MaxProcesses <= 0 {
-		opts.MaxProcesses = DefaultMaxProcesses
+		opts.MaxProcesses = procpool.DefaultMaxProcesses
 	}
 	opts.CacheDir = build.DefaultCacheDir(opts.CacheDir)
 	return opts
@@ -273,12 +274,18 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path str
 		if cfg.ReservedConcurrency > 0 {
 			max = cfg.ReservedConcurrency
 		}
-		pool := newProcessPool(cfg, e.reg.ARN(cfg.Name), path, max, e.logger, e.writeFunctionLog)
+		pool := procpool.New(procpool.Config{
+			ID: cfg.LogicalID, Name: cfg.Name, Runtime: cfg.Runtime, Handler: cfg.Handler,
+			MemoryMB: cfg.MemoryMB, Timeout: cfg.Timeout, Env: cfg.Env,
+			Region: e.region, ARN: e.reg.ARN(cfg.Name),
+			Bootstrap: path, Dir: cfg.CodeURI, MaxProcesses: max,
+			Logger: e.logger, Output: e.writeFunctionLog,
+		})
 		e.logger.Info("function ready",
 			"function", cfg.LogicalID, "name", cfg.Name, "mode", cfg.Mode.String(),
 			"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
 			"bootstrap", path, "max_processes", max)
-		return c, poolRunner{pool}, nil
+		return c, pool, nil
 	}
 	r, err := e.loadWasm(ctx, cfg, path)
 	return c, r, err
@@ -341,18 +348,6 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path str
 	}
 	e.logger.Info("function ready", attrs...)
 	return wf, nil
-}
-
-// poolRunner is a process pool as a functions.Runner.
-type poolRunner struct{ *processPool }
-
-func (p poolRunner) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
-	return p.invoke(ctx, req)
-}
-
-func (p poolRunner) Close(context.Context) error {
-	p.close()
-	return nil
 }
 
 // lockedWriter writes each block to the function log in one piece.

@@ -1,4 +1,4 @@
-package emulator
+package procpool
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -23,16 +22,41 @@ const DefaultMaxProcesses = 16
 // rebuild or by Emulator.Close.
 var errPoolClosed = errors.New("function is shutting down")
 
-// processPool runs one process function (sam.ModeNative or sam.ModeBootstrap): a
-// pool of runtime processes, each serving one invocation at a time.
+// Config describes the function a Pool runs.
+type Config struct {
+	// ID names the function in logs (the template's logical id).
+	ID string
+	// Name, Runtime, Handler, MemoryMB, Timeout and Env are the function's
+	// configuration; Region and ARN where it runs.
+	Name, Runtime, Handler string
+	MemoryMB               int
+	Timeout                time.Duration
+	Env                    map[string]string
+	Region, ARN            string
+	// Bootstrap is the executable; Dir its working directory and
+	// LAMBDA_TASK_ROOT.
+	Bootstrap, Dir string
+	// MaxProcesses bounds the processes alive at once (default
+	// DefaultMaxProcesses).
+	MaxProcesses int
+	// Logger receives the pool's own logs.
+	Logger *slog.Logger
+	// Output receives what a process writes between invocations and after
+	// its last one, which belongs to no invocation's log.
+	Output func([]byte)
+}
+
+// Pool runs one process function (FrescoMode native, or a bootstrap): a
+// pool of runtime processes, each serving one invocation at a time. It is
+// a functions.Runner.
 //
 // Processes are started on demand, up to max, and kept while they live:
 // an invocation takes an idle process (warm, as on Lambda) or, when none
 // is idle and the pool is below max, starts one; otherwise it waits for a
 // process to become free. A process that times out, exits or fails its init
 // is killed and its slot freed, so the next invocation gets a fresh one.
-type processPool struct {
-	cfg       *sam.FunctionSpec
+type Pool struct {
+	cfg       Config
 	arn       string
 	bin       string   // the bootstrap executable
 	dir       string   // its working directory and LAMBDA_TASK_ROOT
@@ -54,19 +78,27 @@ type processPool struct {
 	started atomic.Int64 // processes started, for tests and logs
 }
 
-// newProcessPool returns the pool of cfg, running bin, with at most max
-// processes.
-func newProcessPool(cfg *sam.FunctionSpec, arn, bin string, max int, logger *slog.Logger, output func([]byte)) *processPool {
-	dir := cfg.CodeURI
-	return &processPool{
+// New returns the pool of cfg; its processes start on demand.
+func New(cfg Config) *Pool {
+	if cfg.MaxProcesses <= 0 {
+		cfg.MaxProcesses = DefaultMaxProcesses
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Output == nil {
+		cfg.Output = func([]byte) {}
+	}
+	max := cfg.MaxProcesses
+	return &Pool{
 		cfg:       cfg,
-		arn:       arn,
-		bin:       bin,
-		dir:       dir,
-		env:       processEnv(cfg, dir, filepath.Dir(bin)),
-		logger:    logger.With("function", cfg.LogicalID),
-		apiLogger: slog.New(demoteInfo{logger.Handler()}).With("runtime_api", cfg.LogicalID),
-		output:    output,
+		arn:       cfg.ARN,
+		bin:       cfg.Bootstrap,
+		dir:       cfg.Dir,
+		env:       processEnv(cfg, filepath.Dir(cfg.Bootstrap)),
+		logger:    cfg.Logger.With("function", cfg.ID),
+		apiLogger: slog.New(demoteInfo{cfg.Logger.Handler()}).With("runtime_api", cfg.ID),
+		output:    cfg.Output,
 		slots:     make(chan struct{}, max),
 		idle:      make(chan *process, max),
 		done:      make(chan struct{}),
@@ -74,12 +106,12 @@ func newProcessPool(cfg *sam.FunctionSpec, arn, bin string, max int, logger *slo
 	}
 }
 
-// invoke runs one invocation on a process of the pool. The result's Log is
+// Invoke runs one invocation on a process of the pool. The result's Log is
 // the process's output while it held the invocation (and its init output
 // for its first); Duration runs from the hand-over of the invocation to
 // the answer, InitDuration (first invocation of a process only) from the
 // spawn to its first next.
-func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+func (pl *Pool) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
 	for {
 		p, fresh, err := pl.acquire()
 		if errors.Is(err, errPoolClosed) {
@@ -102,7 +134,7 @@ func (pl *processPool) invoke(ctx context.Context, req *invoke.Request) *invoke.
 
 // invokeOn runs req on p, which the caller acquired, and releases or
 // discards p. It returns nil when p was warm and exited before taking req.
-func (pl *processPool) invokeOn(ctx context.Context, p *process, fresh bool, req *invoke.Request) *invoke.Result {
+func (pl *Pool) invokeOn(ctx context.Context, p *process, fresh bool, req *invoke.Request) *invoke.Result {
 	var initDuration time.Duration
 	if fresh {
 		if res := p.awaitInit(req.RequestID); res != nil {
@@ -167,7 +199,7 @@ func (pl *processPool) invokeOn(ctx context.Context, p *process, fresh bool, req
 
 // acquire returns an idle process, or a new one (fresh) when the pool has
 // room, or waits for either.
-func (pl *processPool) acquire() (p *process, fresh bool, err error) {
+func (pl *Pool) acquire() (p *process, fresh bool, err error) {
 	for {
 		select {
 		case p := <-pl.idle:
@@ -197,7 +229,7 @@ func (pl *processPool) acquire() (p *process, fresh bool, err error) {
 
 // usable tells whether an idle process may take an invocation, discarding
 // it when it exited while idle.
-func (pl *processPool) usable(p *process) bool {
+func (pl *Pool) usable(p *process) bool {
 	if !p.hasExited() {
 		return true
 	}
@@ -209,7 +241,7 @@ func (pl *processPool) usable(p *process) bool {
 }
 
 // start spawns a process and registers it.
-func (pl *processPool) start() (*process, error) {
+func (pl *Pool) start() (*process, error) {
 	pl.mu.Lock()
 	closed := pl.closed
 	pl.mu.Unlock()
@@ -235,7 +267,7 @@ func (pl *processPool) start() (*process, error) {
 }
 
 // release makes p idle again, or closes it if the pool was closed.
-func (pl *processPool) release(p *process) {
+func (pl *Pool) release(p *process) {
 	pl.mu.Lock()
 	if !pl.closed {
 		pl.idle <- p
@@ -247,7 +279,7 @@ func (pl *processPool) release(p *process) {
 }
 
 // discard kills p, waits for its output and frees its slot.
-func (pl *processPool) discard(p *process, why, errType string) {
+func (pl *Pool) discard(p *process, why, errType string) {
 	p.close()
 	pl.mu.Lock()
 	delete(pl.all, p)
@@ -263,14 +295,14 @@ func (pl *processPool) discard(p *process, why, errType string) {
 	pl.logger.Info("runtime process discarded", attrs...)
 }
 
-// close kills every process of the pool, idle or busy; invocations still
+// Close kills every process of the pool, idle or busy; invocations still
 // running on one end with Runtime.ExitError, and later ones get an error.
 // It returns when every process has exited.
-func (pl *processPool) close() {
+func (pl *Pool) Close(context.Context) error {
 	pl.mu.Lock()
 	if pl.closed {
 		pl.mu.Unlock()
-		return
+		return nil
 	}
 	pl.closed = true
 	close(pl.done)
@@ -295,7 +327,7 @@ func (pl *processPool) close() {
 			continue
 		default:
 		}
-		return
+		return nil
 	}
 }
 

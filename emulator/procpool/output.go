@@ -1,4 +1,4 @@
-package emulator
+package procpool
 
 import (
 	"bytes"

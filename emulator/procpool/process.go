@@ -1,4 +1,4 @@
-package emulator
+package procpool
 
 import (
 	"context"
@@ -87,7 +87,7 @@ func (rt processRuntime) InitFail(errType string, body []byte) error {
 
 // startProcess spawns one bootstrap of pool, with its Runtime API listening
 // on a free loopback port.
-func startProcess(pool *processPool) (*process, error) {
+func startProcess(pool *Pool) (*process, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("runtime API listener: %w", err)
