@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/cli"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 var apigwUpdate = flag.Bool("update-apigw", false, "rewrite testdata/apigw/golden's events")
@@ -28,7 +30,7 @@ var apigwUpdate = flag.Bool("update-apigw", false, "rewrite testdata/apigw/golde
 // its event (Dump) and the Fail sample.
 var (
 	apigwOnce  sync.Once
-	apigwAddrs emulator.Addrs
+	apigwAddrs server.Addrs
 	apigwErr   error
 	apigwLog   = &syncBuffer{}
 )
@@ -46,14 +48,14 @@ func startAPIGateway(t *testing.T) (invokeURL, apiURL string) {
 			FunctionLog: out,
 			BuildOutput: out,
 		}
-		ready := make(chan emulator.Addrs, 1)
+		ready := make(chan server.Addrs, 1)
 		errc := make(chan error, 1)
 		go func() {
-			errc <- emulator.ServeWith(context.Background(), opts, emulator.ServeConfig{
+			errc <- server.ServeWith(context.Background(), opts, server.Config{
 				Addr:            "127.0.0.1:0",
 				APIAddr:         "127.0.0.1:0",
 				ShutdownTimeout: 5 * time.Second,
-				Ready:           func(a emulator.Addrs) { ready <- a },
+				Ready:           func(a server.Addrs) { ready <- a },
 			})
 		}()
 		select {
@@ -351,7 +353,7 @@ func TestCLIStartServesAPIGateway(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- emulator.Main(ctx, []string{"start", "-t", filepath.Join("testdata", "apigw", "serve.yaml"),
+		done <- cli.Main(ctx, []string{"start", "-t", filepath.Join("testdata", "apigw", "serve.yaml"),
 			"--port", "0", "--api-port", "0"}, strings.NewReader(""), io.Discard, &stderr)
 	}()
 	re := regexp.MustCompile(`api_addr=(http://127\.0\.0\.1:\d+)`)

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/cli"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb strings.Builder
-	code = emulator.Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code = cli.Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -85,11 +85,45 @@ type Emulator struct {
 // New loads the template, builds what is stale and compiles every function
 // ahead of time.
 func New(ctx context.Context, opts Options) (*Emulator, error) {
+	p, err := Prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Start(ctx)
+}
+
+// Plan is a read template and the functions to load from it: what Start
+// builds and loads.
+type Plan struct {
+	opts Options
+	tmpl *sam.Template
+	fns  []*sam.FunctionSpec
+}
+
+// Prepare reads the template (with --env-vars) and picks the functions to
+// load (all, or opts.Only). It builds nothing, and takes milliseconds.
+func Prepare(opts Options) (*Plan, error) {
 	opts = opts.withDefaults()
 	tmpl, fns, err := loadFunctions(opts)
 	if err != nil {
 		return nil, err
 	}
+	return &Plan{opts: opts, tmpl: tmpl, fns: fns}, nil
+}
+
+// HasAPIEvents tells whether a function to load has Api or HttpApi events.
+func (p *Plan) HasAPIEvents() bool {
+	for _, f := range p.fns {
+		if len(f.Events) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Start builds what is stale and compiles every function ahead of time.
+func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
+	opts, tmpl, fns := p.opts, p.tmpl, p.fns
 	builder := &build.Builder{CacheDir: filepath.Join(opts.CacheDir, "build"), Out: opts.BuildOutput}
 	artifacts, err := builder.Build(ctx, fns)
 	if err != nil {

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
-// server is one fresco serving the repository's template.yaml, shared by
+// fresco is one fresco serving the repository's template.yaml, shared by
 // the end-to-end tests of this package.
 var (
-	server    sharedServer
+	fresco    sharedServer
 	serverLog = &syncBuffer{}
 )
 
@@ -43,7 +44,7 @@ func (s *syncBuffer) String() string {
 // loopback port (once) and returns its base URL.
 func startServer(t testing.TB) string {
 	t.Helper()
-	return server.start(t, emulator.Options{Template: filepath.Join("..", "template.yaml")}, serverLog)
+	return fresco.start(t, emulator.Options{Template: filepath.Join("..", "template.yaml")}, serverLog)
 }
 
 // sharedServer is one fresco started on first use by the tests that share
@@ -85,7 +86,7 @@ func (s *sharedServer) start(t testing.TB, opts emulator.Options, log io.Writer)
 		sharedServers = append(sharedServers, s)
 		sharedMu.Unlock()
 		go func() {
-			s.served <- emulator.Serve(ctx, opts, "127.0.0.1:0", 5*time.Second, ready)
+			s.served <- server.Serve(ctx, opts, "127.0.0.1:0", 5*time.Second, ready)
 		}()
 		select {
 		case addr := <-ready:

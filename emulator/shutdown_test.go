@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 // TestGracefulShutdown: in-flight invocations, synchronous and Event,
@@ -27,7 +28,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	ready := make(chan string, 1)
 	served := make(chan error, 1)
-	go func() { served <- emulator.Serve(ctx, opts, "127.0.0.1:0", 30*time.Second, ready) }()
+	go func() { served <- server.Serve(ctx, opts, "127.0.0.1:0", 30*time.Second, ready) }()
 	var url string
 	select {
 	case addr := <-ready:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 const watchedSource = `package main
@@ -76,7 +77,7 @@ Resources:
 		Watch:         true,
 		WatchInterval: 100 * time.Millisecond,
 	}
-	go func() { served <- emulator.Serve(ctx, opts, "127.0.0.1:0", 10*time.Second, ready) }()
+	go func() { served <- server.Serve(ctx, opts, "127.0.0.1:0", 10*time.Second, ready) }()
 	var url string
 	var invokeAt func(url string) (string, error)
 	select {

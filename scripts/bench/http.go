@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 // target is what an HTTP row calls: a function of the fresco server, or the
@@ -156,7 +157,7 @@ Resources:
 	ready := make(chan string, 1)
 	served := make(chan error, 1)
 	start := time.Now()
-	go func() { served <- emulator.Serve(sctx, opts, "127.0.0.1:0", 10*time.Second, ready) }()
+	go func() { served <- server.Serve(sctx, opts, "127.0.0.1:0", 10*time.Second, ready) }()
 	stop := func() {
 		cancel()
 		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {

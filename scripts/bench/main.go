@@ -17,7 +17,7 @@
 // million (Hello: 20,000; a tenth with -short) more invocations and reports
 // the resident memory before, at each quarter and after.
 //
-// HTTP rows drive the real server (emulator.Serve, on a loopback port) with
+// HTTP rows drive the real server (server.Serve, on a loopback port) with
 // keep-alive clients at concurrency 1 and 32, next to a trivial net/http
 // echo server, the transport floor, and next to NativeHello: the same Hello
 // handler built natively and run by fresco as warm Runtime API processes

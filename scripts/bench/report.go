@@ -191,7 +191,7 @@ func report(w io.Writer, cfg *config, m *machineInfo, rows []*row) {
 	fmt.Fprintln(w, "naive:  wasmhost.Baseline, a default wazero runtime and a plain InstantiateModule per call")
 	fmt.Fprintln(w, "fresco: wasmhost.Function.Invoke: every call on an instance at the function's pre-initialised image, with limits and log capture")
 	fmt.Fprintln(w, "native: samples/hello's handler called in-process via aws-lambda-go lambda.NewHandler")
-	fmt.Fprintln(w, "http/*: emulator.Serve on 127.0.0.1 (floor: a net/http echo), cN = N keep-alive clients")
+	fmt.Fprintln(w, "http/*: server.Serve on 127.0.0.1 (floor: a net/http echo), cN = N keep-alive clients")
 	fmt.Fprintln(w, "http/native: samples/hello built natively (FrescoMode native), warm Runtime API processes with aws-lambda-go's client")
 	fmt.Fprintln(w, "x naive = naive p50 / row p50 for the same module (times faster); x native = row p50 / go/native p50 (times the floor)")
 	if truncated {

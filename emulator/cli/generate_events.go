@@ -1,4 +1,4 @@
-package emulator
+package cli
 
 import (
 	"crypto/md5"

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/frescolabs/fresco/emulator"
+)
+
+// common are the flags every command shares.
+type common struct {
+	template string
+	envVars  string
+	params   string
+	cacheDir string
+	logLevel string
+
+	noSnapshots, verifyResets bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	for _, name := range []string{"t", "template"} {
+		fs.StringVar(&c.template, name, "template.yaml", "path of the SAM template")
+	}
+	fs.StringVar(&c.envVars, "env-vars", "", "JSON file of environment variables, SAM's format: {\"FunctionId\": {\"K\": \"V\"}, \"Parameters\": {...}}")
+	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")
+	fs.StringVar(&c.cacheDir, "cache-dir", "", "directory for build artifacts and compiled code (default: the user cache directory)/fresco")
+	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")
+	fs.BoolVar(&c.noSnapshots, "no-snapshots", false, "run every invocation's init again instead of starting from a pre-initialised snapshot")
+	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
+}
+
+func (c *common) options(stderr io.Writer) (emulator.Options, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return emulator.Options{}, &usageError{fmt.Sprintf("bad --log-level %q", c.logLevel)}
+	}
+	params, err := parseParameterOverrides(c.params)
+	if err != nil {
+		return emulator.Options{}, err
+	}
+	return emulator.Options{
+		Template:     c.template,
+		EnvVars:      c.envVars,
+		Parameters:   params,
+		CacheDir:     c.cacheDir,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		FunctionLog:  stderr,
+		BuildOutput:  stderr,
+		NoSnapshots:  c.noSnapshots,
+		VerifyResets: c.verifyResets,
+	}, nil
+}
+
+// parseParameterOverrides parses SAM's --parameter-overrides: "K=V K2=V2"
+// or "ParameterKey=K,ParameterValue=V".
+func parseParameterOverrides(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, field := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\n' }) {
+		if strings.HasPrefix(field, "ParameterKey=") {
+			var k, v string
+			for _, part := range strings.Split(field, ",") {
+				kv := strings.SplitN(part, "=", 2)
+				if len(kv) == 2 && kv[0] == "ParameterKey" {
+					k = kv[1]
+				} else if len(kv) == 2 && kv[0] == "ParameterValue" {
+					v = kv[1]
+				}
+			}
+			if k == "" {
+				return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q", field)}
+			}
+			out[k] = v
+			continue
+		}
+		kv := strings.SplitN(field, "=", 2)
+		if len(kv) != 2 || kv[0] == "" {
+			return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q, want Key=Value", field)}
+		}
+		out[kv[0]] = kv[1]
+	}
+	return out, nil
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("fresco "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: fresco %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, allowing flags after positional arguments (as SAM
+// users type them), and turns flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

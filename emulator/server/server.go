@@ -1,0 +1,174 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/lambdaapi"
+)
+
+// Default ports, as SAM's: sam local start-lambda serves the Invoke API on
+// 3001, sam local start-api API Gateway on 3000.
+const (
+	DefaultPort    = 3001
+	DefaultAPIPort = 3000
+)
+
+// Serve builds and loads the template's functions, listens on addr and
+// serves the Invoke API until ctx is done, then shuts down gracefully:
+// in-flight invocations (synchronous and Event) finish first. If ready is
+// non-nil, it receives the bound address once the server accepts
+// connections. It serves no API Gateway; ServeWith does both.
+func Serve(ctx context.Context, opts emulator.Options, addr string, shutdownTimeout time.Duration, ready chan<- string) error {
+	return ServeWith(ctx, opts, Config{
+		Addr:            addr,
+		ShutdownTimeout: shutdownTimeout,
+		Ready: func(a Addrs) {
+			if ready != nil {
+				ready <- a.Invoke
+			}
+		},
+	})
+}
+
+// Config says where ServeWith listens.
+type Config struct {
+	// Addr is the Lambda Invoke API's host:port.
+	Addr string
+	// APIAddr is API Gateway's host:port; empty serves no API Gateway. It is
+	// served only when the template has Api or HttpApi events.
+	APIAddr string
+	// ShutdownTimeout bounds how long shutdown waits for in-flight
+	// invocations.
+	ShutdownTimeout time.Duration
+	// Ready, if not nil, is called with the bound addresses once the
+	// servers accept connections.
+	Ready func(Addrs)
+}
+
+// Addrs are the addresses ServeWith listens on.
+type Addrs struct {
+	// Invoke is the Lambda Invoke API's address.
+	Invoke string
+	// API is API Gateway's address; empty when it is not served.
+	API string
+}
+
+// ServeWith builds and loads the template's functions and serves the
+// Lambda Invoke API and, when cfg.APIAddr is set and the template has Api or
+// HttpApi events, API Gateway, until ctx is done; then it shuts both down
+// gracefully: in-flight requests and invocations (synchronous and Event)
+// finish first. Both addresses are bound before anything is built, so a
+// port in use is reported at once.
+func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+		opts.Logger = logger
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	// The template is read once, before anything is built, to know whether
+	// API Gateway has routes to serve.
+	plan, err := emulator.Prepare(opts)
+	if err != nil {
+		return err
+	}
+	var apiLn net.Listener
+	if cfg.APIAddr != "" && plan.HasAPIEvents() {
+		if apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+			return fmt.Errorf("listen on %s (API Gateway): %w", cfg.APIAddr, err)
+		}
+		defer apiLn.Close()
+	}
+	e, err := plan.Start(ctx)
+	if err != nil {
+		return err
+	}
+
+	servers := []*http.Server{newHTTPServer(lambdaapi.NewHandler(e, logger), logger)}
+	listeners := []net.Listener{ln}
+	var apiSrv *http.Server
+	if apiLn != nil {
+		h, err := lambdaapi.NewAPIGatewayHandler(lambdaapi.APIGatewayConfig{
+			APIs:      e.APIGatewayAPIs(),
+			Backend:   e,
+			Logger:    logger,
+			AccountID: invoke.DefaultAccountID,
+		})
+		if err != nil {
+			e.Close(context.Background())
+			return fmt.Errorf("template %s: %w", opts.Template, err)
+		}
+		apiSrv = newHTTPServer(h, logger)
+		servers = append(servers, apiSrv)
+		listeners = append(listeners, apiLn)
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	if opts.Watch {
+		go e.Watch(ctx, opts.WatchInterval)
+	}
+	addrs := Addrs{Invoke: ln.Addr().String()}
+	logger.Info("fresco is serving the Lambda Invoke API",
+		"addr", "http://"+addrs.Invoke, "functions", len(e.Functions()))
+	if apiSrv != nil {
+		addrs.API = apiLn.Addr().String()
+		routes := 0
+		for _, a := range e.APIGatewayAPIs() {
+			routes += len(a.Routes)
+		}
+		logger.Info("fresco is serving API Gateway", "api_addr", "http://"+addrs.API, "routes", routes)
+	}
+	if cfg.Ready != nil {
+		cfg.Ready(addrs)
+	}
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("serve: %w", serveErr)
+	case <-ctx.Done():
+		logger.Info("shutting down; waiting for in-flight invocations")
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = srv.Shutdown(sctx) }()
+	}
+	wg.Wait()
+	if serveErr != nil {
+		e.Close(context.Background())
+		return serveErr
+	}
+	return errors.Join(errors.Join(errs...), e.Close(sctx))
+}
+
+// newHTTPServer is fresco's HTTP server for a handler: header and idle
+// limits, and writes that wait for a function's longest Timeout.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		// Writes wait for the function: its Timeout is at most 900 s.
+		WriteTimeout: 16 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
