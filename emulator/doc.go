@@ -1,7 +1,18 @@
-// Package emulator wires fresco together: it reads a SAM template
-// (template.go), builds its functions (build.go: Go packages to wasm, or
-// natively for FrescoMode native), loads them (emulator.go) and runs their
-// invocations (invoke.go), either as a fresh wasm instance each (wasmhost)
-// or on a pool of Runtime API processes (process*.go), behind the Invoke
-// API and API Gateway of lambdaapi; cli.go holds the fresco commands.
+// Package emulator wires fresco together, in the order a start-up runs:
+//
+//	sam (the template) -> build (Go packages to wasm or native) ->
+//	functions (the registry, seeded with a Runner per function: a wasmhost
+//	module or a procpool of Runtime API processes) -> server (the Invoke
+//	API and API Gateway of lambdaapi, over the functions' Invoker)
+//
+// [Prepare] reads the template, [Plan.Start] builds and loads what it
+// names, and the [Emulator] it returns serves lookups and invocations
+// through the core (emulator/functions) until [Emulator.Close]; with
+// --watch it rebuilds and swaps code in ([Emulator.Watch]). The CLI verbs
+// are in emulator/cli, the listeners and their lifecycle in
+// emulator/server.
+//
+// It may import every concept package below it (sam, build, functions,
+// procpool, wasmhost, lambdaapi's vocabulary), and nothing imports it but
+// server, cli and tests.
 package emulator

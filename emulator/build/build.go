@@ -143,9 +143,38 @@ func (b *Builder) Build(ctx context.Context, fns []*sam.FunctionSpec) (map[strin
 		r.out = io.Discard
 	}
 
-	artifacts := map[string]string{}
-	var errs []error
-	var units []*buildUnit
+	artifacts, units, errs := r.plan(fns)
+	if len(units) > 0 {
+		if err := os.MkdirAll(r.cacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("build: create cache directory: %w", err)
+		}
+		paths := make([]string, len(units))
+		unitErrs := make([]error, len(units))
+		var wg sync.WaitGroup
+		for i, u := range units {
+			wg.Go(func() { paths[i], unitErrs[i] = r.buildUnit(u) })
+		}
+		wg.Wait()
+		for i, u := range units {
+			if unitErrs[i] != nil {
+				errs = append(errs, unitErrs[i])
+				continue
+			}
+			for _, fn := range u.fns {
+				artifacts[fn.LogicalID] = paths[i]
+			}
+		}
+	}
+	// On failure the map still holds what did build: fresco start --watch
+	// swaps those in and keeps serving the previous build of the rest.
+	return artifacts, errors.Join(errs...)
+}
+
+// plan sorts fns into what needs no build (a bootstrap, a ready .wasm:
+// their artifacts, checked) and the build units of Go packages: one per
+// directory and kind (wasm or native).
+func (r *buildRun) plan(fns []*sam.FunctionSpec) (artifacts map[string]string, units []*buildUnit, errs []error) {
+	artifacts = map[string]string{}
 	type unitKey struct {
 		dir    string
 		native bool
@@ -199,30 +228,7 @@ func (b *Builder) Build(ctx context.Context, fns []*sam.FunctionSpec) (map[strin
 		}
 	}
 
-	if len(units) > 0 {
-		if err := os.MkdirAll(r.cacheDir, 0o755); err != nil {
-			return nil, fmt.Errorf("build: create cache directory: %w", err)
-		}
-		paths := make([]string, len(units))
-		unitErrs := make([]error, len(units))
-		var wg sync.WaitGroup
-		for i, u := range units {
-			wg.Go(func() { paths[i], unitErrs[i] = r.buildUnit(u) })
-		}
-		wg.Wait()
-		for i, u := range units {
-			if unitErrs[i] != nil {
-				errs = append(errs, unitErrs[i])
-				continue
-			}
-			for _, fn := range u.fns {
-				artifacts[fn.LogicalID] = paths[i]
-			}
-		}
-	}
-	// On failure the map still holds what did build: fresco start --watch
-	// swaps those in and keeps serving the previous build of the rest.
-	return artifacts, errors.Join(errs...)
+	return artifacts, units, errs
 }
 
 // buildRun is the state of one Build call.
@@ -472,81 +478,17 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 		fmt.Fprintf(h, "%s\nGOOS=wasip1\nGOARCH=wasm\n", buildHashVersion)
 	}
 	env := r.envFor(native)
-
-	// The toolchain is asked in the package's directory, since a go.mod
-	// there may select another one (GOTOOLCHAIN).
-	vars := []string{"env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM"}
-	if native {
-		vars = append(vars, "GOAMD64", "GOARM64")
+	if err := r.hashToolchain(h, env, dir, native, flags); err != nil {
+		return "", nil, err
 	}
-	goenv, err := r.goCmdEnv(env, dir, vars...)
+	replace, err := hashOverlay(h, dir, overlay)
 	if err != nil {
 		return "", nil, err
 	}
-	h.Write(goenv)
-	for _, f := range flags {
-		fmt.Fprintf(h, "flag %q\n", f)
-	}
-
-	replace := map[string]string{}
-	if overlay != "" {
-		data, err := os.ReadFile(overlay)
-		if err != nil {
-			return "", nil, fmt.Errorf("overlay: %w", err)
-		}
-		hashFile(h, "overlay", data)
-		var ov struct{ Replace map[string]string }
-		if err := json.Unmarshal(data, &ov); err != nil {
-			return "", nil, fmt.Errorf("overlay %s: %w", overlay, err)
-		}
-		for _, from := range slices.Sorted(maps.Keys(ov.Replace)) {
-			to := ov.Replace[from]
-			// The go command resolves relative overlay paths against its
-			// working directory, the package directory.
-			if to != "" && !filepath.IsAbs(to) {
-				to = filepath.Join(dir, to)
-			}
-			if !filepath.IsAbs(from) {
-				from = filepath.Join(dir, from)
-			}
-			replace[filepath.Clean(from)] = to
-			var data []byte
-			if to != "" {
-				if data, err = os.ReadFile(to); err != nil {
-					return "", nil, fmt.Errorf("overlay %s: %w", overlay, err)
-				}
-			}
-			hashFile(h, "overlay "+from, data)
-		}
-	}
-
-	// -e: a package with errors (a missing import, say) is still listed,
-	// and go build then reports the problem the way users know.
-	listArgs := append(append([]string{"list", "-deps", "-json", "-e"}, flags...), ".")
-	listed, err := r.goCmdEnv(env, dir, listArgs...)
+	pkgs, main, err := r.listDeps(env, dir, flags)
 	if err != nil {
 		return "", nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(listed))
-	var pkgs []*listedPackage
-	var main *listedPackage
-	for dec.More() {
-		p := new(listedPackage)
-		if err := dec.Decode(p); err != nil {
-			return "", nil, fmt.Errorf("go list: %w", err)
-		}
-		pkgs = append(pkgs, p)
-		if !p.DepOnly && main == nil {
-			main = p
-		}
-	}
-	if main == nil {
-		return "", nil, fmt.Errorf("go list %s: no package", displayPath(dir))
-	}
-	if main.Name != "" && main.Name != "main" {
-		return "", nil, fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
-	}
-
 	// An unchanged aws-lambda-go handler is built to wasm with fresco's
 	// patch, so the patch is an input. Native builds run aws-lambda-go's
 	// own runtime client, unpatched.
@@ -558,49 +500,11 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	if lb != nil {
 		fmt.Fprintf(h, "awslambda patch %s\n", lb.patch.sum)
 	}
-
 	for _, p := range pkgs {
-		if p.Standard {
-			continue
-		}
-		fmt.Fprintf(h, "package %s\n", p.ImportPath)
-		if p.Error != nil {
-			fmt.Fprintf(h, "error %q\n", p.Error.Err)
-		}
-		if mv := moduleVersion(p.Module); mv != "" {
-			fmt.Fprintf(h, "module %s\n", mv)
-			continue
-		}
-		root := p.Dir
-		if p.Module != nil && p.Module.Dir != "" {
-			root = p.Module.Dir
-		}
-		var files []string
-		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles} {
-			files = append(files, list...)
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			path := filepath.Join(p.Dir, f)
-			src := path
-			if to, ok := replace[path]; ok {
-				if to == "" {
-					continue // deleted by the overlay
-				}
-				src = to
-			}
-			data, err := os.ReadFile(src)
-			if err != nil {
-				return "", nil, err
-			}
-			name, err := filepath.Rel(root, path)
-			if err != nil {
-				name = path
-			}
-			hashFile(h, "file "+filepath.ToSlash(name), data)
+		if err := hashPackage(h, p, replace); err != nil {
+			return "", nil, err
 		}
 	}
-
 	if main.Module != nil && main.Module.GoMod != "" {
 		for _, path := range []string{main.Module.GoMod, filepath.Join(filepath.Dir(main.Module.GoMod), "go.sum")} {
 			data, err := os.ReadFile(path)
@@ -611,6 +515,139 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), lb, nil
+}
+
+// hashToolchain hashes the go command's view of the build: its version and
+// the variables that change what it compiles, and the flags. The toolchain
+// is asked in the package's directory, since a go.mod there may select
+// another one (GOTOOLCHAIN).
+func (r *buildRun) hashToolchain(h hash.Hash, env []string, dir string, native bool, flags []string) error {
+	vars := []string{"env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOWASM"}
+	if native {
+		vars = append(vars, "GOAMD64", "GOARM64")
+	}
+	goenv, err := r.goCmdEnv(env, dir, vars...)
+	if err != nil {
+		return err
+	}
+	h.Write(goenv)
+	for _, f := range flags {
+		fmt.Fprintf(h, "flag %q\n", f)
+	}
+	return nil
+}
+
+// hashOverlay hashes a -overlay file and the files it maps, and returns
+// its replacements: absolute path -> replacement ("" deletes the file).
+func hashOverlay(h hash.Hash, dir, overlay string) (map[string]string, error) {
+	replace := map[string]string{}
+	if overlay == "" {
+		return replace, nil
+	}
+	data, err := os.ReadFile(overlay)
+	if err != nil {
+		return nil, fmt.Errorf("overlay: %w", err)
+	}
+	hashFile(h, "overlay", data)
+	var ov struct{ Replace map[string]string }
+	if err := json.Unmarshal(data, &ov); err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", overlay, err)
+	}
+	for _, from := range slices.Sorted(maps.Keys(ov.Replace)) {
+		to := ov.Replace[from]
+		// The go command resolves relative overlay paths against its
+		// working directory, the package directory.
+		if to != "" && !filepath.IsAbs(to) {
+			to = filepath.Join(dir, to)
+		}
+		if !filepath.IsAbs(from) {
+			from = filepath.Join(dir, from)
+		}
+		replace[filepath.Clean(from)] = to
+		var data []byte
+		if to != "" {
+			if data, err = os.ReadFile(to); err != nil {
+				return nil, fmt.Errorf("overlay %s: %w", overlay, err)
+			}
+		}
+		hashFile(h, "overlay "+from, data)
+	}
+	return replace, nil
+}
+
+// listDeps lists the package in dir and its dependencies (go list -deps),
+// and returns them with the main package.
+func (r *buildRun) listDeps(env []string, dir string, flags []string) (pkgs []*listedPackage, main *listedPackage, err error) {
+	// -e: a package with errors (a missing import, say) is still listed,
+	// and go build then reports the problem the way users know.
+	listArgs := append(append([]string{"list", "-deps", "-json", "-e"}, flags...), ".")
+	listed, err := r.goCmdEnv(env, dir, listArgs...)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(listed))
+	for dec.More() {
+		p := new(listedPackage)
+		if err := dec.Decode(p); err != nil {
+			return nil, nil, fmt.Errorf("go list: %w", err)
+		}
+		pkgs = append(pkgs, p)
+		if !p.DepOnly && main == nil {
+			main = p
+		}
+	}
+	if main == nil {
+		return nil, nil, fmt.Errorf("go list %s: no package", displayPath(dir))
+	}
+	if main.Name != "" && main.Name != "main" {
+		return nil, nil, fmt.Errorf("CodeUri %s is package %s, not a main package", displayPath(dir), main.Name)
+	}
+	return pkgs, main, nil
+}
+
+// hashPackage hashes one dependency: its module version when it comes from
+// the module cache, else its source files (as the overlay replaces them).
+func hashPackage(h hash.Hash, p *listedPackage, replace map[string]string) error {
+	if p.Standard {
+		return nil
+	}
+	fmt.Fprintf(h, "package %s\n", p.ImportPath)
+	if p.Error != nil {
+		fmt.Fprintf(h, "error %q\n", p.Error.Err)
+	}
+	if mv := moduleVersion(p.Module); mv != "" {
+		fmt.Fprintf(h, "module %s\n", mv)
+		return nil
+	}
+	root := p.Dir
+	if p.Module != nil && p.Module.Dir != "" {
+		root = p.Module.Dir
+	}
+	var files []string
+	for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles} {
+		files = append(files, list...)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		path := filepath.Join(p.Dir, f)
+		src := path
+		if to, ok := replace[path]; ok {
+			if to == "" {
+				continue // deleted by the overlay
+			}
+			src = to
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		name, err := filepath.Rel(root, path)
+		if err != nil {
+			name = path
+		}
+		hashFile(h, "file "+filepath.ToSlash(name), data)
+	}
+	return nil
 }
 
 // goCmd runs the go command in dir for GOOS=wasip1 GOARCH=wasm and returns

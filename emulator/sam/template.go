@@ -197,7 +197,67 @@ var goformationMu sync.Mutex
 // global.Function), so mergeFunction does that.
 func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Template, error) {
 	tmplErr := func(id string, err error) error { return &TemplateError{Path: path, LogicalID: id, Err: err} }
+	doc, res, err := processIntrinsics(data, path, opts)
+	if err != nil {
+		return nil, tmplErr("", err)
+	}
+	t := &Template{Dir: dir}
+	t.warnParameters(doc, res, opts.Parameters)
 
+	var globals global.Function
+	if raw, ok := doc.Globals["Function"]; ok {
+		ignored, err := decodeProperties(raw, &globals)
+		if err != nil {
+			return nil, tmplErr("", fmt.Errorf("Globals.Function: %w", err))
+		}
+		for _, msg := range ignored {
+			t.Warnings = append(t.Warnings, "Globals.Function: "+msg)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(doc.Resources)) {
+		fn, err := t.parseFunction(id, doc.Resources[id], dir, &globals)
+		if err != nil {
+			return nil, tmplErr(id, err)
+		}
+		if fn != nil {
+			t.Functions = append(t.Functions, fn)
+		}
+	}
+	if err := t.checkNames(); err != nil {
+		return nil, tmplErr(err.id, err.err)
+	}
+
+	if err := t.resolveAPIs(doc.Globals, doc.Resources); err != nil {
+		var te *TemplateError
+		if errors.As(err, &te) {
+			te.Path = path
+			return nil, te
+		}
+		return nil, tmplErr("", err)
+	}
+
+	if opts.EnvVars != nil {
+		for _, f := range t.Functions {
+			opts.EnvVars.Apply(f)
+		}
+		for _, key := range opts.EnvVars.Unmatched(t.Functions) {
+			t.Warnings = append(t.Warnings, fmt.Sprintf("env vars: %q matches no function's logical id or FunctionName: ignored", key))
+		}
+	}
+	return t, nil
+}
+
+// templateDoc is a template after goformation's intrinsics processor: its
+// sections, still as JSON.
+type templateDoc struct {
+	Parameters map[string]json.RawMessage
+	Globals    map[string]json.RawMessage
+	Resources  map[string]json.RawMessage
+}
+
+// processIntrinsics resolves the template's intrinsics with goformation's
+// processor, with fresco's Ref and Fn::Sub, and returns its sections.
+func processIntrinsics(data []byte, path string, opts TemplateOptions) (*templateDoc, *intrinsicResolver, error) {
 	region := opts.Region
 	if region == "" {
 		region = invoke.RegionFromEnv()
@@ -228,20 +288,19 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 	}
 	goformationMu.Unlock()
 	if err != nil {
-		return nil, tmplErr("", err)
+		return nil, nil, err
 	}
-
-	var doc struct {
-		Parameters map[string]json.RawMessage
-		Globals    map[string]json.RawMessage
-		Resources  map[string]json.RawMessage
-	}
+	var doc templateDoc
 	if err := json.Unmarshal(processed, &doc); err != nil {
-		return nil, tmplErr("", fmt.Errorf("not a CloudFormation template: %w", err))
+		return nil, nil, fmt.Errorf("not a CloudFormation template: %w", err)
 	}
+	return &doc, res, nil
+}
 
-	t := &Template{Dir: dir}
-	for _, name := range slices.Sorted(maps.Keys(opts.Parameters)) {
+// warnParameters warns of overrides of parameters the template does not
+// declare, and of references that resolved to nothing.
+func (t *Template) warnParameters(doc *templateDoc, res *intrinsicResolver, overrides map[string]string) {
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		if _, ok := doc.Parameters[name]; !ok {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter override %s: the template declares no such parameter", name))
 		}
@@ -253,65 +312,64 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 			t.Warnings = append(t.Warnings, fmt.Sprintf("reference to %s resolves to nothing: it is empty", name))
 		}
 	}
+}
 
-	var globals global.Function
-	if raw, ok := doc.Globals["Function"]; ok {
-		ignored, err := decodeProperties(raw, &globals)
+// parseFunction parses resource id when it is an AWS::Serverless::Function
+// (nil, nil otherwise).
+func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, globals *global.Function) (*FunctionSpec, error) {
+	var head struct {
+		Type       string
+		Properties json.RawMessage
+		Metadata   json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("resource %s: %w", id, err)
+	}
+	if head.Type != serverlessFunctionType {
+		return nil, nil
+	}
+	warn := func(msg string) { t.Warnings = append(t.Warnings, "function "+id+": "+msg) }
+	// functionProperties has serverless.Function's fields without its
+	// UnmarshalJSON, which expects the Type/Properties envelope and
+	// rejects unknown fields.
+	type functionProperties serverless.Function
+	var props functionProperties
+	if len(head.Properties) > 0 {
+		ignored, err := decodeProperties(head.Properties, &props)
 		if err != nil {
-			return nil, tmplErr("", fmt.Errorf("Globals.Function: %w", err))
+			return nil, err
 		}
 		for _, msg := range ignored {
-			t.Warnings = append(t.Warnings, "Globals.Function: "+msg)
+			warn(msg)
 		}
 	}
-
-	for _, id := range slices.Sorted(maps.Keys(doc.Resources)) {
-		var head struct {
-			Type       string
-			Properties json.RawMessage
-			Metadata   json.RawMessage
-		}
-		if err := json.Unmarshal(doc.Resources[id], &head); err != nil {
-			return nil, tmplErr("", fmt.Errorf("resource %s: %w", id, err))
-		}
-		if head.Type != serverlessFunctionType {
-			continue
-		}
-		// functionProperties has serverless.Function's fields without its
-		// UnmarshalJSON, which expects the Type/Properties envelope and
-		// rejects unknown fields.
-		type functionProperties serverless.Function
-		var props functionProperties
-		if len(head.Properties) > 0 {
-			ignored, err := decodeProperties(head.Properties, &props)
-			if err != nil {
-				return nil, tmplErr(id, err)
-			}
-			for _, msg := range ignored {
-				t.Warnings = append(t.Warnings, "function "+id+": "+msg)
-			}
-		}
-		sf := serverless.Function(props)
-		fn, err := mergeFunction(id, dir, &globals, &sf)
-		if err != nil {
-			return nil, tmplErr(id, err)
-		}
-		if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
-			return nil, tmplErr(id, err)
-		}
-		if fn.Mode == ModeNative && hostArchitecture() != fn.Architecture {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("function %s: Architectures %s is not honoured: FrescoMode native builds for this machine (%s/%s)",
-				id, fn.Architecture, runtime.GOOS, runtime.GOARCH))
-		}
-		fn.Events, err = parseEvents(head.Properties, func(msg string) { t.Warnings = append(t.Warnings, "function "+id+": "+msg) })
-		if err != nil {
-			return nil, tmplErr(id, err)
-		}
-		t.Functions = append(t.Functions, fn)
+	sf := serverless.Function(props)
+	fn, err := mergeFunction(id, dir, globals, &sf)
+	if err != nil {
+		return nil, err
 	}
+	if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
+		return nil, err
+	}
+	if fn.Mode == ModeNative && hostArchitecture() != fn.Architecture {
+		warn(fmt.Sprintf("Architectures %s is not honoured: FrescoMode native builds for this machine (%s/%s)",
+			fn.Architecture, runtime.GOOS, runtime.GOARCH))
+	}
+	if fn.Events, err = parseEvents(head.Properties, warn); err != nil {
+		return nil, err
+	}
+	return fn, nil
+}
 
-	// Names must identify one function: the emulator looks a function up by
-	// LogicalID or FunctionName.
+// nameError is an error of one function's name.
+type nameError struct {
+	id  string
+	err error
+}
+
+// checkNames checks that every name identifies one function: the emulator
+// looks a function up by LogicalID or FunctionName.
+func (t *Template) checkNames() *nameError {
 	owner := map[string]string{}
 	for _, f := range t.Functions {
 		owner[f.LogicalID] = f.LogicalID
@@ -321,29 +379,11 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 			continue
 		}
 		if other, ok := owner[f.Name]; ok {
-			return nil, tmplErr(f.LogicalID, fmt.Errorf("FunctionName %q is also the name of function %s", f.Name, other))
+			return &nameError{f.LogicalID, fmt.Errorf("FunctionName %q is also the name of function %s", f.Name, other)}
 		}
 		owner[f.Name] = f.LogicalID
 	}
-
-	if err := t.resolveAPIs(doc.Globals, doc.Resources); err != nil {
-		var te *TemplateError
-		if errors.As(err, &te) {
-			te.Path = path
-			return nil, te
-		}
-		return nil, tmplErr("", err)
-	}
-
-	if opts.EnvVars != nil {
-		for _, f := range t.Functions {
-			opts.EnvVars.Apply(f)
-		}
-		for _, key := range opts.EnvVars.Unmatched(t.Functions) {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("env vars: %q matches no function's logical id or FunctionName: ignored", key))
-		}
-	}
-	return t, nil
+	return nil
 }
 
 // mergeFunction applies Globals.Function and SAM's defaults to a function's
@@ -359,28 +399,10 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		Env:          map[string]string{},
 	}
 
-	codeURI := p.CodeUri
-	if codeURI == nil {
-		codeURI = g.CodeUri
+	var err error
+	if fn.CodeURI, err = resolveCodeURI(dir, g, p); err != nil {
+		return nil, err
 	}
-	switch {
-	case codeURI == nil && (p.InlineCode != nil || p.ImageUri != nil || (p.PackageType != nil && *p.PackageType == "Image")):
-		return nil, errors.New("InlineCode and container images are not supported: set CodeUri to a Go package directory or a .wasm file")
-	case codeURI == nil:
-		return nil, errors.New("no CodeUri: set it to a Go package directory or a .wasm file")
-	case codeURI.String == nil:
-		return nil, errors.New("CodeUri must be a local path, not an S3 location")
-	case *codeURI.String == "":
-		return nil, errors.New("CodeUri is empty")
-	case strings.HasPrefix(*codeURI.String, "s3://"):
-		return nil, fmt.Errorf("CodeUri %s: must be a local path, not an S3 location", *codeURI.String)
-	}
-	fn.CodeURI = filepath.FromSlash(*codeURI.String)
-	if !filepath.IsAbs(fn.CodeURI) {
-		fn.CodeURI = filepath.Join(dir, fn.CodeURI)
-	}
-	fn.CodeURI = filepath.Clean(fn.CodeURI)
-
 	if p.FunctionName != nil {
 		if *p.FunctionName == "" {
 			return nil, errors.New("FunctionName is empty")
@@ -402,23 +424,8 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		return nil, fmt.Errorf("Architectures %q: must be x86_64 or arm64", fn.Architecture)
 	}
 
-	if m := firstInt(p.MemorySize, g.MemorySize); m != nil {
-		fn.MemoryMB = *m
-	}
-	if fn.MemoryMB < MinMemoryMB || fn.MemoryMB > MaxMemoryMB {
-		return nil, fmt.Errorf("MemorySize %d is outside %d..%d MB", fn.MemoryMB, MinMemoryMB, MaxMemoryMB)
-	}
-	if s := firstInt(p.Timeout, g.Timeout); s != nil {
-		if *s < 1 || *s > MaxTimeoutSeconds {
-			return nil, fmt.Errorf("Timeout %d is outside 1..%d seconds", *s, MaxTimeoutSeconds)
-		}
-		fn.Timeout = time.Duration(*s) * time.Second
-	}
-	if r := firstInt(p.ReservedConcurrentExecutions, g.ReservedConcurrentExecutions); r != nil {
-		if *r < 0 {
-			return nil, fmt.Errorf("ReservedConcurrentExecutions %d is negative", *r)
-		}
-		fn.ReservedConcurrency = *r
+	if err := applyLimits(fn, g, p); err != nil {
+		return nil, err
 	}
 	if err := autoPublish(fn, g, p); err != nil {
 		return nil, err
@@ -435,6 +442,57 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 		}
 	}
 	return fn, nil
+}
+
+// resolveCodeURI is the function's CodeUri (or Globals'), absolute: a
+// local path, never an S3 location, inline code or an image.
+func resolveCodeURI(dir string, g *global.Function, p *serverless.Function) (string, error) {
+	codeURI := p.CodeUri
+	if codeURI == nil {
+		codeURI = g.CodeUri
+	}
+	switch {
+	case codeURI == nil && (p.InlineCode != nil || p.ImageUri != nil || (p.PackageType != nil && *p.PackageType == "Image")):
+		return "", errors.New("InlineCode and container images are not supported: set CodeUri to a Go package directory or a .wasm file")
+	case codeURI == nil:
+		return "", errors.New("no CodeUri: set it to a Go package directory or a .wasm file")
+	case codeURI.String == nil:
+		return "", errors.New("CodeUri must be a local path, not an S3 location")
+	case *codeURI.String == "":
+		return "", errors.New("CodeUri is empty")
+	case strings.HasPrefix(*codeURI.String, "s3://"):
+		return "", fmt.Errorf("CodeUri %s: must be a local path, not an S3 location", *codeURI.String)
+	}
+	path := filepath.FromSlash(*codeURI.String)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	return filepath.Clean(path), nil
+
+}
+
+// applyLimits reads MemorySize, Timeout and ReservedConcurrentExecutions
+// (the function's, or Globals') and checks them against Lambda's limits.
+func applyLimits(fn *FunctionSpec, g *global.Function, p *serverless.Function) error {
+	if m := firstInt(p.MemorySize, g.MemorySize); m != nil {
+		fn.MemoryMB = *m
+	}
+	if fn.MemoryMB < MinMemoryMB || fn.MemoryMB > MaxMemoryMB {
+		return fmt.Errorf("MemorySize %d is outside %d..%d MB", fn.MemoryMB, MinMemoryMB, MaxMemoryMB)
+	}
+	if s := firstInt(p.Timeout, g.Timeout); s != nil {
+		if *s < 1 || *s > MaxTimeoutSeconds {
+			return fmt.Errorf("Timeout %d is outside 1..%d seconds", *s, MaxTimeoutSeconds)
+		}
+		fn.Timeout = time.Duration(*s) * time.Second
+	}
+	if r := firstInt(p.ReservedConcurrentExecutions, g.ReservedConcurrentExecutions); r != nil {
+		if *r < 0 {
+			return fmt.Errorf("ReservedConcurrentExecutions %d is negative", *r)
+		}
+		fn.ReservedConcurrency = *r
+	}
+	return nil
 }
 
 // maxAliasName is the length limit of an alias name.

@@ -69,11 +69,10 @@ type Addrs struct {
 // finish first. Both addresses are bound before anything is built, so a
 // port in use is reported at once.
 func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-		opts.Logger = logger
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
 	}
+	logger := opts.Logger
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -96,28 +95,14 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if err != nil {
 		return err
 	}
-
-	servers := []*http.Server{newHTTPServer(lambdaapi.NewHandler(e, logger), logger)}
-	listeners := []net.Listener{ln}
-	var apiSrv *http.Server
-	if apiLn != nil {
-		h, err := lambdaapi.NewAPIGatewayHandler(lambdaapi.APIGatewayConfig{
-			APIs:      e.APIGatewayAPIs(),
-			Backend:   e,
-			Logger:    logger,
-			AccountID: invoke.DefaultAccountID,
-		})
-		if err != nil {
-			e.Close(context.Background())
-			return fmt.Errorf("template %s: %w", opts.Template, err)
-		}
-		apiSrv = newHTTPServer(h, logger)
-		servers = append(servers, apiSrv)
-		listeners = append(listeners, apiLn)
+	servers, err := newServers(e, opts, ln, apiLn)
+	if err != nil {
+		e.Close(context.Background())
+		return err
 	}
 	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(listeners[i]) }()
+	for _, s := range servers {
+		go func() { errc <- s.srv.Serve(s.ln) }()
 	}
 	if opts.Watch {
 		go e.Watch(ctx, opts.WatchInterval)
@@ -125,7 +110,7 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	addrs := Addrs{Invoke: ln.Addr().String()}
 	logger.Info("fresco is serving the Lambda Invoke API",
 		"addr", "http://"+addrs.Invoke, "functions", len(e.Functions()))
-	if apiSrv != nil {
+	if len(servers) > 1 {
 		addrs.API = apiLn.Addr().String()
 		routes := 0
 		for _, a := range e.APIGatewayAPIs() {
@@ -143,13 +128,45 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	case <-ctx.Done():
 		logger.Info("shutting down; waiting for in-flight invocations")
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	return shutdown(e, servers, cfg.ShutdownTimeout, serveErr)
+}
+
+// listening is one HTTP server and its listener.
+type listening struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// newServers makes the Invoke API's server and, when apiLn is not nil, API
+// Gateway's, both over e.
+func newServers(e *emulator.Emulator, opts emulator.Options, ln, apiLn net.Listener) ([]listening, error) {
+	logger := opts.Logger
+	servers := []listening{{newHTTPServer(lambdaapi.NewHandler(e, logger), logger), ln}}
+	if apiLn == nil {
+		return servers, nil
+	}
+	h, err := lambdaapi.NewAPIGatewayHandler(lambdaapi.APIGatewayConfig{
+		APIs:      e.APIGatewayAPIs(),
+		Backend:   e,
+		Logger:    logger,
+		AccountID: invoke.DefaultAccountID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", opts.Template, err)
+	}
+	return append(servers, listening{newHTTPServer(h, logger), apiLn}), nil
+}
+
+// shutdown stops the servers, waiting up to timeout for the requests in
+// flight, then closes e, which waits for Event invocations. After a serve
+// error, e is closed at once and the error returned.
+func shutdown(e *emulator.Emulator, servers []listening, timeout time.Duration, serveErr error) error {
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
-	for i, srv := range servers {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = srv.Shutdown(sctx) }()
+	for i, s := range servers {
+		wg.Go(func() { errs[i] = s.srv.Shutdown(sctx) })
 	}
 	wg.Wait()
 	if serveErr != nil {

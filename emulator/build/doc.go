@@ -1,0 +1,10 @@
+// Package build turns template functions into artifacts: a Go main
+// package into a .wasm module (GOOS=wasip1, c-shared) or, for FrescoMode
+// native, a native bootstrap; a ready .wasm or bootstrap is checked and used
+// as it is. Artifacts are named by the content hash of their inputs, so an
+// artifact that exists is up to date (see [Builder.Build]). An unchanged
+// aws-lambda-go handler is built against a patched copy of aws-lambda-go
+// (awslambda.go).
+//
+// It reads sam's FunctionSpec and imports nothing of how functions run.
+package build
