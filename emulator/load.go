@@ -1,0 +1,192 @@
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/emulator/procpool"
+	"github.com/frescolabs/fresco/emulator/sam"
+	"github.com/frescolabs/fresco/wasmhost"
+)
+
+// loadAll compiles (or, for process functions, prepares) every function in
+// parallel, one per core: compilation is CPU-bound and takes seconds for a
+// Go module. Then it registers them, publishing version 1 of those with an
+// AutoPublishAlias.
+func (e *Emulator) loadAll(ctx context.Context, fns []*sam.FunctionSpec, artifacts map[string]string) error {
+	runners := make([]functions.Runner, len(fns))
+	codes := make([]functions.Code, len(fns))
+	errs := make([]error, len(fns))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, cfg := range fns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			codes[i], runners[i], errs[i] = e.loadCode(ctx, cfg, artifacts[cfg.LogicalID])
+		}()
+	}
+	wg.Wait()
+	for i, cfg := range fns {
+		if runners[i] == nil {
+			continue
+		}
+		if err := e.register(ctx, cfg, codes[i], runners[i]); err != nil {
+			runners[i].Close(ctx)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// register adds a loaded template function to the registry.
+func (e *Emulator) register(ctx context.Context, cfg *sam.FunctionSpec, c functions.Code, r functions.Runner) error {
+	fn := functions.Function{
+		Name:                cfg.Name,
+		ReservedConcurrency: cfg.ReservedConcurrency,
+		AutoPublishAlias:    cfg.AutoPublishAlias,
+	}
+	if cfg.LogicalID != cfg.Name {
+		fn.OtherNames = []string{cfg.LogicalID}
+	}
+	latest := functions.Version{Config: versionConfig(cfg), Code: c, Description: cfg.VersionDescription}
+	if err := e.reg.Create(ctx, fn, latest, r); err != nil {
+		return err
+	}
+	e.loaded[cfg.Name] = cfg
+	e.fns = append(e.fns, cfg)
+	if cfg.AutoPublishAlias == "" {
+		return nil
+	}
+	v, err := e.reg.AutoPublish(ctx, cfg.Name)
+	if err != nil {
+		return err
+	}
+	e.logger.Info("version published", "function", cfg.LogicalID, "version", v.Version, "alias", cfg.AutoPublishAlias)
+	return nil
+}
+
+// versionConfig is the version configuration of a template function.
+func versionConfig(cfg *sam.FunctionSpec) functions.Config {
+	return functions.Config{
+		Description:  cfg.Description,
+		Runtime:      cfg.Runtime,
+		Handler:      cfg.Handler,
+		Architecture: cfg.Architecture,
+		MemoryMB:     cfg.MemoryMB,
+		Timeout:      cfg.Timeout,
+		Env:          cfg.Env,
+	}
+}
+
+// loadVersion is the registry's Loader: it loads the code of a published
+// version again, with that version's configuration.
+func (e *Emulator) loadVersion(ctx context.Context, v functions.Version) (functions.Runner, error) {
+	spec, ok := e.loaded[v.Function]
+	if !ok {
+		return nil, fmt.Errorf("function %s is not from the template", v.Function)
+	}
+	cfg := *spec
+	cfg.Description, cfg.Runtime, cfg.Handler = v.Config.Description, v.Config.Runtime, v.Config.Handler
+	cfg.MemoryMB, cfg.Timeout, cfg.Env = v.Config.MemoryMB, v.Config.Timeout, v.Config.Env
+	_, r, err := e.loadCode(ctx, &cfg, v.Code.Artifact)
+	return r, err
+}
+
+// loadCode compiles the artifact at path as cfg's code, or, for a process
+// function, makes the pool that runs path, whose processes start on demand.
+func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Code, functions.Runner, error) {
+	c, err := codeOf(path, cfg.AutoPublishCodeSha256)
+	if err != nil {
+		return c, nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
+	}
+	if cfg.Mode.Process() {
+		max := e.opts.MaxProcesses
+		if cfg.ReservedConcurrency > 0 {
+			max = cfg.ReservedConcurrency
+		}
+		pool := procpool.New(procpool.Config{
+			ID: cfg.LogicalID, Name: cfg.Name, Runtime: cfg.Runtime, Handler: cfg.Handler,
+			MemoryMB: cfg.MemoryMB, Timeout: cfg.Timeout, Env: cfg.Env,
+			Region: e.region, ARN: e.reg.ARN(cfg.Name),
+			Bootstrap: path, Dir: cfg.CodeURI, MaxProcesses: max,
+			Logger: e.logger, Output: e.writeFunctionLog,
+		})
+		e.logger.Info("function ready",
+			"function", cfg.LogicalID, "name", cfg.Name, "mode", cfg.Mode.String(),
+			"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
+			"bootstrap", path, "max_processes", max)
+		return c, pool, nil
+	}
+	r, err := e.loadWasm(ctx, cfg, path)
+	return c, r, err
+}
+
+// codeOf describes the artifact at path: its size and CodeSha256.
+func codeOf(path, revision string) (functions.Code, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return functions.Code{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return functions.Code{}, err
+	}
+	return functions.Code{
+		Sha256:   base64.StdEncoding.EncodeToString(h.Sum(nil)),
+		Size:     n,
+		Artifact: path,
+		Revision: revision,
+	}, nil
+}
+
+// loadWasm compiles the module at path and makes its snapshot.
+func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Runner, error) {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
+	}
+	start := time.Now()
+	wf, err := e.host.Load(ctx, wasmhost.FunctionConfig{
+		Name:     cfg.Name,
+		MemoryMB: cfg.MemoryMB,
+		Timeout:  cfg.Timeout,
+		Env:      cfg.Env,
+		Region:   e.region,
+		Handler:  cfg.Handler,
+	}, wasm)
+	if err != nil {
+		return nil, err
+	}
+	attrs := []any{"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
+		"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
+		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String()}
+	if on, why := wf.Snapshot(); on {
+		initLog, took := wf.SnapshotInit()
+		attrs = append(attrs, "snapshot", true, "snapshot_init", took.Round(time.Microsecond).String())
+		// The init ran once, at load: its output is logged once, here.
+		if len(initLog) > 0 {
+			block := fmt.Appendf(nil, "INIT %s (snapshot)\n%s", cfg.LogicalID, initLog)
+			if initLog[len(initLog)-1] != '\n' {
+				block = append(block, '\n')
+			}
+			e.writeFunctionLog(block)
+		}
+	} else {
+		attrs = append(attrs, "snapshot", false, "snapshot_off", why)
+	}
+	e.logger.Info("function ready", attrs...)
+	return wf, nil
+}
