@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/apigw"
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
+	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
 // DefaultAPIPort is the port of fresco start's API Gateway, as of sam local
@@ -21,19 +23,16 @@ const DefaultAPIPort = 3000
 // APIGatewayAPIs returns the APIs to serve: the template's APIs with the
 // routes of the loaded functions' Api and HttpApi events. APIs without a
 // route of a loaded function are left out.
-func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
-	var out []lambdaapi.API
+func (e *Emulator) APIGatewayAPIs() []apispec.API {
+	var out []apispec.API
 	for _, a := range e.tmpl.APIs {
-		api := lambdaapi.API{
+		api := apispec.API{
 			Name:             a.LogicalID,
-			Kind:             lambdaapi.RESTAPI,
+			Kind:             a.Type,
 			Stage:            a.StageName,
 			StageVariables:   a.StageVariables,
 			BinaryMediaTypes: a.BinaryMediaTypes,
 			CORS:             a.Cors,
-		}
-		if a.Type == EventTypeHTTPAPI {
-			api.Kind = lambdaapi.HTTPAPI
 		}
 		for _, f := range e.tmpl.Functions {
 			if _, loaded := e.byName[f.LogicalID]; !loaded {
@@ -41,8 +40,8 @@ func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
 			}
 			for _, ev := range f.Events {
 				if ev.API == a.LogicalID {
-					api.Routes = append(api.Routes, lambdaapi.Route{
-						Method: ev.Method, Path: ev.Path, Function: f.LogicalID, PayloadFormatVersion: ev.PayloadFormatVersion,
+					api.Routes = append(api.Routes, apispec.Route{
+						Key: ev.Route, Function: f.LogicalID, PayloadFormat: ev.PayloadFormat,
 					})
 				}
 			}
@@ -106,11 +105,11 @@ func ServeWith(ctx context.Context, opts Options, cfg ServeConfig) error {
 		return err
 	}
 
-	servers := []*http.Server{newHTTPServer(lambdaapi.NewHandler(e, logger), logger)}
+	servers := []*http.Server{newHTTPServer(invokeapi.NewHandler(e, logger), logger)}
 	listeners := []net.Listener{ln}
 	var apiSrv *http.Server
 	if apiLn != nil {
-		h, err := lambdaapi.NewAPIGatewayHandler(lambdaapi.APIGatewayConfig{
+		h, err := apigw.NewAPIGatewayHandler(apigw.APIGatewayConfig{
 			APIs:      e.APIGatewayAPIs(),
 			Backend:   e,
 			Logger:    logger,

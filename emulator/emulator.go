@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -64,7 +64,7 @@ type Options struct {
 	MaxProcesses int
 }
 
-// Emulator serves a template's functions: it implements lambdaapi.Backend.
+// Emulator serves a template's functions: it implements invokeapi.Backend.
 type Emulator struct {
 	opts     Options
 	logger   *slog.Logger
@@ -277,10 +277,10 @@ func (e *Emulator) Functions() []string {
 	return ids
 }
 
-// Lookup implements lambdaapi.Backend: a logical id or FunctionName, and a
+// Lookup implements invokeapi.Backend: a logical id or FunctionName, and a
 // qualifier that must be empty or $LATEST (fresco has no published versions
 // or aliases yet).
-func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
+func (e *Emulator) Lookup(name, qualifier string) (invokeapi.Function, error) {
 	f, ok := e.byName[name]
 	if !ok {
 		return nil, invoke.NotFound("Function not found: arn:aws:lambda:%s:%s:function:%s", region(), DefaultAccountID, name)
@@ -292,7 +292,7 @@ func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
 }
 
 // Function returns a function by logical id or name.
-func (e *Emulator) Function(name string) (lambdaapi.Function, error) { return e.Lookup(name, "") }
+func (e *Emulator) Function(name string) (invokeapi.Function, error) { return e.Lookup(name, "") }
 
 // Close waits for asynchronous invocations to finish, then releases the
 // compiled functions and stops every runtime process.

@@ -13,7 +13,7 @@ import (
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
-// function is one loaded function: lambdaapi.Function.
+// function is one loaded function: invokeapi.Function.
 type function struct {
 	e        *Emulator
 	cfg      *Function
