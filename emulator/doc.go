@@ -3,5 +3,6 @@
 // natively for FrescoMode native), loads them (emulator.go) and runs their
 // invocations (invoke.go), either as a fresh wasm instance each (wasmhost)
 // or on a pool of Runtime API processes (process*.go), behind the Invoke
-// API and API Gateway of lambdaapi; cli.go holds the fresco commands.
+// API and API Gateway of lambdaapi/invokeapi and lambdaapi/apigw; cli.go
+// holds the fresco commands (generate-event's samples are emulator/genevent's).
 package emulator
