@@ -1,26 +1,22 @@
 package emulator
 
 import (
-	"github.com/frescolabs/fresco/emulator/sam"
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
 )
 
 // APIGatewayAPIs returns the APIs to serve: the template's APIs with the
 // routes of the loaded functions' Api and HttpApi events. APIs without a
 // route of a loaded function are left out.
-func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
-	var out []lambdaapi.API
+func (e *Emulator) APIGatewayAPIs() []apispec.API {
+	var out []apispec.API
 	for _, a := range e.tmpl.APIs {
-		api := lambdaapi.API{
+		api := apispec.API{
 			Name:             a.LogicalID,
-			Kind:             lambdaapi.RESTAPI,
+			Kind:             a.Type,
 			Stage:            a.StageName,
 			StageVariables:   a.StageVariables,
 			BinaryMediaTypes: a.BinaryMediaTypes,
 			CORS:             a.Cors,
-		}
-		if a.Type == sam.EventTypeHTTPAPI {
-			api.Kind = lambdaapi.HTTPAPI
 		}
 		for _, f := range e.tmpl.Functions {
 			if _, loaded := e.loaded[f.Name]; !loaded {
@@ -28,8 +24,8 @@ func (e *Emulator) APIGatewayAPIs() []lambdaapi.API {
 			}
 			for _, ev := range f.Events {
 				if ev.API == a.LogicalID {
-					api.Routes = append(api.Routes, lambdaapi.Route{
-						Method: ev.Method, Path: ev.Path, Function: f.LogicalID, PayloadFormatVersion: ev.PayloadFormatVersion,
+					api.Routes = append(api.Routes, apispec.Route{
+						Key: ev.Route, Function: f.LogicalID, PayloadFormat: ev.PayloadFormat,
 					})
 				}
 			}

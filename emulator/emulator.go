@@ -17,7 +17,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -62,7 +62,7 @@ type Options struct {
 }
 
 // Emulator serves a template's functions: it seeds the core's registry
-// (emulator/functions) with them and implements lambdaapi.Backend over its
+// (emulator/functions) with them and implements invokeapi.Backend over its
 // invoker.
 type Emulator struct {
 	opts   Options
@@ -236,9 +236,9 @@ func (e *Emulator) Functions() []string {
 // Invoker returns the invoker of the loaded functions.
 func (e *Emulator) Invoker() *functions.Invoker { return e.inv }
 
-// Lookup implements lambdaapi.Backend: a logical id or FunctionName, and a
+// Lookup implements invokeapi.Backend: a logical id or FunctionName, and a
 // qualifier: "", $LATEST, a published version or an alias.
-func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
+func (e *Emulator) Lookup(name, qualifier string) (invokeapi.Function, error) {
 	h, err := e.inv.Lookup(context.Background(), name, qualifier)
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (e *Emulator) Lookup(name, qualifier string) (lambdaapi.Function, error) {
 }
 
 // Function returns a function by logical id or name.
-func (e *Emulator) Function(name string) (lambdaapi.Function, error) { return e.Lookup(name, "") }
+func (e *Emulator) Function(name string) (invokeapi.Function, error) { return e.Lookup(name, "") }
 
 // Close waits for asynchronous invocations to finish, then releases the
 // compiled functions and stops every runtime process.

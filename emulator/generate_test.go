@@ -3,8 +3,6 @@ package emulator_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -14,8 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 )
-
-var genUpdate = flag.Bool("update-generate", false, "rewrite testdata/generate's golden events")
 
 // genCases lists every SERVICE EVENT of generate-event with the
 // aws-lambda-go type its events decode into.
@@ -74,39 +70,6 @@ func genRoundTrip(t *testing.T, out string, v any) {
 	}
 	if got, want := genDecode(t, again), genDecode(t, []byte(out)); !reflect.DeepEqual(got, want) {
 		t.Fatalf("%T loses data:\ngenerated: %s\nre-encoded: %s", v, out, again)
-	}
-}
-
-func TestGenerateEventRoundTrip(t *testing.T) {
-	t.Parallel()
-	for _, g := range genCases {
-		t.Run(g.service+"/"+g.event, func(t *testing.T) {
-			t.Parallel()
-			out := genRun(t, g.service, g.event)
-			if !strings.HasPrefix(out, "{\n  \"") || !strings.HasSuffix(out, "}\n") {
-				t.Errorf("want indented JSON ending in a newline, got:\n%s", out)
-			}
-			genRoundTrip(t, out, g.newValue())
-			if again := genRun(t, g.service, g.event); again != out {
-				t.Errorf("output is not deterministic:\n%s\nthen\n%s", out, again)
-			}
-			golden := filepath.Join("testdata", "generate", g.service+"-"+g.event+".json")
-			if *genUpdate {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./emulator -run Generate -update-generate)", err)
-			}
-			if out != string(want) {
-				t.Errorf("output differs from %s (rerun with -update-generate if intended):\n%s", golden, out)
-			}
-		})
 	}
 }
 

@@ -1,65 +1,22 @@
-// Package lambdaapi serves the AWS Lambda Invoke API over HTTP:
+// Package lambdaapi is the folder of fresco's HTTP front doors, one package
+// per protocol, over one shared edge. It holds no code of its own:
 //
-//	POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=...]
+//   - [github.com/frescolabs/fresco/lambdaapi/invokeapi]: the Lambda Invoke
+//     API (POST /2015-03-31/functions/{FunctionName}/invocations), and the
+//     Backend and Function interfaces every front door invokes through.
+//   - [github.com/frescolabs/fresco/lambdaapi/runtimeapi]: the Lambda
+//     Runtime API (2018-06-01) that process functions' bootstraps poll, over
+//     a Runtime (emulator/procpool's queue).
+//   - [github.com/frescolabs/fresco/lambdaapi/apigw]: API Gateway's Lambda
+//     proxy integrations (REST and HTTP APIs), and the event builder
+//     generate-event shares.
+//   - [github.com/frescolabs/fresco/lambdaapi/apispec]: the API definition
+//     vocabulary (APIs, routes, CORS, payload formats), without HTTP, for
+//     apigw and the SAM parser.
+//   - [github.com/frescolabs/fresco/lambdaapi/edge]: the HTTP plumbing the
+//     three share: request ids, the access log, panic recovery, bounded
+//     body reads and JSON answers.
 //
-// It speaks the wire contract of the Lambda service model (restJson1, as
-// botocore and aws-sdk-go-v2 ship it), so the AWS CLI, boto3 and the AWS SDKs
-// can call fresco as they would call Lambda. It knows nothing of how a
-// function runs: [NewHandler] takes a [Backend] that resolves names and runs
-// invocations, and everything in between (name and ARN parsing, headers,
-// limits, error rendering) is here.
-//
-// # Behaviour
-//
-// FunctionName may be a name ("Hello"), "name:qualifier", a full ARN
-// ("arn:aws:lambda:us-east-1:123456789012:function:Hello[:qualifier]") or a
-// partial ARN ("123456789012:function:Hello[:qualifier]"), percent-encoded or
-// not. The path is unescaped exactly once. The region and account of an ARN
-// are checked for shape only: the emulator has one account, and a client
-// configured for any region reaches it. A name that breaks the service
-// model's pattern or length limits is answered with 400
-// InvalidParameterValueException ("1 validation error detected: ..."); a
-// name that fits the pattern but is unknown (including a name with '.',
-// which the model's pattern allows but no function can carry) is the
-// Backend's 404 ResourceNotFoundException. A qualifier in the name and a
-// different ?Qualifier= is 400 InvalidParameterValueException.
-//
-// X-Amz-Invocation-Type selects RequestResponse (default, 200 with the
-// function's response), Event (202, empty body, run by the Backend in the
-// background) or DryRun (204 once the function resolves and the request is
-// valid; nothing runs). Any other value is 400.
-//
-// The body is the payload, whatever the Content-Type (clients often send
-// none, so UnsupportedMediaTypeException is never produced). An empty body is
-// passed to the function as "{}", as Lambda does; a non-empty body must be
-// valid JSON (400 InvalidRequestContentException otherwise). Bodies over
-// [invoke.MaxSyncRequest] bytes (RequestResponse, DryRun) or
-// [invoke.MaxAsyncRequest] bytes (Event) are answered with 413
-// RequestTooLargeException; the body is read through a bounded reader and
-// never buffered beyond the limit.
-//
-// X-Amz-Client-Context is at most 3583 bytes of base64 of a JSON object; it
-// reaches the function (RequestResponse only, as in Lambda) decoded, in
-// [invoke.Request.ClientContext]. X-Amz-Log-Type: Tail on a RequestResponse
-// invocation returns X-Amz-Log-Result, the base64 of the last 4096 bytes of
-// the invocation's log; it is ignored for Event and DryRun.
-//
-// A function error or timeout is a 200 with X-Amz-Function-Error: Unhandled
-// and the {"errorMessage","errorType"} document as the body. Every other
-// failure is a service error, rendered in one place: its status, the
-// x-amzn-ErrorType header, and a {"Type":"User"|"Service","message":...}
-// body. Every response carries x-amzn-RequestId; the same id is the
-// invocation's request id.
-//
-// # API Gateway
-//
-// [NewAPIGatewayHandler] serves a template's Api (REST, payload 1.0) and
-// HttpApi (payload 2.0, or 1.0 on request) events as sam local start-api
-// does: it routes requests to functions through the same [Backend], turns
-// them into aws-lambda-go events and the functions' answers back into
-// HTTP, with CORS, binary bodies and API Gateway's error answers; its doc
-// comment lists the behaviour in full.
-//
-// See the repository's RATIONALE.md ("The Invoke API", "API Gateway") for
-// why each choice was made.
+// No package under lambdaapi imports wazero, wasmhost or emulator (tests
+// excepted); apispec imports no net/http.
 package lambdaapi

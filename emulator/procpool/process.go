@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/runtimeapi"
 )
 
 // processInitTimeout is Lambda's limit on a runtime's init phase: from the
@@ -31,7 +31,7 @@ var errProcessExited = errors.New("runtime process exited")
 type process struct {
 	cmd     *exec.Cmd
 	pid     int
-	queue   *lambdaapi.RuntimeQueue
+	queue   *Queue
 	server  *http.Server
 	out     *processOutput
 	spawned time.Time
@@ -61,7 +61,7 @@ type process struct {
 // processRuntime is the process's queue as its Runtime API sees it, noting
 // the first next (the end of init) and init errors.
 type processRuntime struct {
-	*lambdaapi.RuntimeQueue
+	*Queue
 	p *process
 }
 
@@ -70,7 +70,7 @@ func (rt processRuntime) Next(ctx context.Context) (*invoke.Request, error) {
 		rt.p.readyAt = time.Now()
 		close(rt.p.ready)
 	})
-	req, err := rt.RuntimeQueue.Next(ctx)
+	req, err := rt.Queue.Next(ctx)
 	if err == nil {
 		// Before the answer is written: the process cannot have acted on
 		// the invocation yet.
@@ -80,7 +80,7 @@ func (rt processRuntime) Next(ctx context.Context) (*invoke.Request, error) {
 }
 
 func (rt processRuntime) InitFail(errType string, body []byte) error {
-	err := rt.RuntimeQueue.InitFail(errType, body)
+	err := rt.Queue.InitFail(errType, body)
 	rt.p.initOnce.Do(func() { close(rt.p.initFailed) })
 	return err
 }
@@ -93,12 +93,12 @@ func startProcess(pool *Pool) (*process, error) {
 		return nil, fmt.Errorf("runtime API listener: %w", err)
 	}
 	p := &process{
-		queue:      lambdaapi.NewRuntimeQueue(pool.arn, pool.cfg.Timeout),
+		queue:      NewQueue(pool.arn, pool.cfg.Timeout),
 		ready:      make(chan struct{}),
 		initFailed: make(chan struct{}),
 	}
 	p.server = &http.Server{
-		Handler:           lambdaapi.NewRuntimeAPIHandler(processRuntime{p.queue, p}, pool.apiLogger),
+		Handler:           runtimeapi.NewHandler(processRuntime{p.queue, p}, pool.apiLogger),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go p.server.Serve(ln)

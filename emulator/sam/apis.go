@@ -11,7 +11,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/global"
 	"github.com/awslabs/goformation/v7/cloudformation/serverless"
 
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
 )
 
 // Event types fresco serves through API Gateway, and the APIs SAM creates
@@ -37,28 +37,30 @@ const (
 type Event struct {
 	// Name is the event's key under Events.
 	Name string
-	// Type is EventTypeAPI or EventTypeHTTPAPI.
-	Type string
+	// Type is the kind of API of the event's Type: apispec.RESTAPI for
+	// EventTypeAPI, apispec.HTTPAPI for EventTypeHTTPAPI.
+	Type apispec.APIKind
 	// API is the logical id of the API: RestApiId or ApiId, or SAM's
 	// implicit ServerlessRestApi or ServerlessHttpApi.
 	API string
-	// Method is upper case; ANY for any.
-	Method string
-	// Path is the route's path; "$default" for an HttpApi event without
-	// Path and Method.
-	Path string
-	// PayloadFormatVersion is "1.0" for Api events; "2.0" (the default) or
-	// "1.0" for HttpApi events.
-	PayloadFormatVersion string
+	// Route is the route's method (upper case; ANY for any) and path
+	// ("$default" for an HttpApi event without Path and Method), validated.
+	Route apispec.RouteKey
+	// PayloadFormat is 1.0 for Api events; 2.0 (the default) or 1.0 for
+	// HttpApi events.
+	PayloadFormat apispec.PayloadFormat
 }
+
+// eventKinds are the kinds of API of the event types fresco serves.
+var eventKinds = map[string]apispec.APIKind{EventTypeAPI: apispec.RESTAPI, EventTypeHTTPAPI: apispec.HTTPAPI}
 
 // API is an API Gateway API of the template: an AWS::Serverless::Api or
 // AWS::Serverless::HttpApi resource, or an implicit API that events without
 // RestApiId or ApiId create, with Globals.Api or Globals.HttpApi merged.
 type API struct {
 	LogicalID string
-	// Type is EventTypeAPI (a REST API) or EventTypeHTTPAPI.
-	Type     string
+	// Type is apispec.RESTAPI (an Api) or apispec.HTTPAPI (an HttpApi).
+	Type     apispec.APIKind
 	Implicit bool
 	// StageName is the stage events carry: the resource's StageName, or
 	// Prod (implicit REST API) or $default (HTTP APIs).
@@ -68,7 +70,7 @@ type API struct {
 	// BinaryMediaTypes (Api only), with SAM's "~1" turned into "/".
 	BinaryMediaTypes []string
 	// Cors is Cors (Api) or CorsConfiguration (HttpApi); nil for none.
-	Cors *lambdaapi.CORS
+	Cors *apispec.CORS
 }
 
 // API returns the API with that logical id.
@@ -111,7 +113,7 @@ func parseEvents(props json.RawMessage, warn func(string)) ([]Event, error) {
 	var out []Event
 	for _, name := range sortedKeys(p.Events) {
 		raw := p.Events[name]
-		if raw.Type != EventTypeAPI && raw.Type != EventTypeHTTPAPI {
+		if _, ok := eventKinds[raw.Type]; !ok {
 			continue
 		}
 		ev, err := parseEvent(name, raw.Type, raw.Properties, warn)
@@ -124,7 +126,7 @@ func parseEvents(props json.RawMessage, warn func(string)) ([]Event, error) {
 }
 
 func parseEvent(name, typ string, props json.RawMessage, warn func(string)) (Event, error) {
-	ev := Event{Name: name, Type: typ}
+	ev := Event{Name: name, Type: eventKinds[typ]}
 	var members map[string]json.RawMessage
 	if len(bytes.TrimSpace(props)) > 0 && string(bytes.TrimSpace(props)) != "null" {
 		if err := json.Unmarshal(props, &members); err != nil {
@@ -156,7 +158,7 @@ func parseEvent(name, typ string, props json.RawMessage, warn func(string)) (Eve
 		if err != nil {
 			return ev, err
 		}
-		ev.API, ev.PayloadFormatVersion = api, lambdaapi.PayloadV1
+		ev.API, ev.PayloadFormat = api, apispec.PayloadV1
 	case EventTypeHTTPAPI:
 		var p httpAPIEventProperties
 		if err := decode(&p); err != nil {
@@ -166,7 +168,7 @@ func parseEvent(name, typ string, props json.RawMessage, warn func(string)) (Eve
 		switch {
 		case path == "" && method == "":
 			// SAM's catch-all: no Path and no Method is the $default route.
-			method, path = lambdaapi.MethodAny, lambdaapi.DefaultRoute
+			method, path = apispec.MethodAny, apispec.DefaultRoute
 		case path == "" || method == "":
 			return ev, errors.New("Path and Method go together: set both, or neither for the $default route")
 		}
@@ -175,23 +177,20 @@ func parseEvent(name, typ string, props json.RawMessage, warn func(string)) (Eve
 			return ev, err
 		}
 		ev.API = api
-		ev.PayloadFormatVersion = lambdaapi.PayloadV2
+		ev.PayloadFormat = apispec.PayloadV2
 		if v := firstString(p.PayloadFormatVersion); v != "" {
-			if v != lambdaapi.PayloadV1 && v != lambdaapi.PayloadV2 {
+			pf, err := apispec.ParsePayloadFormat(v)
+			if err != nil {
 				return ev, fmt.Errorf("PayloadFormatVersion %q: want 1.0 or 2.0", v)
 			}
-			ev.PayloadFormatVersion = v
+			ev.PayloadFormat = pf
 		}
 	}
-	kind := lambdaapi.RESTAPI
-	if typ == EventTypeHTTPAPI {
-		kind = lambdaapi.HTTPAPI
-	}
-	if err := lambdaapi.ValidateRoute(kind, method, path); err != nil {
+	route, err := apispec.ParseRoute(ev.Type, method, path)
+	if err != nil {
 		return ev, err
 	}
-	ev.Method, _ = lambdaapi.NormalizeMethod(method)
-	ev.Path = path
+	ev.Route = route
 	return ev, nil
 }
 
@@ -227,7 +226,7 @@ func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) er
 		}
 	}
 	restAPI := func(id string, implicit bool, p *apiProperties) (*API, error) {
-		a := &API{LogicalID: id, Type: EventTypeAPI, Implicit: implicit, StageName: p.StageName}
+		a := &API{LogicalID: id, Type: apispec.RESTAPI, Implicit: implicit, StageName: p.StageName}
 		if a.StageName == "" {
 			a.StageName = ImplicitRestStage
 		}
@@ -253,7 +252,7 @@ func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) er
 		return a, nil
 	}
 	httpAPI := func(id string, implicit bool, p *httpAPIProperties) (*API, error) {
-		a := &API{LogicalID: id, Type: EventTypeHTTPAPI, Implicit: implicit, StageName: firstString(p.StageName)}
+		a := &API{LogicalID: id, Type: apispec.HTTPAPI, Implicit: implicit, StageName: firstString(p.StageName)}
 		if a.StageName == "" {
 			a.StageName = ImplicitHTTPStage
 		}
@@ -311,13 +310,13 @@ func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) er
 	for _, f := range t.Functions {
 		for _, ev := range f.Events {
 			want := serverlessAPIType
-			if ev.Type == EventTypeHTTPAPI {
+			if ev.Type == apispec.HTTPAPI {
 				want = serverlessHTTPAPIType
 			}
 			switch {
-			case ev.API == ImplicitRestAPI && ev.Type == EventTypeAPI && types[ev.API] == "":
+			case ev.API == ImplicitRestAPI && ev.Type == apispec.RESTAPI && types[ev.API] == "":
 				implicitREST = true
-			case ev.API == ImplicitHTTPAPI && ev.Type == EventTypeHTTPAPI && types[ev.API] == "":
+			case ev.API == ImplicitHTTPAPI && ev.Type == apispec.HTTPAPI && types[ev.API] == "":
 				implicitHTTP = true
 			case types[ev.API] != want:
 				return &TemplateError{LogicalID: f.LogicalID, Err: fmt.Errorf("event %s: %s is not an %s of the template", ev.Name, ev.API, want)}
@@ -366,12 +365,12 @@ func (t *Template) warnDefinition(id string, has bool) {
 // restCORS reads a REST API's Cors: an origin ("'*'") or a
 // CorsConfiguration whose values are header values in single quotes, as
 // API Gateway's mock integration takes them.
-func restCORS(c *serverless.Api_Cors) (*lambdaapi.CORS, error) {
+func restCORS(c *serverless.Api_Cors) (*apispec.CORS, error) {
 	if c == nil {
 		return nil, nil
 	}
 	if c.String != nil {
-		return &lambdaapi.CORS{AllowOrigins: []string{unquote(*c.String)}}, nil
+		return &apispec.CORS{AllowOrigins: []string{unquote(*c.String)}}, nil
 	}
 	cc := c.CorsConfiguration
 	if cc == nil {
@@ -380,7 +379,7 @@ func restCORS(c *serverless.Api_Cors) (*lambdaapi.CORS, error) {
 	if unquote(cc.AllowOrigin) == "" {
 		return nil, errors.New("AllowOrigin is required")
 	}
-	out := &lambdaapi.CORS{
+	out := &apispec.CORS{
 		AllowOrigins: []string{unquote(cc.AllowOrigin)},
 		AllowMethods: splitList(firstString(cc.AllowMethods)),
 		AllowHeaders: splitList(firstString(cc.AllowHeaders)),
@@ -400,7 +399,7 @@ func restCORS(c *serverless.Api_Cors) (*lambdaapi.CORS, error) {
 
 // httpCORS reads an HTTP API's CorsConfiguration: true (every origin) or
 // an object of lists.
-func httpCORS(c *serverless.HttpApi_CorsConfiguration) (*lambdaapi.CORS, error) {
+func httpCORS(c *serverless.HttpApi_CorsConfiguration) (*apispec.CORS, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -408,13 +407,13 @@ func httpCORS(c *serverless.HttpApi_CorsConfiguration) (*lambdaapi.CORS, error) 
 		if !*c.Boolean {
 			return nil, nil
 		}
-		return &lambdaapi.CORS{AllowOrigins: []string{"*"}}, nil
+		return &apispec.CORS{AllowOrigins: []string{"*"}}, nil
 	}
 	cc := c.CorsConfigurationObject
 	if cc == nil {
 		return nil, errors.New("want true or an object of AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders (lists), MaxAge (a number) and AllowCredentials")
 	}
-	out := &lambdaapi.CORS{
+	out := &apispec.CORS{
 		AllowOrigins:  cc.AllowOrigins,
 		AllowMethods:  cc.AllowMethods,
 		AllowHeaders:  cc.AllowHeaders,

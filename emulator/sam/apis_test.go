@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
 )
 
 func TestTemplateAPIEvents(t *testing.T) {
@@ -15,10 +15,10 @@ func TestTemplateAPIEvents(t *testing.T) {
 	fn := mustFunction(t, tmpl, "Fn")
 	wantEvents := []Event{
 		// An HttpApi event without Path and Method is SAM's $default route.
-		{Name: "CatchAll", Type: "HttpApi", API: "ServerlessHttpApi", Method: "ANY", Path: "$default", PayloadFormatVersion: "2.0"},
-		{Name: "Explicit", Type: "HttpApi", API: "MyHttpApi", Method: "ANY", Path: "/c/{id}", PayloadFormatVersion: "1.0"},
-		{Name: "Greedy", Type: "Api", API: "MyApi", Method: "ANY", Path: "/b/{proxy+}", PayloadFormatVersion: "1.0"},
-		{Name: "Implicit", Type: "Api", API: "ServerlessRestApi", Method: "GET", Path: "/a", PayloadFormatVersion: "1.0"},
+		{Name: "CatchAll", Type: apispec.HTTPAPI, API: "ServerlessHttpApi", Route: testRoute(t, apispec.HTTPAPI, "ANY", "$default"), PayloadFormat: apispec.PayloadV2},
+		{Name: "Explicit", Type: apispec.HTTPAPI, API: "MyHttpApi", Route: testRoute(t, apispec.HTTPAPI, "ANY", "/c/{id}"), PayloadFormat: apispec.PayloadV1},
+		{Name: "Greedy", Type: apispec.RESTAPI, API: "MyApi", Route: testRoute(t, apispec.RESTAPI, "ANY", "/b/{proxy+}"), PayloadFormat: apispec.PayloadV1},
+		{Name: "Implicit", Type: apispec.RESTAPI, API: "ServerlessRestApi", Route: testRoute(t, apispec.RESTAPI, "GET", "/a"), PayloadFormat: apispec.PayloadV1},
 	}
 	if !reflect.DeepEqual(fn.Events, wantEvents) {
 		t.Errorf("events:\n got %+v\nwant %+v", fn.Events, wantEvents)
@@ -29,21 +29,21 @@ func TestTemplateAPIEvents(t *testing.T) {
 
 	intp := func(n int) *int { return &n }
 	wantAPIs := []*API{
-		{LogicalID: "MyApi", Type: "Api", StageName: "dev",
+		{LogicalID: "MyApi", Type: apispec.RESTAPI, StageName: "dev",
 			StageVariables:   map[string]string{"color": "blue"},
 			BinaryMediaTypes: []string{"image/png", "application/octet-stream"},
-			Cors: &lambdaapi.CORS{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET", "POST"},
+			Cors: &apispec.CORS{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET", "POST"},
 				AllowHeaders: []string{"Content-Type", "X-Tag"}, MaxAge: intp(600), AllowCredentials: true}},
-		{LogicalID: "MyHttpApi", Type: "HttpApi", StageName: "v1",
+		{LogicalID: "MyHttpApi", Type: apispec.HTTPAPI, StageName: "v1",
 			StageVariables: map[string]string{"tier": "gold"},
-			Cors: &lambdaapi.CORS{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET", "POST"},
+			Cors: &apispec.CORS{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET", "POST"},
 				AllowHeaders: []string{"content-type"}, ExposeHeaders: []string{"x-tag"}, MaxAge: intp(300)}},
 		// Implicit APIs take Globals and SAM's stages.
-		{LogicalID: "ServerlessRestApi", Type: "Api", Implicit: true, StageName: "Prod",
+		{LogicalID: "ServerlessRestApi", Type: apispec.RESTAPI, Implicit: true, StageName: "Prod",
 			BinaryMediaTypes: []string{"image/png", "application/octet-stream"},
-			Cors:             &lambdaapi.CORS{AllowOrigins: []string{"*"}}},
-		{LogicalID: "ServerlessHttpApi", Type: "HttpApi", Implicit: true, StageName: "$default",
-			Cors: &lambdaapi.CORS{AllowOrigins: []string{"*"}}},
+			Cors:             &apispec.CORS{AllowOrigins: []string{"*"}}},
+		{LogicalID: "ServerlessHttpApi", Type: apispec.HTTPAPI, Implicit: true, StageName: "$default",
+			Cors: &apispec.CORS{AllowOrigins: []string{"*"}}},
 	}
 	if len(tmpl.APIs) != len(wantAPIs) {
 		t.Fatalf("APIs: got %d, want %d: %+v", len(tmpl.APIs), len(wantAPIs), tmpl.APIs)
@@ -97,4 +97,14 @@ func TestTemplateAPIEventErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testRoute is the route key apispec makes of method and path.
+func testRoute(t *testing.T, kind apispec.APIKind, method, path string) apispec.RouteKey {
+	t.Helper()
+	key, err := apispec.ParseRoute(kind, method, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

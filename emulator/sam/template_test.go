@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
 )
 
 func testdataTemplate(t *testing.T, name string) string {
@@ -78,7 +80,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 			// A Ref to a resource is its logical id, as in sam local.
 			Env: map[string]string{"TABLE": "Table"},
 			// Its HttpApi event is a route of SAM's implicit HTTP API.
-			Events: []Event{{Name: "Get", Type: "HttpApi", API: "ServerlessHttpApi", Method: "GET", Path: "/hello", PayloadFormatVersion: "2.0"}},
+			Events: []Event{{Name: "Get", Type: apispec.HTTPAPI, API: "ServerlessHttpApi", Route: testRoute(t, apispec.HTTPAPI, "GET", "/hello"), PayloadFormat: apispec.PayloadV2}},
 		}},
 		{"template.json", &FunctionSpec{
 			LogicalID: "Json", Name: "Json",

@@ -12,7 +12,8 @@ import (
 
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi"
+	"github.com/frescolabs/fresco/lambdaapi/apigw"
+	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
 // Default ports, as SAM's: sam local start-lambda serves the Invoke API on
@@ -141,11 +142,11 @@ type listening struct {
 // Gateway's, both over e.
 func newServers(e *emulator.Emulator, opts emulator.Options, ln, apiLn net.Listener) ([]listening, error) {
 	logger := opts.Logger
-	servers := []listening{{newHTTPServer(lambdaapi.NewHandler(e, logger), logger), ln}}
+	servers := []listening{{newHTTPServer(invokeapi.NewHandler(e, logger), logger), ln}}
 	if apiLn == nil {
 		return servers, nil
 	}
-	h, err := lambdaapi.NewAPIGatewayHandler(lambdaapi.APIGatewayConfig{
+	h, err := apigw.NewAPIGatewayHandler(apigw.APIGatewayConfig{
 		APIs:      e.APIGatewayAPIs(),
 		Backend:   e,
 		Logger:    logger,

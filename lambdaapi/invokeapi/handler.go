@@ -1,0 +1,315 @@
+package invokeapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/lambdaapi/edge"
+)
+
+// Backend is what the API needs from the emulator.
+type Backend interface {
+	// Lookup resolves a function name (as given by the client after ARN
+	// parsing) and a qualifier ("" or "$LATEST" or other). It returns an
+	// *invoke.ServiceError (ResourceNotFoundException) for an unknown
+	// function or qualifier.
+	Lookup(name, qualifier string) (Function, error)
+}
+
+// Function is one resolved function (and version or alias).
+type Function interface {
+	// Name is the FunctionName.
+	Name() string
+	// ARN is the unqualified function ARN.
+	ARN() string
+	// Version is the version that runs, e.g. "$LATEST".
+	Version() string
+	// Invoke runs one invocation synchronously. A non-nil error is an
+	// *invoke.ServiceError (e.g. TooManyRequestsException) or an unexpected
+	// failure (rendered as ServiceException 500). Result.Log already holds
+	// the full log (START ... END ... REPORT lines).
+	Invoke(ctx context.Context, req *invoke.Request) (*invoke.Result, error)
+	// InvokeAsync queues an Event invocation and returns at once; the
+	// backend runs and logs it.
+	InvokeAsync(req *invoke.Request) error
+}
+
+// NewHandler returns the HTTP handler of the Invoke API, backed by b. Each
+// request is logged through logger (nil discards the logs).
+func NewHandler(b Backend, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{backend: b, logger: logger}
+	r := chi.NewRouter()
+	r.Use(s.middlewares()...)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+	r.Post(invokeRoute, s.invoke)
+	return r
+}
+
+type server struct {
+	backend Backend
+	logger  *slog.Logger
+}
+
+// middlewares are the Invoke API's edge, outermost first: a request id for
+// every request (the invocation's id), one log line per request, and
+// panics answered as 500 ServiceException.
+func (s *server) middlewares() []func(http.Handler) http.Handler {
+	return []func(http.Handler) http.Handler{
+		edge.WithRequestID(edge.HeaderRequestID),
+		edge.AccessLog{Logger: s.logger, Message: "request", Keys: []string{edge.KeyFunction, edge.KeyRequestID}}.Middleware,
+		edge.Recoverer(s.logger, "panic in handler", func(w http.ResponseWriter, r *http.Request) {
+			s.writeError(w, r, invoke.ServiceFailure(msgInternal))
+		}),
+	}
+}
+
+// invoke serves the Invoke operation.
+func (s *server) invoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.serveInvoke(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+// serveInvoke validates in the order the service does: the name and
+// qualifier, the headers, the body's size, the function's existence, then the
+// body's content. It writes the answer itself only on success.
+func (s *server) serveInvoke(w http.ResponseWriter, r *http.Request) error {
+	// chi matched the route on the escaped path when there is one, or on the
+	// decoded one; either way EscapedPath holds the label still encoded, and
+	// parseFunctionName decodes it exactly once.
+	path := r.URL.EscapedPath()
+	if !strings.HasPrefix(path, invokePrefix) || !strings.HasSuffix(path, invokeSuffix) ||
+		len(path) < len(invokePrefix)+len(invokeSuffix) {
+		return unknownOperation(http.StatusNotFound, r)
+	}
+	ref, err := parseFunctionName(path[len(invokePrefix) : len(path)-len(invokeSuffix)])
+	if err != nil {
+		return err
+	}
+	if st := edge.StateOf(r); st != nil {
+		st.SetString(edge.KeyFunction, ref.Name)
+	}
+	qualifier, err := resolveQualifier(ref.Qualifier, r.URL.Query().Get(queryQualifier))
+	if err != nil {
+		return err
+	}
+
+	invocationType, err := parseInvocationType(r.Header.Get(headerInvocationType))
+	if err != nil {
+		return err
+	}
+	tail, err := parseLogType(r.Header.Get(headerLogType))
+	if err != nil {
+		return err
+	}
+	clientContext, err := parseClientContext(r.Header.Get(headerClientContext))
+	if err != nil {
+		return err
+	}
+
+	payload, err := readPayload(r, invocationType)
+	if err != nil {
+		return err
+	}
+
+	fn, err := s.backend.Lookup(ref.Name, qualifier)
+	if err != nil {
+		return fmt.Errorf("look up function %q: %w", ref.String(), err)
+	}
+
+	if len(payload) == 0 {
+		payload = []byte("{}") // Lambda hands functions an empty payload as {}
+	} else if !json.Valid(payload) {
+		var v json.RawMessage
+		detail := "invalid JSON"
+		if err := json.Unmarshal(payload, &v); err != nil {
+			detail = err.Error()
+		}
+		return invoke.InvalidRequestContent("%s%s", msgInvalidJSON, detail)
+	}
+
+	if invocationType == DryRun {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+
+	arn := fn.ARN()
+	if qualifier != "" {
+		arn += ":" + qualifier
+	}
+	req := &invoke.Request{
+		RequestID:          edge.RequestID(r),
+		Payload:            payload,
+		InvokedFunctionARN: arn,
+		TraceID:            traceID(r.Header.Get(edge.HeaderTraceID)),
+	}
+	if req.RequestID == "" { // only when the handler is used without its middlewares
+		req.RequestID = invoke.NewRequestID()
+	}
+
+	if invocationType == Event {
+		// Lambda passes the client context to synchronous invocations only.
+		if err := fn.InvokeAsync(req); err != nil {
+			return fmt.Errorf("queue invocation of %s: %w", arn, err)
+		}
+		w.Header().Set(edge.HeaderContentLength, "0")
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+
+	req.ClientContext = clientContext
+	// The invocation runs to its own deadline even if the caller hangs up,
+	// as in Lambda: its effects and its log are the same either way.
+	res, err := fn.Invoke(context.WithoutCancel(r.Context()), req)
+	if err != nil {
+		return fmt.Errorf("invoke %s: %w", arn, err)
+	}
+	if res == nil {
+		return errors.New("backend returned no result")
+	}
+
+	body := res.Payload
+	h := w.Header()
+	h.Set(headerExecutedVersion, fn.Version())
+	if res.Kind != invoke.Success {
+		h.Set(headerFunctionError, invoke.FunctionErrorUnhandled)
+		if len(body) == 0 {
+			body, _ = json.Marshal(invoke.ErrorPayload{ErrorMessage: res.Kind.String(), ErrorType: res.ErrorType})
+		}
+	}
+	if tail {
+		h.Set(headerLogResult, base64.StdEncoding.EncodeToString(logTail(res.Log)))
+	}
+	edge.WriteJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// InvocationType is the X-Amz-Invocation-Type of an invocation.
+type InvocationType int
+
+const (
+	// RequestResponse runs the function and answers with its response.
+	RequestResponse InvocationType = iota
+	// Event queues the invocation and answers 202 at once.
+	Event
+	// DryRun checks the request and the function, and runs nothing.
+	DryRun
+)
+
+// String is the header's value.
+func (t InvocationType) String() string {
+	switch t {
+	case RequestResponse:
+		return invocationRequestResponse
+	case Event:
+		return invocationEvent
+	case DryRun:
+		return invocationDryRun
+	}
+	return "InvocationType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// maxPayload is the largest payload of an invocation of this type.
+func (t InvocationType) maxPayload() int64 {
+	if t == Event {
+		return invoke.MaxAsyncRequest
+	}
+	return invoke.MaxSyncRequest
+}
+
+func parseInvocationType(v string) (InvocationType, error) {
+	switch v {
+	case "", invocationRequestResponse:
+		return RequestResponse, nil
+	case invocationEvent:
+		return Event, nil
+	case invocationDryRun:
+		return DryRun, nil
+	}
+	return 0, invoke.InvalidParameter("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [%s, %s, %s]",
+		v, invocationEvent, invocationRequestResponse, invocationDryRun)
+}
+
+// parseLogType reports whether the caller asked for the log's tail.
+func parseLogType(v string) (bool, error) {
+	switch v {
+	case "", logTypeNone:
+		return false, nil
+	case logTypeTail:
+		return true, nil
+	}
+	return false, invoke.InvalidParameter("1 validation error detected: Value '%s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [%s, %s]",
+		v, logTypeNone, logTypeTail)
+}
+
+// parseClientContext decodes X-Amz-Client-Context: base64 (padded or not) of
+// a JSON object, at most maxClientContext bytes of base64.
+func parseClientContext(v string) ([]byte, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if len(v) > maxClientContext {
+		return nil, invoke.InvalidRequestContent("%s", msgClientContextTooLarge)
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(v)
+	}
+	if err != nil {
+		return nil, invoke.InvalidRequestContent("%s", msgInvalidClientContext)
+	}
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(b) {
+		return nil, invoke.InvalidRequestContent("%s", msgInvalidClientContext)
+	}
+	return b, nil
+}
+
+// readPayload reads the body, at most the limit of the invocation type
+// (edge.ReadLimited: an oversized body is drained before the 413, and with
+// Expect: 100-continue and a declared oversize, nothing is read at all).
+func readPayload(r *http.Request, t InvocationType) ([]byte, error) {
+	limit := t.maxPayload()
+	body, size, err := edge.ReadLimited(r, limit)
+	switch {
+	case errors.Is(err, edge.ErrTooLarge):
+		return nil, tooLarge(t, limit, size)
+	case err != nil:
+		return nil, invoke.InvalidRequestContent("Could not read request body: %v", err)
+	}
+	return body, nil
+}
+
+// tooLarge is the 413 for a body over limit; size is -1 when unknown.
+func tooLarge(t InvocationType, limit, size int64) *invoke.ServiceError {
+	if t != Event {
+		return invoke.RequestTooLarge(msgTooLargeSync, limit)
+	}
+	if size < 0 {
+		return invoke.RequestTooLarge(msgTooLargeEventUnknown, limit)
+	}
+	return invoke.RequestTooLarge(msgTooLargeEvent, size, limit)
+}
+
+// logTail is the last maxLogTail bytes of log.
+func logTail(log []byte) []byte {
+	if len(log) > maxLogTail {
+		return log[len(log)-maxLogTail:]
+	}
+	return log
+}
