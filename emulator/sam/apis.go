@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,7 +113,7 @@ func parseEvents(props json.RawMessage, warn func(string)) ([]Event, error) {
 		return nil, nil
 	}
 	var out []Event
-	for _, name := range sortedKeys(p.Events) {
+	for _, name := range slices.Sorted(maps.Keys(p.Events)) {
 		raw := p.Events[name]
 		if _, ok := eventKinds[raw.Type]; !ok {
 			continue
@@ -213,66 +215,103 @@ func apiRef(members map[string]json.RawMessage, key string, decoded *string, imp
 // APIs its functions' events use, with Globals merged; and checks that every
 // event names an API of its kind.
 func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) error {
-	var gAPI global.Api
-	var gHTTP global.HttpApi
+	var g apiGlobals
 	if raw, ok := globals["Api"]; ok {
-		if err := t.decodeAPIProps("Globals.Api", raw, &gAPI); err != nil {
+		if err := t.decodeAPIProps("Globals.Api", raw, &g.rest); err != nil {
 			return err
 		}
 	}
 	if raw, ok := globals["HttpApi"]; ok {
-		if err := t.decodeAPIProps("Globals.HttpApi", raw, &gHTTP); err != nil {
+		if err := t.decodeAPIProps("Globals.HttpApi", raw, &g.http); err != nil {
 			return err
 		}
 	}
-	restAPI := func(id string, implicit bool, p *apiProperties) (*API, error) {
-		a := &API{LogicalID: id, Type: apispec.RESTAPI, Implicit: implicit, StageName: p.StageName}
-		if a.StageName == "" {
-			a.StageName = ImplicitRestStage
-		}
-		a.StageVariables = p.Variables
-		if a.StageVariables == nil && gAPI.Variables != nil {
-			a.StageVariables = *gAPI.Variables
-		}
-		types := p.BinaryMediaTypes
-		if types == nil && gAPI.BinaryMediaTypes != nil {
-			types = *gAPI.BinaryMediaTypes
-		}
-		for _, mt := range types {
-			a.BinaryMediaTypes = append(a.BinaryMediaTypes, strings.ReplaceAll(mt, "~1", "/"))
-		}
-		cors := p.Cors
-		if cors == nil {
-			cors = gAPI.Cors
-		}
-		var err error
-		if a.Cors, err = restCORS(cors); err != nil {
-			return nil, fmt.Errorf("API %s: Cors: %w", id, err)
-		}
-		return a, nil
+	types, err := t.declaredAPIs(&g, resources)
+	if err != nil {
+		return err
 	}
-	httpAPI := func(id string, implicit bool, p *httpAPIProperties) (*API, error) {
-		a := &API{LogicalID: id, Type: apispec.HTTPAPI, Implicit: implicit, StageName: firstString(p.StageName)}
-		if a.StageName == "" {
-			a.StageName = ImplicitHTTPStage
-		}
-		a.StageVariables = p.StageVariables
-		if a.StageVariables == nil && gHTTP.StageVariables != nil {
-			a.StageVariables = *gHTTP.StageVariables
-		}
-		cors := p.CorsConfiguration
-		if cors == nil {
-			cors = gHTTP.CorsConfiguration
-		}
-		var err error
-		if a.Cors, err = httpCORS(cors); err != nil {
-			return nil, fmt.Errorf("API %s: CorsConfiguration: %w", id, err)
-		}
-		return a, nil
+	implicitREST, implicitHTTP, err := t.checkEventAPIs(types)
+	if err != nil {
+		return err
 	}
+	if implicitREST {
+		a, err := g.restAPI(ImplicitRestAPI, true, &apiProperties{})
+		if err != nil {
+			return err
+		}
+		t.APIs = append(t.APIs, a)
+	}
+	if implicitHTTP {
+		a, err := g.httpAPI(ImplicitHTTPAPI, true, &httpAPIProperties{})
+		if err != nil {
+			return err
+		}
+		t.APIs = append(t.APIs, a)
+	}
+	return nil
+}
 
+// apiGlobals are Globals.Api and Globals.HttpApi, which every API of their
+// kind inherits.
+type apiGlobals struct {
+	rest global.Api
+	http global.HttpApi
+}
+
+// restAPI is the REST API id with properties p, Globals.Api merged.
+func (g *apiGlobals) restAPI(id string, implicit bool, p *apiProperties) (*API, error) {
+	a := &API{LogicalID: id, Type: apispec.RESTAPI, Implicit: implicit, StageName: p.StageName}
+	if a.StageName == "" {
+		a.StageName = ImplicitRestStage
+	}
+	a.StageVariables = p.Variables
+	if a.StageVariables == nil && g.rest.Variables != nil {
+		a.StageVariables = *g.rest.Variables
+	}
+	types := p.BinaryMediaTypes
+	if types == nil && g.rest.BinaryMediaTypes != nil {
+		types = *g.rest.BinaryMediaTypes
+	}
+	for _, mt := range types {
+		a.BinaryMediaTypes = append(a.BinaryMediaTypes, strings.ReplaceAll(mt, "~1", "/"))
+	}
+	cors := p.Cors
+	if cors == nil {
+		cors = g.rest.Cors
+	}
+	var err error
+	if a.Cors, err = restCORS(cors); err != nil {
+		return nil, fmt.Errorf("API %s: Cors: %w", id, err)
+	}
+	return a, nil
+}
+
+// httpAPI is the HTTP API id with properties p, Globals.HttpApi merged.
+func (g *apiGlobals) httpAPI(id string, implicit bool, p *httpAPIProperties) (*API, error) {
+	a := &API{LogicalID: id, Type: apispec.HTTPAPI, Implicit: implicit, StageName: firstString(p.StageName)}
+	if a.StageName == "" {
+		a.StageName = ImplicitHTTPStage
+	}
+	a.StageVariables = p.StageVariables
+	if a.StageVariables == nil && g.http.StageVariables != nil {
+		a.StageVariables = *g.http.StageVariables
+	}
+	cors := p.CorsConfiguration
+	if cors == nil {
+		cors = g.http.CorsConfiguration
+	}
+	var err error
+	if a.Cors, err = httpCORS(cors); err != nil {
+		return nil, fmt.Errorf("API %s: CorsConfiguration: %w", id, err)
+	}
+	return a, nil
+}
+
+// declaredAPIs adds the template's AWS::Serverless::Api and HttpApi
+// resources to t.APIs, and returns the type of every resource by id.
+func (t *Template) declaredAPIs(g *apiGlobals, resources map[string]json.RawMessage) (map[string]string, error) {
 	types := map[string]string{}
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		var head struct {
 			Type       string
 			Properties json.RawMessage
@@ -280,33 +319,36 @@ func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) er
 		if err := json.Unmarshal(resources[id], &head); err != nil {
 			continue // parseTemplate has reported it
 		}
+		types[id] = head.Type
 		var a *API
 		var err error
 		switch head.Type {
 		case serverlessAPIType:
 			var p apiProperties
 			if err = t.decodeAPIProps("API "+id, head.Properties, &p); err == nil {
-				a, err = restAPI(id, false, &p)
+				a, err = g.restAPI(id, false, &p)
 				t.warnDefinition(id, p.DefinitionBody != nil || p.DefinitionUri != nil)
 			}
 		case serverlessHTTPAPIType:
 			var p httpAPIProperties
 			if err = t.decodeAPIProps("API "+id, head.Properties, &p); err == nil {
-				a, err = httpAPI(id, false, &p)
+				a, err = g.httpAPI(id, false, &p)
 				t.warnDefinition(id, p.DefinitionBody != nil || p.DefinitionUri != nil)
 			}
 		default:
-			types[id] = head.Type
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		types[id] = head.Type
 		t.APIs = append(t.APIs, a)
 	}
+	return types, nil
+}
 
-	var implicitREST, implicitHTTP bool
+// checkEventAPIs checks that every event names an API of its kind, and
+// tells whether SAM's implicit APIs are used.
+func (t *Template) checkEventAPIs(types map[string]string) (implicitREST, implicitHTTP bool, err error) {
 	for _, f := range t.Functions {
 		for _, ev := range f.Events {
 			want := serverlessAPIType
@@ -319,25 +361,11 @@ func (t *Template) resolveAPIs(globals, resources map[string]json.RawMessage) er
 			case ev.API == ImplicitHTTPAPI && ev.Type == apispec.HTTPAPI && types[ev.API] == "":
 				implicitHTTP = true
 			case types[ev.API] != want:
-				return &TemplateError{LogicalID: f.LogicalID, Err: fmt.Errorf("event %s: %s is not an %s of the template", ev.Name, ev.API, want)}
+				return false, false, &TemplateError{LogicalID: f.LogicalID, Err: fmt.Errorf("event %s: %s is not an %s of the template", ev.Name, ev.API, want)}
 			}
 		}
 	}
-	if implicitREST {
-		a, err := restAPI(ImplicitRestAPI, true, &apiProperties{})
-		if err != nil {
-			return err
-		}
-		t.APIs = append(t.APIs, a)
-	}
-	if implicitHTTP {
-		a, err := httpAPI(ImplicitHTTPAPI, true, &httpAPIProperties{})
-		if err != nil {
-			return err
-		}
-		t.APIs = append(t.APIs, a)
-	}
-	return nil
+	return implicitREST, implicitHTTP, nil
 }
 
 // decodeAPIProps decodes an API's properties (or Globals section) with
