@@ -17,7 +17,6 @@ import (
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -62,8 +61,8 @@ type Options struct {
 }
 
 // Emulator serves a template's functions: it seeds the core's registry
-// (emulator/functions) with them and implements invokeapi.Backend over its
-// invoker.
+// (emulator/functions) with them; the front doors reach them through its
+// Invoker.
 type Emulator struct {
 	opts   Options
 	logger *slog.Logger
@@ -236,18 +235,11 @@ func (e *Emulator) Functions() []string {
 // Invoker returns the invoker of the loaded functions.
 func (e *Emulator) Invoker() *functions.Invoker { return e.inv }
 
-// Lookup implements invokeapi.Backend: a logical id or FunctionName, and a
-// qualifier: "", $LATEST, a published version or an alias.
-func (e *Emulator) Lookup(name, qualifier string) (invokeapi.Function, error) {
-	h, err := e.inv.Lookup(context.Background(), name, qualifier)
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
+// Function resolves a function by logical id or name, $LATEST, for an
+// invocation through the core.
+func (e *Emulator) Function(name string) (*functions.Handle, error) {
+	return e.inv.Lookup(context.Background(), name, "")
 }
-
-// Function returns a function by logical id or name.
-func (e *Emulator) Function(name string) (invokeapi.Function, error) { return e.Lookup(name, "") }
 
 // Close waits for asynchronous invocations to finish, then releases the
 // compiled functions and stops every runtime process.

@@ -142,13 +142,13 @@ type listening struct {
 // Gateway's, both over e.
 func newServers(e *emulator.Emulator, opts emulator.Options, ln, apiLn net.Listener) ([]listening, error) {
 	logger := opts.Logger
-	servers := []listening{{newHTTPServer(invokeapi.NewHandler(e, logger), logger), ln}}
+	servers := []listening{{newHTTPServer(invokeapi.NewHandler(backend{e.Invoker()}, logger), logger), ln}}
 	if apiLn == nil {
 		return servers, nil
 	}
 	h, err := apigw.NewAPIGatewayHandler(apigw.APIGatewayConfig{
 		APIs:      e.APIGatewayAPIs(),
-		Backend:   e,
+		Backend:   backend{e.Invoker()},
 		Logger:    logger,
 		AccountID: invoke.DefaultAccountID,
 	})
