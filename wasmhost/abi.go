@@ -273,24 +273,24 @@ func defaultErrorType(initErr bool) string {
 	if initErr {
 		return invoke.ErrInit
 	}
-	return "Unhandled"
+	return invoke.FunctionErrorUnhandled
 }
 
 // contextValue is the invocation's context value of the given Runtime API
 // header name, as the ABI names them.
 func contextValue(req *invoke.Request, deadline time.Time, name string) (string, bool) {
 	switch name {
-	case "Lambda-Runtime-Aws-Request-Id":
+	case invoke.HeaderRuntimeRequestID:
 		return req.RequestID, true
-	case "Lambda-Runtime-Deadline-Ms":
+	case invoke.HeaderRuntimeDeadline:
 		return strconv.FormatInt(deadline.UnixMilli(), 10), true
-	case "Lambda-Runtime-Invoked-Function-Arn":
+	case invoke.HeaderRuntimeFunctionARN:
 		return req.InvokedFunctionARN, true
-	case "Lambda-Runtime-Trace-Id":
+	case invoke.HeaderRuntimeTraceID:
 		return req.TraceID, true
-	case "Lambda-Runtime-Client-Context":
+	case invoke.HeaderRuntimeClientContext:
 		return string(req.ClientContext), len(req.ClientContext) > 0
-	case "Lambda-Runtime-Cognito-Identity":
+	case invoke.HeaderRuntimeCognitoIdentity:
 		return string(req.CognitoIdentity), len(req.CognitoIdentity) > 0
 	}
 	return "", false

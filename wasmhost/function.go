@@ -24,7 +24,7 @@ import (
 type Function struct {
 	cfg           FunctionConfig
 	host          *Host
-	mode          Mode
+	iface         Interface
 	runtime       wazero.Runtime
 	compiled      wazero.CompiledModule
 	hasInitialize bool
@@ -35,9 +35,9 @@ type Function struct {
 	// snapshotted after its init (docs/abi.md).
 	hasSnapshotHook bool
 	// snap is the function's pre-initialised image, nil when invocations
-	// run in fresh instances; snapReason says why not.
-	snap       *snapshot
-	snapReason string
+	// run in fresh instances; snapErr says why not.
+	snap    *snapshot
+	snapErr error
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -47,8 +47,14 @@ type Function struct {
 // Name returns the function's name.
 func (f *Function) Name() string { return f.cfg.Name }
 
-// Mode reports how the module is driven.
-func (f *Function) Mode() Mode { return f.mode }
+// Interface reports how the module is driven: through the fresco ABI or
+// as a WASI command on stdin and stdout.
+func (f *Function) Interface() Interface { return f.iface }
+
+// Mode is Interface under its former name.
+//
+// Deprecated: use Interface; Mode remains until its callers are renamed.
+func (f *Function) Mode() Interface { return f.iface }
 
 // Config returns the configuration the function was loaded with, defaults
 // applied.
@@ -92,7 +98,7 @@ func (f *Function) moduleConfig(withEnv bool) wazero.ModuleConfig {
 // parent, so appending to one shared config from concurrent invocations
 // races (the race detector caught it).
 func (f *Function) instanceConfig(traceID string) wazero.ModuleConfig {
-	if f.mode == ModeABI {
+	if f.iface == InterfaceABI {
 		return f.baseConfig
 	}
 	c := f.baseConfig
@@ -136,7 +142,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		WithStderr(log).
 		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) })
 	var stdout *cappedBuffer
-	if f.mode == ModeStdio {
+	if f.iface == InterfaceStdio {
 		stdout = &cappedBuffer{max: invoke.MaxResponse}
 		cfg = cfg.WithStdout(stdout).WithStdin(bytes.NewReader(req.Payload))
 	} else {
@@ -155,7 +161,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	select {
 	case f.host.initSlots <- struct{}{}:
 	case <-ctx.Done():
-		return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
 	}
 	initDone := false
@@ -168,8 +174,8 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	defer releaseInit()
 
 	start := time.Now()
-	switch f.mode {
-	case ModeABI:
+	switch f.iface {
+	case InterfaceABI:
 		ictx, cancel := context.WithTimeout(ctx, InitTimeout)
 		phaseCtx = ictx
 		mod, err = f.runtime.InstantiateModule(ictx, f.compiled, cfg)
@@ -190,7 +196,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
 		runTime = time.Since(handleStart)
 		cancel()
-	case ModeStdio:
+	case InterfaceStdio:
 		deadline := f.deadline(req, start)
 		hctx, cancel := context.WithDeadline(ctx, deadline)
 		phaseCtx = hctx
@@ -235,7 +241,7 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 	in, restore, err := s.get(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 				fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
 		}
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
@@ -317,7 +323,7 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 	if inv.initError {
 		return &invoke.Result{Kind: invoke.Crash, ErrorType: inv.errType, Payload: inv.errBody}
 	}
-	if f.mode == ModeStdio {
+	if f.iface == InterfaceStdio {
 		return f.classifyStdio(inv, err, stdout, log)
 	}
 	// A guest that posted its answer and then exited cleanly has answered.
@@ -373,7 +379,7 @@ func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffe
 func (f *Function) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
 	if exit, ok := errorsAs[*sys.ExitError](err); ok {
 		if exit.ExitCode() == sys.ExitCodeContextCanceled {
-			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 				fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
 		}
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,

@@ -100,22 +100,37 @@ type FunctionConfig struct {
 	MaxLogBytes int
 }
 
-// Mode is how a module is driven.
-type Mode int
+// Interface is how a module is driven: the interface between the host and
+// the guest's code (docs/abi.md).
+type Interface int
 
 const (
-	// ModeABI modules export fresco_handle (docs/abi.md).
-	ModeABI Mode = iota
-	// ModeStdio modules are WASI commands: event on stdin, response on stdout.
-	ModeStdio
+	// InterfaceABI modules export fresco_handle (docs/abi.md).
+	InterfaceABI Interface = iota
+	// InterfaceStdio modules are WASI commands: event on stdin, response on
+	// stdout.
+	InterfaceStdio
 )
 
-func (m Mode) String() string {
-	if m == ModeStdio {
+// String is the interface's name in logs: "abi" or "stdio".
+func (i Interface) String() string {
+	if i == InterfaceStdio {
 		return "stdio"
 	}
 	return "abi"
 }
+
+// initType is how a function's instances are initialised, as Lambda names
+// it in AWS_LAMBDA_INITIALIZATION_TYPE.
+type initType string
+
+const (
+	// initOnDemand: every invocation's instance runs the guest's init.
+	initOnDemand initType = "on-demand"
+	// initSnapStart: instances start from the image of one init, taken at
+	// load (snapshot.go).
+	initSnapStart initType = "snap-start"
+)
 
 // LoadError is returned by Load for a module that cannot serve as the
 // function.
@@ -173,7 +188,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	// A module that may be snapshotted is compiled from a copy of its
 	// binary that exports its mutable globals, so that they can be read
 	// and restored; the copy behaves exactly as the original.
-	sm, snapReason := snapshotCandidate(wasm)
+	sm, snapErr := snapshotCandidate(wasm)
 	bin := wasm
 	if sm != nil {
 		bin = sm.Binary
@@ -223,7 +238,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	}
 	switch {
 	case exports["fresco_handle"] != nil:
-		f.mode = ModeABI
+		f.iface = InterfaceABI
 		for _, name := range []string{"fresco_handle", "_initialize", "fresco_init"} {
 			if err := noArgs(name); err != nil {
 				return nil, err
@@ -232,7 +247,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 		f.hasInitialize = exports["_initialize"] != nil
 		f.hasInit = exports["fresco_init"] != nil
 	case exports["_start"] != nil:
-		f.mode = ModeStdio
+		f.iface = InterfaceStdio
 		if err := noArgs("_start"); err != nil {
 			return nil, err
 		}
@@ -248,41 +263,41 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	}
 	trial.Close(ctx)
 
-	initType := "on-demand"
-	if f.mode == ModeABI {
+	init := initOnDemand
+	if f.iface == InterfaceABI {
 		f.hasSnapshotHook = exports["fresco_snapshot"] != nil
 		if err := noArgs("fresco_snapshot"); err != nil {
 			return nil, err
 		}
 		switch {
 		case h.noSnapshots:
-			snapReason = "snapshots are off"
+			snapErr = errSnapshotsOff
 		case sm == nil:
 		case (f.hasInitialize || f.hasInit) && !f.hasSnapshotHook:
-			snapReason = "the guest has an init phase and does not export fresco_snapshot"
+			snapErr = errNoConsent
 		default:
-			initType = "snap-start"
+			init = initSnapStart
 		}
 	} else {
-		snapReason = "a WASI command runs from _start every time"
+		snapErr = errCommand
 	}
-	f.env = lambdaEnv(cfg, initType)
-	f.baseConfig = f.moduleConfig(f.mode == ModeABI)
-	if initType == "snap-start" {
+	f.env = lambdaEnv(cfg, init)
+	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
+	if init == initSnapStart {
 		snap, err := f.takeSnapshot(ctx, sm)
 		if err != nil {
 			// Not a load error: the init's failure, if it fails every time,
 			// is every invocation's to report.
-			snapReason = fmt.Sprintf("taking the snapshot failed: %v", err)
-			f.env = lambdaEnv(cfg, "on-demand")
+			snapErr = fmt.Errorf("taking the snapshot failed: %w", err)
+			f.env = lambdaEnv(cfg, initOnDemand)
 			f.baseConfig = f.moduleConfig(true)
 		} else {
 			f.snap = snap
 			snap.startTrimmer()
-			snapReason = ""
+			snapErr = nil
 		}
 	}
-	f.snapReason = snapReason
+	f.snapErr = snapErr
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil
@@ -291,24 +306,39 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 // snapshotCandidate parses wasm for the snapshot path: nil and the reason
 // when the module cannot be reset to an image (it changes its tables or
 // data segments, or shares state through imports).
-func snapshotCandidate(wasm []byte) (*snapshotModule, string) {
+func snapshotCandidate(wasm []byte) (*snapshotModule, error) {
 	sm, err := parseSnapshotModule(wasm)
 	switch {
 	case err != nil:
-		return nil, fmt.Sprintf("module not understood: %v", err)
+		return nil, fmt.Errorf("module not understood: %w", err)
 	case sm.MutatesTables:
-		return nil, "the module changes its tables"
+		return nil, errMutatesTables
 	case sm.DropsData:
-		return nil, "the module uses memory.init or data.drop"
+		return nil, errDropsData
 	case sm.ImportsGlobals || sm.ImportsTables || sm.ImportsMemory:
-		return nil, "the module imports globals, tables or memory"
+		return nil, errImportsState
 	}
-	return sm, ""
+	return sm, nil
 }
 
+// Why a function has no snapshot, when nothing failed.
+var (
+	errSnapshotsOff  = errors.New("snapshots are off")
+	errNoConsent     = errors.New("the guest has an init phase and does not export fresco_snapshot")
+	errCommand       = errors.New("a WASI command runs from _start every time")
+	errMutatesTables = errors.New("the module changes its tables")
+	errDropsData     = errors.New("the module uses memory.init or data.drop")
+	errImportsState  = errors.New("the module imports globals, tables or memory")
+)
+
 // Snapshot reports whether invocations start from a pre-initialised image,
-// and if not, why.
-func (f *Function) Snapshot() (on bool, reason string) { return f.snap != nil, f.snapReason }
+// and if not, why (for the log).
+func (f *Function) Snapshot() (on bool, reason string) {
+	if f.snapErr == nil {
+		return f.snap != nil, ""
+	}
+	return f.snap != nil, f.snapErr.Error()
+}
 
 // SnapshotInit returns the output of the snapshot's init and how long it
 // took; empty without a snapshot.
@@ -378,14 +408,14 @@ func signature(def api.FunctionDefinition) string {
 
 // lambdaEnv is the guest's environment: the standard Lambda variables, then
 // the function's own, sorted for a deterministic environ.
-func lambdaEnv(cfg FunctionConfig, initType string) [][2]string {
+func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 	std := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        cfg.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.Version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(cfg.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.Version + "]fresco",
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  string(init),
 		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
 		"AWS_REGION":                      cfg.Region,
 		"AWS_DEFAULT_REGION":              cfg.Region,
