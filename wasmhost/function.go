@@ -15,8 +15,10 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/tailbuf"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 )
 
 // Function is a loaded, compiled function. Invoke may be called
@@ -131,8 +133,8 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
-	inv := &invocation{req: req}
-	ctx = context.WithValue(ctx, invocationKey{}, inv)
+	inv := abi.New(req)
+	ctx = abi.With(ctx, inv)
 
 	// The guest runs on this goroutine only, so its sleeps can follow the
 	// current phase's context through a plain variable.
@@ -185,14 +187,14 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		cancel()
 		initTime = time.Since(start)
 		releaseInit()
-		if err != nil || inv.initError {
+		if err != nil || inv.InitError {
 			break // classified against the init phase's context
 		}
 		handleStart := time.Now()
 		deadline := f.deadline(req, handleStart)
 		hctx, cancel := context.WithDeadline(ctx, deadline)
 		phaseCtx = hctx
-		inv.startInvoke(deadline)
+		inv.StartInvoke(deadline)
 		_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
 		runTime = time.Since(handleStart)
 		cancel()
@@ -200,7 +202,7 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 		deadline := f.deadline(req, start)
 		hctx, cancel := context.WithDeadline(ctx, deadline)
 		phaseCtx = hctx
-		inv.startInvoke(deadline)
+		inv.StartInvoke(deadline)
 		mod, err = f.runtime.InstantiateModule(hctx, f.compiled, cfg)
 		releaseInit()
 		if err == nil {
@@ -247,19 +249,19 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 			fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
 	}
-	inv := &invocation{req: req}
+	inv := abi.New(req)
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	in.out.w = log
 	start := time.Now()
 	deadline := f.deadline(req, start)
 	in.deadline = deadline
-	inv.startInvoke(deadline)
+	inv.StartInvoke(deadline)
 	// wazero stops the guest at the deadline: its watcher marks the module
 	// closed, the compiled checks end the call, and the module's resources
 	// are released on this goroutine, never under running code. (Closing
 	// the module from a timer instead would free its memory while the
 	// guest runs: the race detector caught that.)
-	hctx, cancel := context.WithDeadline(context.WithValue(ctx, invocationKey{}, inv), deadline)
+	hctx, cancel := context.WithDeadline(abi.With(ctx, inv), deadline)
 	_, err = in.handle.Call(hctx)
 	runTime := time.Since(start)
 	cancel()
@@ -273,20 +275,20 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 	// Only an instance whose guest returned normally is reset: after a
 	// trap, an exit or a timeout it is discarded, as is one that touched
 	// WASI state the image does not hold.
-	reusable := err == nil && inv.fault == nil && inv.tainted == "" &&
+	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" &&
 		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
 	s.put(in, reusable)
 	return f.finish(res, req.RequestID, log)
 }
 
 // callInit runs the guest's init phase: _initialize, then fresco_init.
-func (f *Function) callInit(ctx context.Context, mod api.Module, inv *invocation) error {
+func (f *Function) callInit(ctx context.Context, mod api.Module, inv *abi.Invocation) error {
 	if f.hasInitialize {
 		if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
 			return err
 		}
 	}
-	if f.hasInit && !inv.initError {
+	if f.hasInit && !inv.InitError {
 		if _, err := mod.ExportedFunction("fresco_init").Call(ctx); err != nil {
 			return err
 		}
@@ -295,33 +297,33 @@ func (f *Function) callInit(ctx context.Context, mod api.Module, inv *invocation
 }
 
 // classify turns how the guest ended into a Result.
-func (f *Function) classify(ctx context.Context, inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
-	id := inv.req.RequestID
+func (f *Function) classify(ctx context.Context, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+	id := inv.Request.RequestID
 	// Timeouts first: once the deadline has passed, whatever the guest was
 	// doing, the invocation timed out.
 	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == sys.ExitCodeDeadlineExceeded ||
 		err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		if inv.phase == phaseInit {
+		if inv.Phase == abi.PhaseInit {
 			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, InitTimeout.Seconds()))
 		}
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, f.cfg.Timeout.Seconds()))
 	}
-	if inv.tooLarge > 0 || stdout != nil && stdout.overflowed() {
-		size := inv.tooLarge
+	if inv.TooLarge > 0 || stdout != nil && stdout.overflowed() {
+		size := inv.TooLarge
 		if stdout != nil && stdout.overflowed() {
 			size = stdout.total
 		}
 		return invoke.ErrorResult(invoke.ResponseTooLarge, invoke.ErrResponseTooLarge,
 			fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, invoke.MaxResponse))
 	}
-	if inv.fault != nil {
-		fmt.Fprintf(log, "fresco: ABI violation: %v\n", inv.fault)
-		return invoke.ErrorResult(invoke.Crash, invoke.ErrABI, fmt.Sprintf("RequestId: %s Error: %v", id, inv.fault))
+	if inv.Fault != nil {
+		fmt.Fprintf(log, "fresco: ABI violation: %v\n", inv.Fault)
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrABI, fmt.Sprintf("RequestId: %s Error: %v", id, inv.Fault))
 	}
-	if inv.initError {
-		return &invoke.Result{Kind: invoke.Crash, ErrorType: inv.errType, Payload: inv.errBody}
+	if inv.InitError {
+		return &invoke.Result{Kind: invoke.Crash, ErrorType: inv.ErrType, Payload: inv.ErrBody}
 	}
 	if f.iface == InterfaceStdio {
 		return f.classifyStdio(inv, err, stdout, log)
@@ -329,7 +331,7 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 	// A guest that posted its answer and then exited cleanly has answered.
 	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == 0 {
 		err = nil
-		if !inv.posted {
+		if !inv.Posted {
 			return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 				fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", id))
 		}
@@ -338,22 +340,22 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 		return f.crash(id, err, log)
 	}
 	switch {
-	case inv.errBody != nil:
-		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: inv.errType, Payload: inv.errBody}
-	case inv.posted:
-		return &invoke.Result{Kind: invoke.Success, Payload: inv.response}
+	case inv.ErrBody != nil:
+		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: inv.ErrType, Payload: inv.ErrBody}
+	case inv.Posted:
+		return &invoke.Result{Kind: invoke.Success, Payload: inv.Response}
 	default:
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrNoResponse,
 			fmt.Sprintf("RequestId: %s Error: fresco_handle returned without posting a response or an error", id))
 	}
 }
 
-func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+func (f *Function) classifyStdio(inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	code := uint32(0)
 	if err != nil {
 		exit, ok := errorsAs[*sys.ExitError](err)
 		if !ok {
-			return f.crash(inv.req.RequestID, err, log)
+			return f.crash(inv.Request.RequestID, err, log)
 		}
 		code = exit.ExitCode()
 	}
@@ -366,12 +368,12 @@ func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffe
 		ErrorType string `json:"errorType"`
 	}
 	if json.Unmarshal(stdout.buf, &doc) == nil && doc.ErrorType != "" {
-		typ, body := errorDocument(doc.ErrorType, stdout.buf, false)
+		typ, body := fresco.ErrorDocument(doc.ErrorType, stdout.buf, false)
 		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: typ, Payload: body}
 	}
 	log.Write(stdout.buf)
 	res := invoke.ErrorResult(invoke.FunctionError, invoke.ErrExit,
-		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", inv.req.RequestID, code))
+		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", inv.Request.RequestID, code))
 	return res
 }
 

@@ -16,7 +16,10 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/frescolabs/fresco/internal/abi"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
 )
 
 // Config configures a Host.
@@ -176,13 +179,8 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 			r.Close(ctx)
 		}
 	}()
-	// WASI calls that change an instance's WASI state are watched: an
-	// instance whose guest made one is not reset for reuse (snapshot.go).
-	if _, err := wasi_snapshot_preview1.NewBuilder(r).Instantiate(experimental.WithFunctionListenerFactory(ctx, wasiListeners{})); err != nil {
-		return nil, fmt.Errorf("instantiate WASI: %w", err)
-	}
-	if err := instantiateABI(ctx, r); err != nil {
-		return nil, fmt.Errorf("instantiate fresco ABI: %w", err)
+	if err := instantiateHostModules(ctx, r); err != nil {
+		return nil, err
 	}
 
 	// A module that may be snapshotted is compiled from a copy of its
@@ -200,24 +198,8 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 		return nil, loadErr(err, "invalid module: %v", err)
 	}
 
-	// Imports: only what the host provides, with the right signatures.
-	provided := map[string]map[string]api.FunctionDefinition{}
-	for _, mod := range []string{wasi_snapshot_preview1.ModuleName, abiModule} {
-		provided[mod] = r.Module(mod).ExportedFunctionDefinitions()
-	}
-	for _, imp := range compiled.ImportedFunctions() {
-		mod, name, _ := imp.Import()
-		defs, known := provided[mod]
-		if !known {
-			return nil, loadErr(nil, "imports %q, which fresco does not provide (only %s and %s modules are available)", mod+"."+name, wasi_snapshot_preview1.ModuleName, abiModule)
-		}
-		def, known := defs[name]
-		if !known {
-			return nil, loadErr(nil, "imports %q, which fresco does not provide", mod+"."+name)
-		}
-		if !sameSignature(def, imp) {
-			return nil, loadErr(nil, "imports %q with signature %s, but fresco provides %s", mod+"."+name, signature(imp), signature(def))
-		}
+	if err := checkImports(r, compiled); err != nil {
+		return nil, loadErr(nil, "%s", err)
 	}
 	for _, mem := range compiled.ImportedMemories() {
 		mod, name, _ := mem.Import()
@@ -301,6 +283,59 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil
+}
+
+// hostModules are the import modules guests may use, in the order errors
+// name them: one package of wasmhost/imports each.
+var hostModules = []abi.Module{wasi.Module(), fresco.Module()}
+
+// instantiateHostModules adds the host modules to r. The calls of a module
+// that keep an instance from being reset are watched (snapshot.go).
+func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
+	for _, m := range hostModules {
+		mctx := ctx
+		if m.Resettable != nil {
+			mctx = experimental.WithFunctionListenerFactory(ctx, resetWatch(m.Resettable))
+		}
+		if err := m.Instantiate(mctx, r); err != nil {
+			return fmt.Errorf("instantiate host module %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkImports checks that compiled imports only functions the host
+// modules of r provide, with their signatures.
+func checkImports(r wazero.Runtime, compiled wazero.CompiledModule) error {
+	provided := map[string]map[string]api.FunctionDefinition{}
+	names := make([]string, len(hostModules))
+	for i, m := range hostModules {
+		provided[m.Name] = r.Module(m.Name).ExportedFunctionDefinitions()
+		names[i] = m.Name
+	}
+	for _, imp := range compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		defs, known := provided[mod]
+		if !known {
+			return fmt.Errorf("imports %q, which fresco does not provide (only %s modules are available)", mod+"."+name, listNames(names))
+		}
+		def, known := defs[name]
+		if !known {
+			return fmt.Errorf("imports %q, which fresco does not provide", mod+"."+name)
+		}
+		if !sameSignature(def, imp) {
+			return fmt.Errorf("imports %q with signature %s, but fresco provides %s", mod+"."+name, signature(imp), signature(def))
+		}
+	}
+	return nil
+}
+
+// listNames lists names as prose: "a", "a and b", "a, b and c".
+func listNames(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // snapshotCandidate parses wasm for the snapshot path: nil and the reason
