@@ -14,6 +14,7 @@ import (
 	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/tailbuf"
+	"github.com/frescolabs/fresco/internal/wasmbin"
 )
 
 // A snapshot is a function's pre-initialised image: its linear memory and
@@ -99,7 +100,7 @@ const readyInstances = 32
 // takeSnapshot runs the guest's init once in an instance of f and takes its
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
-func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snapshot, error) {
+func (f *Function) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
 	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
