@@ -130,33 +130,34 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	if f.snap != nil {
 		return f.invokeSnapshot(ctx, req)
 	}
+	return f.invokeFresh(ctx, req)
+}
+
+// freshRun is one invocation in a fresh instance.
+type freshRun struct {
+	inv    *abi.Invocation
+	cfg    wazero.ModuleConfig
+	log    *tailbuf.Buffer
+	stdout *cappedBuffer // a stdio function's response
+	// phaseCtx is the context of the current phase. The guest runs on the
+	// invoking goroutine only, so its sleeps follow it through this field.
+	phaseCtx context.Context
+	mod      api.Module
+	// releaseInit gives the init slot back, once.
+	releaseInit       func()
+	initTime, runTime time.Duration
+}
+
+// invokeFresh runs one invocation in a fresh instance that runs the
+// guest's init, and discards it.
+func (f *Function) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.Result {
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
 	inv := abi.New(req)
 	ctx = abi.With(ctx, inv)
+	run := f.newFreshRun(ctx, inv)
 
-	// The guest runs on this goroutine only, so its sleeps can follow the
-	// current phase's context through a plain variable.
-	phaseCtx := ctx
-	log := tailbuf.New(f.cfg.MaxLogBytes)
-	cfg := f.instanceConfig(req.TraceID).
-		WithStderr(log).
-		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) })
-	var stdout *cappedBuffer
-	if f.iface == InterfaceStdio {
-		stdout = &cappedBuffer{max: invoke.MaxResponse}
-		cfg = cfg.WithStdout(stdout).WithStdin(bytes.NewReader(req.Payload))
-	} else {
-		cfg = cfg.WithStdout(log)
-	}
-
-	var (
-		mod      api.Module
-		err      error
-		initTime time.Duration
-		runTime  time.Duration
-	)
 	// Instantiation and init are CPU-bound; running more of them at once
 	// than there are cores only makes every one of them late. Queue for a
 	// slot first; the time queued counts toward no limit of the guest's.
@@ -167,61 +168,97 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
 	}
 	initDone := false
-	releaseInit := func() {
+	run.releaseInit = func() {
 		if !initDone {
 			initDone = true
 			<-f.host.initSlots
 		}
 	}
-	defer releaseInit()
+	defer run.releaseInit()
 
-	start := time.Now()
+	var err error
 	switch f.iface {
 	case InterfaceABI:
-		ictx, cancel := context.WithTimeout(ctx, InitTimeout)
-		phaseCtx = ictx
-		mod, err = f.runtime.InstantiateModule(ictx, f.compiled, cfg)
-		if err == nil {
-			err = f.callInit(ictx, mod, inv)
-		}
-		cancel()
-		initTime = time.Since(start)
-		releaseInit()
-		if err != nil || inv.InitError {
-			break // classified against the init phase's context
-		}
-		handleStart := time.Now()
-		deadline := f.deadline(req, handleStart)
-		hctx, cancel := context.WithDeadline(ctx, deadline)
-		phaseCtx = hctx
-		inv.StartInvoke(deadline)
-		_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
-		runTime = time.Since(handleStart)
-		cancel()
+		err = f.runABI(ctx, run)
 	case InterfaceStdio:
-		deadline := f.deadline(req, start)
-		hctx, cancel := context.WithDeadline(ctx, deadline)
-		phaseCtx = hctx
-		inv.StartInvoke(deadline)
-		mod, err = f.runtime.InstantiateModule(hctx, f.compiled, cfg)
-		releaseInit()
-		if err == nil {
-			_, err = mod.ExportedFunction("_start").Call(hctx)
-		}
-		runTime = time.Since(start)
-		cancel()
+		err = f.runStdio(ctx, run)
 	}
 
-	res := f.classify(phaseCtx, inv, err, stdout, log)
-	res.Duration = runTime
-	res.InitDuration = initTime
-	if mod != nil {
-		if mem := mod.Memory(); mem != nil {
+	res := f.classify(run.phaseCtx, inv, err, run.stdout, run.log)
+	res.Duration = run.runTime
+	res.InitDuration = run.initTime
+	if run.mod != nil {
+		if mem := run.mod.Memory(); mem != nil {
 			res.MaxMemoryBytes = uint64(mem.Size())
 		}
-		mod.Close(context.Background())
+		run.mod.Close(context.Background())
 	}
-	return f.finish(res, req.RequestID, log)
+	return f.finish(res, req.RequestID, run.log)
+}
+
+// newFreshRun sets up the instance's configuration and output for inv.
+func (f *Function) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
+	req := inv.Request
+	run := &freshRun{inv: inv, log: tailbuf.New(f.cfg.MaxLogBytes), phaseCtx: ctx}
+	run.cfg = f.instanceConfig(req.TraceID).
+		WithStderr(run.log).
+		WithNanosleep(func(ns int64) { sleep(run.phaseCtx, ns) })
+	if f.iface == InterfaceStdio {
+		run.stdout = &cappedBuffer{max: invoke.MaxResponse}
+		run.cfg = run.cfg.WithStdout(run.stdout).WithStdin(bytes.NewReader(req.Payload))
+	} else {
+		run.cfg = run.cfg.WithStdout(run.log)
+	}
+	return run
+}
+
+// runABI instantiates an ABI function, runs its init under InitTimeout,
+// gives the init slot back, then calls fresco_handle under the handler's
+// deadline. An error (or an init error the guest posted) is classified
+// against the phase it ended in.
+func (f *Function) runABI(ctx context.Context, run *freshRun) error {
+	start := time.Now()
+	ictx, cancel := context.WithTimeout(ctx, InitTimeout)
+	run.phaseCtx = ictx
+	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
+	run.mod = mod
+	if err == nil {
+		err = f.callInit(ictx, mod, run.inv)
+	}
+	cancel()
+	run.initTime = time.Since(start)
+	run.releaseInit()
+	if err != nil || run.inv.InitError {
+		return err
+	}
+	handleStart := time.Now()
+	deadline := f.deadline(run.inv.Request, handleStart)
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	run.phaseCtx = hctx
+	run.inv.StartInvoke(deadline)
+	_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
+	run.runTime = time.Since(handleStart)
+	return err
+}
+
+// runStdio instantiates a WASI command and runs _start, both under the
+// handler's deadline (a command has no init phase of its own).
+func (f *Function) runStdio(ctx context.Context, run *freshRun) error {
+	start := time.Now()
+	deadline := f.deadline(run.inv.Request, start)
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	run.phaseCtx = hctx
+	run.inv.StartInvoke(deadline)
+	mod, err := f.runtime.InstantiateModule(hctx, f.compiled, run.cfg)
+	run.mod = mod
+	run.releaseInit()
+	if err == nil {
+		_, err = mod.ExportedFunction("_start").Call(hctx)
+	}
+	run.runTime = time.Since(start)
+	return err
 }
 
 // finish tells a guest that died of the memory cap from other crashes and
