@@ -4,13 +4,14 @@ import (
 	"context"
 	"testing"
 
+	"github.com/frescolabs/fresco/internal/naive"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
 // BenchmarkInvoke measures one invocation, in-process, from a compiled
 // module to its response: fresco's path (Function.Invoke: fresh instance,
-// limits, log capture, teardown) next to the naive baseline (a default
-// wazero runtime, plain InstantiateModule per call with a default
+// limits, log capture, teardown) next to the naive baseline (internal/naive:
+// a default wazero runtime, plain InstantiateModule per call with a default
 // ModuleConfig, the entry points called, Close), in the same run.
 //
 //	go test ./wasmhost -run '^$' -bench Invoke -benchmem
@@ -27,7 +28,7 @@ func BenchmarkInvoke(b *testing.B) {
 		payload := `{"name":"Ada"}`
 		b.Run(m.name+"/naive", func(b *testing.B) {
 			ctx := context.Background()
-			base, err := wasmhost.NewBaseline(ctx, wasm)
+			base, err := naive.New(ctx, wasm)
 			if err != nil {
 				b.Fatal(err)
 			}

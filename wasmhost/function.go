@@ -15,8 +15,10 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/tailbuf"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 )
 
 // Function is a loaded, compiled function. Invoke may be called
@@ -24,7 +26,7 @@ import (
 type Function struct {
 	cfg           FunctionConfig
 	host          *Host
-	mode          Mode
+	iface         Interface
 	runtime       wazero.Runtime
 	compiled      wazero.CompiledModule
 	hasInitialize bool
@@ -35,9 +37,9 @@ type Function struct {
 	// snapshotted after its init (docs/abi.md).
 	hasSnapshotHook bool
 	// snap is the function's pre-initialised image, nil when invocations
-	// run in fresh instances; snapReason says why not.
-	snap       *snapshot
-	snapReason string
+	// run in fresh instances; snapErr says why not.
+	snap    *snapshot
+	snapErr error
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -47,8 +49,14 @@ type Function struct {
 // Name returns the function's name.
 func (f *Function) Name() string { return f.cfg.Name }
 
-// Mode reports how the module is driven.
-func (f *Function) Mode() Mode { return f.mode }
+// Interface reports how the module is driven: through the fresco ABI or
+// as a WASI command on stdin and stdout.
+func (f *Function) Interface() Interface { return f.iface }
+
+// Mode is Interface under its former name.
+//
+// Deprecated: use Interface; Mode remains until its callers are renamed.
+func (f *Function) Mode() Interface { return f.iface }
 
 // Config returns the configuration the function was loaded with, defaults
 // applied.
@@ -92,7 +100,7 @@ func (f *Function) moduleConfig(withEnv bool) wazero.ModuleConfig {
 // parent, so appending to one shared config from concurrent invocations
 // races (the race detector caught it).
 func (f *Function) instanceConfig(traceID string) wazero.ModuleConfig {
-	if f.mode == ModeABI {
+	if f.iface == InterfaceABI {
 		return f.baseConfig
 	}
 	c := f.baseConfig
@@ -122,98 +130,135 @@ func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Resu
 	if f.snap != nil {
 		return f.invokeSnapshot(ctx, req)
 	}
+	return f.invokeFresh(ctx, req)
+}
+
+// freshRun is one invocation in a fresh instance.
+type freshRun struct {
+	inv    *abi.Invocation
+	cfg    wazero.ModuleConfig
+	log    *tailbuf.Buffer
+	stdout *cappedBuffer // a stdio function's response
+	// phaseCtx is the context of the current phase. The guest runs on the
+	// invoking goroutine only, so its sleeps follow it through this field.
+	phaseCtx context.Context
+	mod      api.Module
+	// releaseInit gives the init slot back, once.
+	releaseInit       func()
+	initTime, runTime time.Duration
+}
+
+// invokeFresh runs one invocation in a fresh instance that runs the
+// guest's init, and discards it.
+func (f *Function) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.Result {
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
-	inv := &invocation{req: req}
-	ctx = context.WithValue(ctx, invocationKey{}, inv)
+	inv := abi.New(req)
+	ctx = abi.With(ctx, inv)
+	run := f.newFreshRun(ctx, inv)
 
-	// The guest runs on this goroutine only, so its sleeps can follow the
-	// current phase's context through a plain variable.
-	phaseCtx := ctx
-	log := tailbuf.New(f.cfg.MaxLogBytes)
-	cfg := f.instanceConfig(req.TraceID).
-		WithStderr(log).
-		WithNanosleep(func(ns int64) { sleep(phaseCtx, ns) })
-	var stdout *cappedBuffer
-	if f.mode == ModeStdio {
-		stdout = &cappedBuffer{max: invoke.MaxResponse}
-		cfg = cfg.WithStdout(stdout).WithStdin(bytes.NewReader(req.Payload))
-	} else {
-		cfg = cfg.WithStdout(log)
-	}
-
-	var (
-		mod      api.Module
-		err      error
-		initTime time.Duration
-		runTime  time.Duration
-	)
 	// Instantiation and init are CPU-bound; running more of them at once
 	// than there are cores only makes every one of them late. Queue for a
 	// slot first; the time queued counts toward no limit of the guest's.
 	select {
 	case f.host.initSlots <- struct{}{}:
 	case <-ctx.Done():
-		return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
 	}
 	initDone := false
-	releaseInit := func() {
+	run.releaseInit = func() {
 		if !initDone {
 			initDone = true
 			<-f.host.initSlots
 		}
 	}
-	defer releaseInit()
+	defer run.releaseInit()
 
-	start := time.Now()
-	switch f.mode {
-	case ModeABI:
-		ictx, cancel := context.WithTimeout(ctx, InitTimeout)
-		phaseCtx = ictx
-		mod, err = f.runtime.InstantiateModule(ictx, f.compiled, cfg)
-		if err == nil {
-			err = f.callInit(ictx, mod, inv)
-		}
-		cancel()
-		initTime = time.Since(start)
-		releaseInit()
-		if err != nil || inv.initError {
-			break // classified against the init phase's context
-		}
-		handleStart := time.Now()
-		deadline := f.deadline(req, handleStart)
-		hctx, cancel := context.WithDeadline(ctx, deadline)
-		phaseCtx = hctx
-		inv.startInvoke(deadline)
-		_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
-		runTime = time.Since(handleStart)
-		cancel()
-	case ModeStdio:
-		deadline := f.deadline(req, start)
-		hctx, cancel := context.WithDeadline(ctx, deadline)
-		phaseCtx = hctx
-		inv.startInvoke(deadline)
-		mod, err = f.runtime.InstantiateModule(hctx, f.compiled, cfg)
-		releaseInit()
-		if err == nil {
-			_, err = mod.ExportedFunction("_start").Call(hctx)
-		}
-		runTime = time.Since(start)
-		cancel()
+	var err error
+	switch f.iface {
+	case InterfaceABI:
+		err = f.runABI(ctx, run)
+	case InterfaceStdio:
+		err = f.runStdio(ctx, run)
 	}
 
-	res := f.classify(phaseCtx, inv, err, stdout, log)
-	res.Duration = runTime
-	res.InitDuration = initTime
-	if mod != nil {
-		if mem := mod.Memory(); mem != nil {
+	res := f.classify(run.phaseCtx, inv, err, run.stdout, run.log)
+	res.Duration = run.runTime
+	res.InitDuration = run.initTime
+	if run.mod != nil {
+		if mem := run.mod.Memory(); mem != nil {
 			res.MaxMemoryBytes = uint64(mem.Size())
 		}
-		mod.Close(context.Background())
+		run.mod.Close(context.Background())
 	}
-	return f.finish(res, req.RequestID, log)
+	return f.finish(res, req.RequestID, run.log)
+}
+
+// newFreshRun sets up the instance's configuration and output for inv.
+func (f *Function) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
+	req := inv.Request
+	run := &freshRun{inv: inv, log: tailbuf.New(f.cfg.MaxLogBytes), phaseCtx: ctx}
+	run.cfg = f.instanceConfig(req.TraceID).
+		WithStderr(run.log).
+		WithNanosleep(func(ns int64) { sleep(run.phaseCtx, ns) })
+	if f.iface == InterfaceStdio {
+		run.stdout = &cappedBuffer{max: invoke.MaxResponse}
+		run.cfg = run.cfg.WithStdout(run.stdout).WithStdin(bytes.NewReader(req.Payload))
+	} else {
+		run.cfg = run.cfg.WithStdout(run.log)
+	}
+	return run
+}
+
+// runABI instantiates an ABI function, runs its init under InitTimeout,
+// gives the init slot back, then calls fresco_handle under the handler's
+// deadline. An error (or an init error the guest posted) is classified
+// against the phase it ended in.
+func (f *Function) runABI(ctx context.Context, run *freshRun) error {
+	start := time.Now()
+	ictx, cancel := context.WithTimeout(ctx, InitTimeout)
+	run.phaseCtx = ictx
+	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
+	run.mod = mod
+	if err == nil {
+		err = f.callInit(ictx, mod, run.inv)
+	}
+	cancel()
+	run.initTime = time.Since(start)
+	run.releaseInit()
+	if err != nil || run.inv.InitError {
+		return err
+	}
+	handleStart := time.Now()
+	deadline := f.deadline(run.inv.Request, handleStart)
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	run.phaseCtx = hctx
+	run.inv.StartInvoke(deadline)
+	_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
+	run.runTime = time.Since(handleStart)
+	return err
+}
+
+// runStdio instantiates a WASI command and runs _start, both under the
+// handler's deadline (a command has no init phase of its own).
+func (f *Function) runStdio(ctx context.Context, run *freshRun) error {
+	start := time.Now()
+	deadline := f.deadline(run.inv.Request, start)
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	run.phaseCtx = hctx
+	run.inv.StartInvoke(deadline)
+	mod, err := f.runtime.InstantiateModule(hctx, f.compiled, run.cfg)
+	run.mod = mod
+	run.releaseInit()
+	if err == nil {
+		_, err = mod.ExportedFunction("_start").Call(hctx)
+	}
+	run.runTime = time.Since(start)
+	return err
 }
 
 // finish tells a guest that died of the memory cap from other crashes and
@@ -235,25 +280,25 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 	in, restore, err := s.get(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 				fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
 		}
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 			fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
 	}
-	inv := &invocation{req: req}
+	inv := abi.New(req)
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	in.out.w = log
 	start := time.Now()
 	deadline := f.deadline(req, start)
 	in.deadline = deadline
-	inv.startInvoke(deadline)
+	inv.StartInvoke(deadline)
 	// wazero stops the guest at the deadline: its watcher marks the module
 	// closed, the compiled checks end the call, and the module's resources
 	// are released on this goroutine, never under running code. (Closing
 	// the module from a timer instead would free its memory while the
 	// guest runs: the race detector caught that.)
-	hctx, cancel := context.WithDeadline(context.WithValue(ctx, invocationKey{}, inv), deadline)
+	hctx, cancel := context.WithDeadline(abi.With(ctx, inv), deadline)
 	_, err = in.handle.Call(hctx)
 	runTime := time.Since(start)
 	cancel()
@@ -267,20 +312,20 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 	// Only an instance whose guest returned normally is reset: after a
 	// trap, an exit or a timeout it is discarded, as is one that touched
 	// WASI state the image does not hold.
-	reusable := err == nil && inv.fault == nil && inv.tainted == "" &&
+	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" &&
 		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
 	s.put(in, reusable)
 	return f.finish(res, req.RequestID, log)
 }
 
 // callInit runs the guest's init phase: _initialize, then fresco_init.
-func (f *Function) callInit(ctx context.Context, mod api.Module, inv *invocation) error {
+func (f *Function) callInit(ctx context.Context, mod api.Module, inv *abi.Invocation) error {
 	if f.hasInitialize {
 		if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
 			return err
 		}
 	}
-	if f.hasInit && !inv.initError {
+	if f.hasInit && !inv.InitError {
 		if _, err := mod.ExportedFunction("fresco_init").Call(ctx); err != nil {
 			return err
 		}
@@ -289,41 +334,41 @@ func (f *Function) callInit(ctx context.Context, mod api.Module, inv *invocation
 }
 
 // classify turns how the guest ended into a Result.
-func (f *Function) classify(ctx context.Context, inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
-	id := inv.req.RequestID
+func (f *Function) classify(ctx context.Context, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+	id := inv.Request.RequestID
 	// Timeouts first: once the deadline has passed, whatever the guest was
 	// doing, the invocation timed out.
 	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == sys.ExitCodeDeadlineExceeded ||
 		err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		if inv.phase == phaseInit {
+		if inv.Phase == abi.PhaseInit {
 			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, InitTimeout.Seconds()))
 		}
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, f.cfg.Timeout.Seconds()))
 	}
-	if inv.tooLarge > 0 || stdout != nil && stdout.overflowed() {
-		size := inv.tooLarge
+	if inv.TooLarge > 0 || stdout != nil && stdout.overflowed() {
+		size := inv.TooLarge
 		if stdout != nil && stdout.overflowed() {
 			size = stdout.total
 		}
 		return invoke.ErrorResult(invoke.ResponseTooLarge, invoke.ErrResponseTooLarge,
 			fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, invoke.MaxResponse))
 	}
-	if inv.fault != nil {
-		fmt.Fprintf(log, "fresco: ABI violation: %v\n", inv.fault)
-		return invoke.ErrorResult(invoke.Crash, invoke.ErrABI, fmt.Sprintf("RequestId: %s Error: %v", id, inv.fault))
+	if inv.Fault != nil {
+		fmt.Fprintf(log, "fresco: ABI violation: %v\n", inv.Fault)
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrABI, fmt.Sprintf("RequestId: %s Error: %v", id, inv.Fault))
 	}
-	if inv.initError {
-		return &invoke.Result{Kind: invoke.Crash, ErrorType: inv.errType, Payload: inv.errBody}
+	if inv.InitError {
+		return &invoke.Result{Kind: invoke.Crash, ErrorType: inv.ErrType, Payload: inv.ErrBody}
 	}
-	if f.mode == ModeStdio {
+	if f.iface == InterfaceStdio {
 		return f.classifyStdio(inv, err, stdout, log)
 	}
 	// A guest that posted its answer and then exited cleanly has answered.
 	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == 0 {
 		err = nil
-		if !inv.posted {
+		if !inv.Posted {
 			return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 				fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", id))
 		}
@@ -332,22 +377,22 @@ func (f *Function) classify(ctx context.Context, inv *invocation, err error, std
 		return f.crash(id, err, log)
 	}
 	switch {
-	case inv.errBody != nil:
-		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: inv.errType, Payload: inv.errBody}
-	case inv.posted:
-		return &invoke.Result{Kind: invoke.Success, Payload: inv.response}
+	case inv.ErrBody != nil:
+		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: inv.ErrType, Payload: inv.ErrBody}
+	case inv.Posted:
+		return &invoke.Result{Kind: invoke.Success, Payload: inv.Response}
 	default:
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrNoResponse,
 			fmt.Sprintf("RequestId: %s Error: fresco_handle returned without posting a response or an error", id))
 	}
 }
 
-func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+func (f *Function) classifyStdio(inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	code := uint32(0)
 	if err != nil {
 		exit, ok := errorsAs[*sys.ExitError](err)
 		if !ok {
-			return f.crash(inv.req.RequestID, err, log)
+			return f.crash(inv.Request.RequestID, err, log)
 		}
 		code = exit.ExitCode()
 	}
@@ -360,12 +405,12 @@ func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffe
 		ErrorType string `json:"errorType"`
 	}
 	if json.Unmarshal(stdout.buf, &doc) == nil && doc.ErrorType != "" {
-		typ, body := errorDocument(doc.ErrorType, stdout.buf, false)
+		typ, body := fresco.ErrorDocument(doc.ErrorType, stdout.buf, false)
 		return &invoke.Result{Kind: invoke.FunctionError, ErrorType: typ, Payload: body}
 	}
 	log.Write(stdout.buf)
 	res := invoke.ErrorResult(invoke.FunctionError, invoke.ErrExit,
-		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", inv.req.RequestID, code))
+		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", inv.Request.RequestID, code))
 	return res
 }
 
@@ -373,7 +418,7 @@ func (f *Function) classifyStdio(inv *invocation, err error, stdout *cappedBuffe
 func (f *Function) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
 	if exit, ok := errorsAs[*sys.ExitError](err); ok {
 		if exit.ExitCode() == sys.ExitCodeContextCanceled {
-			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 				fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
 		}
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,

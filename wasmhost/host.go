@@ -16,7 +16,6 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // Config configures a Host.
@@ -100,22 +99,37 @@ type FunctionConfig struct {
 	MaxLogBytes int
 }
 
-// Mode is how a module is driven.
-type Mode int
+// Interface is how a module is driven: the interface between the host and
+// the guest's code (docs/abi.md).
+type Interface int
 
 const (
-	// ModeABI modules export fresco_handle (docs/abi.md).
-	ModeABI Mode = iota
-	// ModeStdio modules are WASI commands: event on stdin, response on stdout.
-	ModeStdio
+	// InterfaceABI modules export fresco_handle (docs/abi.md).
+	InterfaceABI Interface = iota
+	// InterfaceStdio modules are WASI commands: event on stdin, response on
+	// stdout.
+	InterfaceStdio
 )
 
-func (m Mode) String() string {
-	if m == ModeStdio {
+// String is the interface's name in logs: "abi" or "stdio".
+func (i Interface) String() string {
+	if i == InterfaceStdio {
 		return "stdio"
 	}
 	return "abi"
 }
+
+// initType is how a function's instances are initialised, as Lambda names
+// it in AWS_LAMBDA_INITIALIZATION_TYPE.
+type initType string
+
+const (
+	// initOnDemand: every invocation's instance runs the guest's init.
+	initOnDemand initType = "on-demand"
+	// initSnapStart: instances start from the image of one init, taken at
+	// load (snapshot.go).
+	initSnapStart initType = "snap-start"
+)
 
 // LoadError is returned by Load for a module that cannot serve as the
 // function.
@@ -131,184 +145,14 @@ func (e *LoadError) Error() string {
 
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// Load validates and compiles wasm as the function cfg describes. All
-// compilation happens here; Invoke only instantiates.
-func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Function, error) {
-	cfg = withDefaults(cfg)
-	loadErr := func(err error, format string, a ...any) error {
-		return &LoadError{Function: cfg.Name, Reason: fmt.Sprintf(format, a...), Err: err}
-	}
-	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
-		return nil, loadErr(nil, "not a WebAssembly module (no \\0asm header)")
-	}
-	// Counts that would make wazero's decoder allocate without bound
-	// (preflight.go).
-	if err := preflight(wasm); err != nil {
-		return nil, loadErr(err, "invalid module: %v", err)
-	}
-	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
-		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
-	}
-	start := time.Now()
-	rcfg := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(h.cache).
-		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
-		WithCloseOnContextDone(true)
-	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
-	ok := false
-	defer func() {
-		if !ok {
-			r.Close(ctx)
-		}
-	}()
-	// WASI calls that change an instance's WASI state are watched: an
-	// instance whose guest made one is not reset for reuse (snapshot.go).
-	if _, err := wasi_snapshot_preview1.NewBuilder(r).Instantiate(experimental.WithFunctionListenerFactory(ctx, wasiListeners{})); err != nil {
-		return nil, fmt.Errorf("instantiate WASI: %w", err)
-	}
-	if err := instantiateABI(ctx, r); err != nil {
-		return nil, fmt.Errorf("instantiate fresco ABI: %w", err)
-	}
-
-	// A module that may be snapshotted is compiled from a copy of its
-	// binary that exports its mutable globals, so that they can be read
-	// and restored; the copy behaves exactly as the original.
-	sm, snapReason := snapshotCandidate(wasm)
-	bin := wasm
-	if sm != nil {
-		bin = sm.Binary
-	}
-	unlock := h.lockModule(bin)
-	compiled, err := r.CompileModule(ctx, bin)
-	unlock()
-	if err != nil {
-		return nil, loadErr(err, "invalid module: %v", err)
-	}
-
-	// Imports: only what the host provides, with the right signatures.
-	provided := map[string]map[string]api.FunctionDefinition{}
-	for _, mod := range []string{wasi_snapshot_preview1.ModuleName, abiModule} {
-		provided[mod] = r.Module(mod).ExportedFunctionDefinitions()
-	}
-	for _, imp := range compiled.ImportedFunctions() {
-		mod, name, _ := imp.Import()
-		defs, known := provided[mod]
-		if !known {
-			return nil, loadErr(nil, "imports %q, which fresco does not provide (only %s and %s modules are available)", mod+"."+name, wasi_snapshot_preview1.ModuleName, abiModule)
-		}
-		def, known := defs[name]
-		if !known {
-			return nil, loadErr(nil, "imports %q, which fresco does not provide", mod+"."+name)
-		}
-		if !sameSignature(def, imp) {
-			return nil, loadErr(nil, "imports %q with signature %s, but fresco provides %s", mod+"."+name, signature(imp), signature(def))
-		}
-	}
-	for _, mem := range compiled.ImportedMemories() {
-		mod, name, _ := mem.Import()
-		return nil, loadErr(nil, "imports memory %q; a function must define and export its own memory", mod+"."+name)
-	}
-	if len(compiled.ExportedMemories()) == 0 {
-		return nil, loadErr(nil, "exports no memory")
-	}
-
-	// Entry points.
-	exports := compiled.ExportedFunctions()
-	f := &Function{cfg: cfg, host: h, runtime: r, compiled: compiled}
-	noArgs := func(name string) error {
-		if def, ok := exports[name]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
-			return loadErr(nil, "exports %s with signature %s, want () -> ()", name, signature(def))
-		}
-		return nil
-	}
-	switch {
-	case exports["fresco_handle"] != nil:
-		f.mode = ModeABI
-		for _, name := range []string{"fresco_handle", "_initialize", "fresco_init"} {
-			if err := noArgs(name); err != nil {
-				return nil, err
-			}
-		}
-		f.hasInitialize = exports["_initialize"] != nil
-		f.hasInit = exports["fresco_init"] != nil
-	case exports["_start"] != nil:
-		f.mode = ModeStdio
-		if err := noArgs("_start"); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, loadErr(nil, "exports neither fresco_handle (an ABI function) nor _start (a WASI command); see docs/abi.md")
-	}
-
-	// A trial instantiation, without running any code, catches what
-	// compilation does not (e.g. a memory minimum above the limit).
-	trial, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
-	if err != nil {
-		return nil, loadErr(err, "cannot be instantiated: %v", err)
-	}
-	trial.Close(ctx)
-
-	initType := "on-demand"
-	if f.mode == ModeABI {
-		f.hasSnapshotHook = exports["fresco_snapshot"] != nil
-		if err := noArgs("fresco_snapshot"); err != nil {
-			return nil, err
-		}
-		switch {
-		case h.noSnapshots:
-			snapReason = "snapshots are off"
-		case sm == nil:
-		case (f.hasInitialize || f.hasInit) && !f.hasSnapshotHook:
-			snapReason = "the guest has an init phase and does not export fresco_snapshot"
-		default:
-			initType = "snap-start"
-		}
-	} else {
-		snapReason = "a WASI command runs from _start every time"
-	}
-	f.env = lambdaEnv(cfg, initType)
-	f.baseConfig = f.moduleConfig(f.mode == ModeABI)
-	if initType == "snap-start" {
-		snap, err := f.takeSnapshot(ctx, sm)
-		if err != nil {
-			// Not a load error: the init's failure, if it fails every time,
-			// is every invocation's to report.
-			snapReason = fmt.Sprintf("taking the snapshot failed: %v", err)
-			f.env = lambdaEnv(cfg, "on-demand")
-			f.baseConfig = f.moduleConfig(true)
-		} else {
-			f.snap = snap
-			snap.startTrimmer()
-			snapReason = ""
-		}
-	}
-	f.snapReason = snapReason
-	f.CompileDuration = time.Since(start)
-	ok = true
-	return f, nil
-}
-
-// snapshotCandidate parses wasm for the snapshot path: nil and the reason
-// when the module cannot be reset to an image (it changes its tables or
-// data segments, or shares state through imports).
-func snapshotCandidate(wasm []byte) (*snapshotModule, string) {
-	sm, err := parseSnapshotModule(wasm)
-	switch {
-	case err != nil:
-		return nil, fmt.Sprintf("module not understood: %v", err)
-	case sm.MutatesTables:
-		return nil, "the module changes its tables"
-	case sm.DropsData:
-		return nil, "the module uses memory.init or data.drop"
-	case sm.ImportsGlobals || sm.ImportsTables || sm.ImportsMemory:
-		return nil, "the module imports globals, tables or memory"
-	}
-	return sm, ""
-}
-
 // Snapshot reports whether invocations start from a pre-initialised image,
-// and if not, why.
-func (f *Function) Snapshot() (on bool, reason string) { return f.snap != nil, f.snapReason }
+// and if not, why (for the log).
+func (f *Function) Snapshot() (on bool, reason string) {
+	if f.snapErr == nil {
+		return f.snap != nil, ""
+	}
+	return f.snap != nil, f.snapErr.Error()
+}
 
 // SnapshotInit returns the output of the snapshot's init and how long it
 // took; empty without a snapshot.
@@ -378,14 +222,14 @@ func signature(def api.FunctionDefinition) string {
 
 // lambdaEnv is the guest's environment: the standard Lambda variables, then
 // the function's own, sorted for a deterministic environ.
-func lambdaEnv(cfg FunctionConfig, initType string) [][2]string {
+func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 	std := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        cfg.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.Version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(cfg.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.Version + "]fresco",
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  string(init),
 		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
 		"AWS_REGION":                      cfg.Region,
 		"AWS_DEFAULT_REGION":              cfg.Region,

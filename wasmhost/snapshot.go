@@ -11,8 +11,10 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
+	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/tailbuf"
+	"github.com/frescolabs/fresco/internal/wasmbin"
 )
 
 // A snapshot is a function's pre-initialised image: its linear memory and
@@ -98,13 +100,13 @@ const readyInstances = 32
 // takeSnapshot runs the guest's init once in an instance of f and takes its
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
-func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snapshot, error) {
+func (f *Function) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
 	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
 	}
-	inv := &invocation{req: &invoke.Request{RequestID: "snapshot"}}
-	ictx, cancel := context.WithTimeout(context.WithValue(ctx, invocationKey{}, inv), InitTimeout)
+	inv := abi.New(&invoke.Request{RequestID: "snapshot"})
+	ictx, cancel := context.WithTimeout(abi.With(ctx, inv), InitTimeout)
 	defer cancel()
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	start := time.Now()
@@ -123,19 +125,19 @@ func (f *Function) takeSnapshot(ctx context.Context, sm *snapshotModule) (*snaps
 	if err := f.callInit(ictx, mod, inv); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
-	if inv.initError {
-		return nil, fmt.Errorf("init error %s: %s", inv.errType, inv.errBody)
+	if inv.InitError {
+		return nil, fmt.Errorf("init error %s: %s", inv.ErrType, inv.ErrBody)
 	}
 	if f.hasSnapshotHook {
 		if _, err := mod.ExportedFunction("fresco_snapshot").Call(ictx); err != nil {
 			return nil, fmt.Errorf("fresco_snapshot: %w", err)
 		}
 	}
-	if inv.tainted != "" {
-		return nil, fmt.Errorf("init called %s, which changes WASI state an image cannot hold", inv.tainted)
+	if inv.Tainted != "" {
+		return nil, fmt.Errorf("init called %s, which changes WASI state an image cannot hold", inv.Tainted)
 	}
-	if inv.fault != nil {
-		return nil, fmt.Errorf("init broke the ABI: %w", inv.fault)
+	if inv.Fault != nil {
+		return nil, fmt.Errorf("init broke the ABI: %w", inv.Fault)
 	}
 	s.initDuration = time.Since(start)
 	s.initLog = bytes.Clone(log.Bytes())
@@ -393,33 +395,15 @@ func (s *snapshot) close() {
 	}
 }
 
-// statelessWASI are the WASI functions that change no state of the calling
-// instance's WASI context: an instance whose guest called only these (and
-// fresco's ABI) can be reset to its image. A call to any other (fd_close,
-// fd_renumber, fd_fdstat_set_flags, path_open, fd_seek, ...) taints the
-// invocation, and its instance is discarded rather than reset.
-var statelessWASI = map[string]bool{
-	"args_get": true, "args_sizes_get": true, "environ_get": true, "environ_sizes_get": true,
-	"clock_res_get": true, "clock_time_get": true, "random_get": true, "sched_yield": true,
-	"poll_oneoff": true, "proc_exit": true,
-	// Only the standard descriptors exist (no preopens, no sockets): stdout
-	// and stderr write to the invocation's log, stdin is empty.
-	"fd_write": true, "fd_read": true, "fd_fdstat_get": true, "fd_filestat_get": true,
-	"fd_prestat_get": true, "fd_prestat_dir_name": true,
-	// fresco's standard descriptors are never *os.File (stdin is wazero's
-	// no-op reader, stdout and stderr are io.Writers), and for those
-	// wazero's fd_fdstat_set_flags changes nothing: they are neither
-	// pollable nor regular files, so NONBLOCK and APPEND have nowhere to
-	// go. Go's runtime calls it on them during init.
-	"fd_fdstat_set_flags": true, "fd_fdstat_set_rights": true,
-}
+// resetWatch watches the calls of a host module that keep an instance from
+// being reset to its image (abi.Module.Resettable reports false for them):
+// a call to one taints the calling invocation, and its instance is
+// discarded rather than reset. The others get no listener and cost nothing.
+type resetWatch func(name string) bool
 
-// wasiListeners watches the WASI functions that are not stateless.
-type wasiListeners struct{}
-
-func (wasiListeners) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+func (w resetWatch) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
 	names := def.ExportNames()
-	if len(names) == 0 || statelessWASI[names[0]] {
+	if len(names) == 0 || w(names[0]) {
 		return nil
 	}
 	return taintListener(names[0])
@@ -429,9 +413,7 @@ func (wasiListeners) NewFunctionListener(def api.FunctionDefinition) experimenta
 type taintListener string
 
 func (l taintListener) Before(ctx context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
-	if inv := invocationFrom(ctx); inv != nil && inv.tainted == "" {
-		inv.tainted = string(l)
-	}
+	abi.From(ctx).Taint(string(l))
 }
 
 func (taintListener) After(context.Context, api.Module, api.FunctionDefinition, []uint64) {}

@@ -37,7 +37,7 @@ func BenchmarkSnapshotReset(b *testing.B) {
 			}
 			defer f.Close(context.Background())
 			if f.snap == nil {
-				b.Fatalf("no snapshot: %s", f.snapReason)
+				b.Fatalf("no snapshot: %v", f.snapErr)
 			}
 			in, _, err := f.snap.get(context.Background())
 			if err != nil {

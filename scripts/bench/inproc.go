@@ -17,6 +17,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/internal/naive"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -110,7 +111,7 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 
 		if cfg.only.MatchString(naiveName) {
 			start := time.Now()
-			base, err := wasmhost.NewBaseline(ctx, wasm)
+			base, err := naive.New(ctx, wasm)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", naiveName, err)
 			}

@@ -1,4 +1,4 @@
-package wasmhost
+package wasmbin
 
 import (
 	"bytes"
@@ -15,12 +15,14 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/frescolabs/fresco/internal/wasmbin/wasmbintest"
 )
 
-// wasmbinFixture reads testdata/wasmbin/name.wasm (see its build.sh).
+// wasmbinFixture reads testdata/name.wasm (see its build.sh).
 func wasmbinFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "wasmbin", name+".wasm"))
+	b, err := os.ReadFile(filepath.Join("testdata", name+".wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +91,9 @@ func TestWasmbinFixtures(t *testing.T) {
 				t.Errorf("ImportsGlobals, ImportsTables, ImportsMemory = %v, %v, %v, want %v, false, false",
 					m.ImportsGlobals, m.ImportsTables, m.ImportsMemory, tc.importsGlobals)
 			}
-			var want []snapshotGlobal
+			var want []Global
 			for _, g := range tc.globals {
-				want = append(want, snapshotGlobal{Index: g.index, Name: globalExportName(g.index), Type: g.typ})
+				want = append(want, Global{Index: g.index, Name: globalExportName(g.index), Type: g.typ})
 			}
 			if !slices.Equal(m.Globals, want) {
 				t.Errorf("Globals = %+v, want %+v", m.Globals, want)
@@ -104,7 +106,7 @@ func TestWasmbinFixtures(t *testing.T) {
 			// names are taken now.
 			if len(want) > 0 {
 				_, err := parseSnapshotModule(m.Binary)
-				if !errors.Is(err, errUnsupported) || !strings.Contains(err.Error(), "already exports") {
+				if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "already exports") {
 					t.Errorf("parsing the rewritten binary: got %v, want an error about the existing export", err)
 				}
 			}
@@ -162,7 +164,7 @@ func TestWasmbinFixtures(t *testing.T) {
 
 // checkGlobalExports checks that m.Binary exports each of m.Globals under
 // its name.
-func checkGlobalExports(t testing.TB, m *snapshotModule) {
+func checkGlobalExports(t testing.TB, m *SnapshotModule) {
 	t.Helper()
 	exported := map[string]uint32{}
 	d := &decoder{b: m.Binary, p: 8, end: len(m.Binary)}
@@ -225,15 +227,15 @@ func TestWasmbinExportSectionPlacement(t *testing.T) {
 	}
 }
 
-// TestWasmbinToolchainOutputs parses the package's other fixtures and the C
+// TestWasmbinToolchainOutputs parses wasmhost's fixtures and the C
 // sample, and compiles what it makes of them.
 func TestWasmbinToolchainOutputs(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.wasm"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "wasmhost", "testdata", "*.wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, filepath.Join("..", "samples", "chello", "chello.wasm"))
+	files = append(files, filepath.Join("..", "..", "samples", "chello", "chello.wasm"))
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	defer r.Close(ctx)
@@ -288,7 +290,7 @@ func wasmbinGoHello(t testing.TB) []byte {
 		defer os.RemoveAll(dir)
 		out := filepath.Join(dir, "hello.wasm")
 		cmd := exec.Command(goCmd, "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./samples/hello")
-		cmd.Dir = ".."
+		cmd.Dir = filepath.Join("..", "..")
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			goHello.err = errors.New("go build: " + err.Error() + "\n" + string(b))
@@ -340,6 +342,15 @@ func TestWasmbinGoModule(t *testing.T) {
 	checkGlobalExports(t, m)
 }
 
+// parseSnapshotModule parses bin and returns its SnapshotModule.
+func parseSnapshotModule(bin []byte) (*SnapshotModule, error) {
+	m, err := Parse(bin)
+	if err != nil {
+		return nil, err
+	}
+	return m.SnapshotModule()
+}
+
 func BenchmarkWasmbinGoModule(b *testing.B) {
 	bin := wasmbinGoHello(b)
 	b.SetBytes(int64(len(bin)))
@@ -352,15 +363,7 @@ func BenchmarkWasmbinGoModule(b *testing.B) {
 
 // wasmbinModule returns a module of the given sections, each an id byte
 // followed by its content.
-func wasmbinModule(sections ...string) []byte {
-	b := []byte("\x00asm\x01\x00\x00\x00")
-	for _, s := range sections {
-		b = append(b, s[0])
-		b = appendU32(b, uint32(len(s)-1))
-		b = append(b, s[1:]...)
-	}
-	return b
-}
+func wasmbinModule(sections ...string) []byte { return wasmbintest.Module(sections...) }
 
 // wasmbinCode returns a module with one function, of type () -> (), whose
 // body is body (after an empty locals vector).
@@ -368,7 +371,7 @@ func wasmbinCode(body string) []byte {
 	return wasmbinModule(
 		"\x01\x01\x60\x00\x00", // type: () -> ()
 		"\x03\x01\x00",         // function 0 has type 0
-		"\x0a\x01"+string(appendU32(nil, uint32(len(body)+1)))+"\x00"+body,
+		"\x0a\x01"+string(AppendU32(nil, uint32(len(body)+1)))+"\x00"+body,
 	)
 }
 
@@ -383,20 +386,20 @@ func TestWasmbinMalformed(t *testing.T) {
 	}{
 		{"empty", nil, "offset 0x0: no \\0asm magic number", false},
 		{"version", []byte("\x00asm\x02\x00\x00\x00"), "offset 0x4: version 02000000 is not 1", false},
-		{"section past end", []byte(header + "\x01\x05\x00"), "offset 0x8: section 1 of 5 bytes runs past the end", false},
+		{"section past end", []byte(header + "\x01\x05\x00"), "offset 0x8: type section declares 5 bytes but only 1 remain in the module", false},
 		{"truncated section size", []byte(header + "\x01\x80"), "offset 0x9: truncated LEB128 section size", false},
 		{"overlong section size", []byte(header + "\x01\x80\x80\x80\x80\x80\x00"), "LEB128 section size overflows 32 bits", false},
 		{"unknown section", wasmbinModule("\x0e"), "offset 0x8: unknown section id 14", false},
 		{"out of order", wasmbinModule("\x06\x00", "\x02\x00"), "offset 0xb: section 2 out of order", false},
 		{"duplicate", wasmbinModule("\x07\x00", "\x07\x00"), "section 7 out of order", false},
-		{"bytes after content", wasmbinModule("\x02\x00\x00"), "offset 0xb: section 2 has 1 bytes after its content", false},
-		{"huge global count", wasmbinModule("\x06\xff\xff\xff\xff\x0f"), "offset 0xf: truncated global type", false},
+		{"bytes after content", wasmbinModule("\x02\x00\x00"), "offset 0xb: import section has 1 bytes after its content", false},
+		{"huge global count", wasmbinModule("\x06\xff\xff\xff\xff\x0f"), "offset 0xa: declares 4294967295 globals but only 0 bytes remain in the global section", false},
 		{"bad mutability", wasmbinModule("\x06\x01\x7f\x02\x41\x00\x0b"), "offset 0xc: invalid global mutability 0x02", false},
 		{"const expr runs on", wasmbinModule("\x06\x01\x7f\x01\x41\x00"), "truncated global initialiser", false},
 		{"bad const op", wasmbinModule("\x06\x01\x7f\x01\x01\x0b"), "offset 0xd: opcode 0x01 in global initialiser", false},
-		{"bad import kind", wasmbinModule("\x02\x01\x00\x00\x07"), "offset 0xd: invalid import kind 0x07", false},
-		{"import name past end", wasmbinModule("\x02\x01\x09a"), "import module name of 9 bytes runs past the end", false},
-		{"body past section", wasmbinModule("\x0a\x01\x05\x00\x0b"), "function body 0 of 5 bytes runs past the end of the code section", false},
+		{"bad import kind", wasmbinModule("\x02\x01\x00\x00\x07\x00"), "offset 0xd: invalid import kind 0x07", false},
+		{"import name past end", wasmbinModule("\x02\x01\x09abc"), "import module name of 9 bytes, but only 3 bytes remain in the import section", false},
+		{"body past section", wasmbinModule("\x0a\x01\x05\x00\x0b"), "offset 0xb: function body 0 of 5 bytes, but only 2 bytes remain in the code section", false},
 		{"truncated i32.const", wasmbinCode("\x41\x80"), "offset 0x17: opcode 0x41: truncated LEB128 in its immediate (function body ends at 0x19)", false},
 		{"truncated memarg", wasmbinCode("\x28\x02"), "opcode 0x28: truncated LEB128", false},
 		{"overlong index", wasmbinCode("\x20\x80\x80\x80\x80\x80\x00\x0b"), "opcode 0x20: overlong LEB128", false},
@@ -423,8 +426,8 @@ func TestWasmbinMalformed(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
-			if errors.Is(err, errUnsupported) != tc.unsupported {
-				t.Errorf("errors.Is(%q, errUnsupported) = %v", err, !tc.unsupported)
+			if errors.Is(err, ErrUnsupported) != tc.unsupported {
+				t.Errorf("errors.Is(%q, ErrUnsupported) = %v", err, !tc.unsupported)
 			}
 		})
 	}
@@ -434,7 +437,7 @@ func TestWasmbinMalformed(t *testing.T) {
 // panic, and a cut inside a section must error.
 func TestWasmbinTruncated(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("testdata", "wasmbin", "*.wasm"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,11 +458,11 @@ func TestWasmbinTruncated(t *testing.T) {
 // that it handles whatever wazero compiles (or says it is unsupported), and
 // that what it makes of such input compiles too.
 func FuzzParseSnapshotModule(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "wasmbin", "*.wasm"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.wasm"))
 	if err != nil {
 		f.Fatal(err)
 	}
-	more, _ := filepath.Glob(filepath.Join("testdata", "*.wasm"))
+	more, _ := filepath.Glob(filepath.Join("..", "..", "wasmhost", "testdata", "*.wasm"))
 	for _, file := range append(files, more...) {
 		bin, err := os.ReadFile(file)
 		if err != nil {
@@ -467,8 +470,8 @@ func FuzzParseSnapshotModule(f *testing.F) {
 		}
 		f.Add(bin)
 	}
-	for _, tc := range preflightHostile {
-		f.Add(tc.bin)
+	for _, tc := range wasmbintest.Hostile {
+		f.Add(tc.Bin)
 	}
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
@@ -489,7 +492,7 @@ func FuzzParseSnapshotModule(f *testing.F) {
 		}
 		c.Close(ctx)
 		if err != nil {
-			if errors.Is(err, errUnsupported) {
+			if errors.Is(err, ErrUnsupported) {
 				return
 			}
 			t.Fatalf("wazero compiles the input, but: %v", err)

@@ -1,4 +1,4 @@
-package wasmhost
+package naive
 
 import (
 	"context"
@@ -8,11 +8,13 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 )
 
 // Baseline runs a module the naive way, the yardstick fresco's benchmarks
-// measure Function.Invoke against: a wazero runtime with default settings
+// measure wasmhost's Function.Invoke against: a wazero runtime with default settings
 // and, per invocation, a plain InstantiateModule with a default
 // ModuleConfig, the module's entry points called in turn, then Close. It
 // has no limits, no timeout, no log capture and no classification of
@@ -23,14 +25,14 @@ type Baseline struct {
 	entries  []string
 }
 
-// NewBaseline compiles wasm (an ABI function) in a default runtime.
-func NewBaseline(ctx context.Context, wasm []byte) (*Baseline, error) {
+// New compiles wasm (an ABI function) in a default runtime.
+func New(ctx context.Context, wasm []byte) (*Baseline, error) {
 	r := wazero.NewRuntime(ctx)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
-	if err := instantiateABI(ctx, r); err != nil {
+	if err := fresco.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
@@ -55,9 +57,9 @@ func NewBaseline(ctx context.Context, wasm []byte) (*Baseline, error) {
 
 // Invoke runs one invocation in a fresh instance and returns the response.
 func (b *Baseline) Invoke(ctx context.Context, req *invoke.Request) ([]byte, error) {
-	inv := &invocation{req: req}
-	inv.startInvoke(time.Now().Add(time.Minute))
-	ctx = context.WithValue(ctx, invocationKey{}, inv)
+	inv := abi.New(req)
+	inv.StartInvoke(time.Now().Add(time.Minute))
+	ctx = abi.With(ctx, inv)
 	mod, err := b.runtime.InstantiateModule(ctx, b.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		return nil, err
@@ -68,10 +70,10 @@ func (b *Baseline) Invoke(ctx context.Context, req *invoke.Request) ([]byte, err
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	if inv.errBody != nil {
-		return nil, fmt.Errorf("function error: %s", inv.errBody)
+	if inv.ErrBody != nil {
+		return nil, fmt.Errorf("function error: %s", inv.ErrBody)
 	}
-	return inv.response, nil
+	return inv.Response, nil
 }
 
 // Close releases the runtime.

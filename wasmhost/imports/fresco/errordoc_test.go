@@ -1,4 +1,4 @@
-package wasmhost
+package fresco
 
 import (
 	"encoding/json"
@@ -21,9 +21,9 @@ func TestErrorDocument(t *testing.T) {
 		{"T", `{"errorMessage":"m","errorType":"T","stackTrace":["a"]}`, false, "T", `{"errorMessage":"m","errorType":"T","stackTrace":["a"]}`},
 		{"H", `{"errorMessage":7,"errorType":42}`, false, "H", `{"errorMessage":"7","errorType":"H"}`},
 	} {
-		typ, body := errorDocument(tc.typ, []byte(tc.body), tc.init)
+		typ, body := ErrorDocument(tc.typ, []byte(tc.body), tc.init)
 		if typ != tc.wantType || string(body) != tc.wantBody {
-			t.Errorf("errorDocument(%q, %q) = %q, %s; want %q, %s", tc.typ, tc.body, typ, body, tc.wantType, tc.wantBody)
+			t.Errorf("ErrorDocument(%q, %q) = %q, %s; want %q, %s", tc.typ, tc.body, typ, body, tc.wantType, tc.wantBody)
 		}
 	}
 }
@@ -36,7 +36,7 @@ func FuzzErrorDocument(f *testing.F) {
 	f.Add("x", []byte("\xff\xfe"))
 	f.Add("", []byte(`null`))
 	f.Fuzz(func(t *testing.T, typ string, body []byte) {
-		gotType, doc := errorDocument(typ, body, false)
+		gotType, doc := ErrorDocument(typ, body, false)
 		var d struct {
 			ErrorType    *string `json:"errorType"`
 			ErrorMessage *string `json:"errorMessage"`

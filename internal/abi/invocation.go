@@ -1,0 +1,80 @@
+package abi
+
+import (
+	"context"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// Phase is the phase of an instance's life a host call is made in.
+type Phase int
+
+const (
+	// PhaseInit is the guest's init (_initialize, fresco_init,
+	// fresco_snapshot): no invocation is visible yet.
+	PhaseInit Phase = iota
+	// PhaseInvoke is the handler's call: the request and its context values
+	// are visible.
+	PhaseInvoke
+)
+
+// Invocation is the per-invocation state the host functions act on. It
+// reaches them through the call's context (With, From), so that one set of
+// host functions serves every concurrent instance. One goroutine at a time
+// uses it: the one running the guest.
+type Invocation struct {
+	Request *invoke.Request
+	Phase   Phase
+	// Deadline is the handler's, once in the invoke phase.
+	Deadline time.Time
+
+	// What the guest posted. Posted is set once.
+	Posted    bool
+	Response  []byte
+	ErrType   string
+	ErrBody   []byte
+	InitError bool
+	// TooLarge is the size of a response refused for its size.
+	TooLarge int64
+	// Fault is an ABI violation; the invocation ends with it.
+	Fault error
+	// Tainted names the first host call the guest made that keeps its
+	// instance from being reset to the image (Module.Resettable).
+	Tainted string
+}
+
+// New returns the state of an invocation of req, in its init phase.
+func New(req *invoke.Request) *Invocation { return &Invocation{Request: req} }
+
+// StartInvoke moves the invocation to its invoke phase: the context values
+// (the deadline among them) become visible to the guest.
+func (inv *Invocation) StartInvoke(deadline time.Time) {
+	inv.Deadline = deadline
+	inv.Phase = PhaseInvoke
+}
+
+// InInvoke reports whether inv is in its invoke phase; false for nil (a
+// call outside any invocation).
+func (inv *Invocation) InInvoke() bool { return inv != nil && inv.Phase == PhaseInvoke }
+
+// Taint records that the guest called call, which its instance cannot be
+// reset from; the first such call is kept.
+func (inv *Invocation) Taint(call string) {
+	if inv != nil && inv.Tainted == "" {
+		inv.Tainted = call
+	}
+}
+
+type invocationKey struct{}
+
+// With returns ctx carrying inv to the host functions the guest calls.
+func With(ctx context.Context, inv *Invocation) context.Context {
+	return context.WithValue(ctx, invocationKey{}, inv)
+}
+
+// From returns the invocation ctx carries, or nil.
+func From(ctx context.Context) *Invocation {
+	inv, _ := ctx.Value(invocationKey{}).(*Invocation)
+	return inv
+}

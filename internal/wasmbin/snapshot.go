@@ -1,0 +1,175 @@
+package wasmbin
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// globalExportPrefix starts the names of the exports that SnapshotModule
+// adds.
+const globalExportPrefix = "fresco:global:"
+
+// globalExportName is the name of the export that SnapshotModule adds for
+// the global at index in the module's global index space.
+func globalExportName(index uint32) string {
+	return globalExportPrefix + strconv.FormatUint(uint64(index), 10)
+}
+
+// SnapshotModule is what the snapshot path needs to know of a module, and
+// the copy of its binary that exports its mutable globals.
+type SnapshotModule struct {
+	// Binary is the input with one export appended per defined mutable
+	// global, named "fresco:global:<index>", where index is the global's
+	// index in the module's global index space (imported globals first).
+	// Nothing else changes. When the module defines no mutable global,
+	// Binary is the input slice itself.
+	Binary []byte
+	// Globals lists those exports in index order.
+	Globals []Global
+	// MutatesTables reports code that can change a table or an element
+	// segment after instantiation: table.set, table.grow, table.fill,
+	// table.copy, table.init, elem.drop. (table.get / table.size do not.)
+	MutatesTables bool
+	// DropsData reports memory.init or data.drop (state of data segments
+	// that an instance reset could not restore).
+	DropsData bool
+	// ImportsGlobals / ImportsTables / ImportsMemory report imports of those
+	// kinds (state the module shares with others; the snapshot path
+	// refuses such modules).
+	ImportsGlobals, ImportsTables, ImportsMemory bool
+}
+
+// Global is a defined mutable global, exported by SnapshotModule.Binary.
+type Global struct {
+	// Index is the global's index in the module's global index space.
+	Index uint32
+	// Name is its export name.
+	Name string
+	// Type is the wasm value type byte: 0x7F i32, 0x7E i64, 0x7D f32,
+	// 0x7C f64, 0x7B v128, 0x70 funcref, 0x6F externref.
+	Type byte
+}
+
+// SnapshotModule returns what the snapshot path needs to know of m, and the
+// copy of its binary that exports its mutable globals, or an error naming
+// what it cannot handle. It reads what wazero v1.12 accepts with
+// api.CoreFeaturesV2 and reports anything beyond that as ErrUnsupported
+// rather than guessing; other errors are about input wazero will reject.
+func (m *Module) SnapshotModule() (*SnapshotModule, error) {
+	if m.snapErr != nil {
+		return nil, m.snapErr
+	}
+	sm := &SnapshotModule{
+		Globals:        m.globals,
+		MutatesTables:  m.flags&flagMutatesTables != 0,
+		DropsData:      m.flags&flagDropsData != 0,
+		ImportsGlobals: m.importsGlobals,
+		ImportsTables:  m.importsTables,
+		ImportsMemory:  m.importsMemory,
+	}
+	if len(m.globals) == 0 {
+		sm.Binary = m.bin
+		return sm, nil
+	}
+	bin, err := m.exportGlobals()
+	if err != nil {
+		return nil, err
+	}
+	sm.Binary = bin
+	return sm, nil
+}
+
+// global notes defined global i (its type t at off, its mutability mut at
+// mutOff) for the snapshot path when it is mutable.
+func (m *Module) global(off, mutOff int, t, mut byte, i uint32) {
+	if mut > 1 {
+		m.noSnapshot(malformed(mutOff, "invalid global mutability %#02x", mut))
+		return
+	}
+	if mut == 0 {
+		return
+	}
+	switch t {
+	case valI32, valI64, valF32, valF64, valV128, valFuncref, valExternref:
+	default:
+		m.noSnapshot(fmt.Errorf("%w type %#02x of mutable global at offset %#x", ErrUnsupported, t, off))
+		return
+	}
+	if uint64(m.importedGlobals)+uint64(i) > 1<<32-1 {
+		m.noSnapshot(malformed(off, "more than 2^32 globals"))
+		return
+	}
+	index := m.importedGlobals + i
+	m.globals = append(m.globals, Global{Index: index, Name: globalExportName(index), Type: t})
+}
+
+// exports reads the n entries of the export section and returns the names
+// that start with globalExportPrefix.
+func (d *decoder) exports(n uint32) (reserved []string, err error) {
+	for i := uint32(0); i < n; i++ {
+		l, err := d.u32("export name length")
+		if err != nil {
+			return nil, err
+		}
+		start := d.p
+		if err := d.skip(l, "export name"); err != nil {
+			return nil, err
+		}
+		if name := d.b[start:d.p]; strings.HasPrefix(string(name), globalExportPrefix) {
+			reserved = append(reserved, string(name))
+		}
+		off := d.p
+		kind, err := d.u8("export kind")
+		if err != nil {
+			return nil, err
+		}
+		if kind > 0x04 {
+			return nil, malformed(off, "invalid export kind %#02x", kind)
+		}
+		if _, err := d.u32("export index"); err != nil {
+			return nil, err
+		}
+	}
+	return reserved, nil
+}
+
+// exportGlobals returns a copy of the binary whose export section (a new
+// one if it had none) ends with one export per mutable global.
+func (m *Module) exportGlobals() ([]byte, error) {
+	for _, name := range m.reserved {
+		for _, g := range m.globals {
+			if g.Name == name {
+				return nil, fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
+			}
+		}
+	}
+	if uint64(m.exportCount)+uint64(len(m.globals)) > 1<<32-1 {
+		return nil, fmt.Errorf("%w: too many exports", ErrUnsupported)
+	}
+	// The new export section: the original entries, then ours.
+	bin := m.bin
+	start, end := m.insertAt, m.insertAt
+	var content []byte
+	content = AppendU32(content, m.exportCount+uint32(len(m.globals)))
+	if m.exportStart >= 0 {
+		start, end = m.exportStart, m.exportEnd
+		content = append(content, bin[m.exportEntries:m.exportEnd]...)
+	}
+	for _, g := range m.globals {
+		content = AppendU32(content, uint32(len(g.Name)))
+		content = append(content, g.Name...)
+		content = append(content, 0x03) // global
+		content = AppendU32(content, g.Index)
+	}
+	if uint64(len(content)) > 1<<32-1 {
+		return nil, fmt.Errorf("%w: export section too large", ErrUnsupported)
+	}
+	out := make([]byte, 0, len(bin)-(end-start)+len(content)+6)
+	out = append(out, bin[:start]...)
+	out = append(out, sectionExport)
+	out = AppendU32(out, uint32(len(content)))
+	out = append(out, content...)
+	out = append(out, bin[end:]...)
+	return out, nil
+}

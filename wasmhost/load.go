@@ -1,0 +1,293 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/frescolabs/fresco/internal/abi"
+	"github.com/frescolabs/fresco/internal/wasmbin"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
+)
+
+// hostModules are the import modules guests may use, in the order errors
+// name them: one package of wasmhost/imports each.
+var hostModules = []abi.Module{wasi.Module(), fresco.Module()}
+
+// Load validates and compiles wasm as the function cfg describes. All
+// compilation happens here; Invoke only instantiates. Its phases: the
+// module is read once (validation, before wazero decodes anything), a
+// runtime is set up with the host modules, the module is compiled, its
+// imports checked and its entry points found, and the snapshot policy
+// decides how its instances start (and fixes the environment).
+func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Function, error) {
+	cfg = withDefaults(cfg)
+	loadErr := func(err error, format string, a ...any) error {
+		return &LoadError{Function: cfg.Name, Reason: fmt.Sprintf(format, a...), Err: err}
+	}
+	mod, err := validate(cfg, wasm, loadErr)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	r, err := h.newRuntime(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			r.Close(ctx)
+		}
+	}()
+	// A module that may be snapshotted is compiled from a copy of its
+	// binary that exports its mutable globals, so that they can be read
+	// and restored; the copy behaves exactly as the original.
+	sm, snapErr := snapshotCandidate(mod)
+	bin := wasm
+	if sm != nil {
+		bin = sm.Binary
+	}
+	unlock := h.lockModule(bin)
+	compiled, err := r.CompileModule(ctx, bin)
+	unlock()
+	if err != nil {
+		return nil, loadErr(err, "invalid module: %v", err)
+	}
+	if err := checkLinks(r, compiled); err != nil {
+		return nil, loadErr(nil, "%s", err)
+	}
+	f := &Function{cfg: cfg, host: h, runtime: r, compiled: compiled}
+	if err := f.findEntryPoints(); err != nil {
+		return nil, loadErr(nil, "%s", err)
+	}
+	// A trial instantiation, without running any code, catches what
+	// compilation does not (e.g. a memory minimum above the limit).
+	trial, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, loadErr(err, "cannot be instantiated: %v", err)
+	}
+	trial.Close(ctx)
+	if err := f.findSnapshotHook(); err != nil {
+		return nil, loadErr(nil, "%s", err)
+	}
+	f.startInstances(ctx, sm, f.snapshotPolicy(sm, snapErr))
+	f.CompileDuration = time.Since(start)
+	ok = true
+	return f, nil
+}
+
+// validate reads wasm once, before wazero sees it, and checks cfg.
+func validate(cfg FunctionConfig, wasm []byte, loadErr func(error, string, ...any) error) (*wasmbin.Module, error) {
+	if len(wasm) < 8 || string(wasm[:4]) != wasmbin.Magic {
+		return nil, loadErr(nil, "not a WebAssembly module (no \\0asm header)")
+	}
+	// Counts that would make wazero's decoder allocate without bound
+	// (internal/wasmbin's preflight).
+	mod, err := wasmbin.Parse(wasm)
+	if err != nil {
+		return nil, loadErr(err, "invalid module: %v", err)
+	}
+	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
+		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
+	}
+	return mod, nil
+}
+
+// newRuntime returns a runtime for one function, with its memory cap and
+// the host modules.
+func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig) (wazero.Runtime, error) {
+	rcfg := wazero.NewRuntimeConfigCompiler().
+		WithCompilationCache(h.cache).
+		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
+		WithCloseOnContextDone(true)
+	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
+	if err := instantiateHostModules(ctx, r); err != nil {
+		r.Close(ctx)
+		return nil, err
+	}
+	return r, nil
+}
+
+// instantiateHostModules adds the host modules to r. The calls of a module
+// that keep an instance from being reset are watched (snapshot.go).
+func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
+	for _, m := range hostModules {
+		mctx := ctx
+		if m.Resettable != nil {
+			mctx = experimental.WithFunctionListenerFactory(ctx, resetWatch(m.Resettable))
+		}
+		if err := m.Instantiate(mctx, r); err != nil {
+			return fmt.Errorf("instantiate host module %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkLinks checks what compiled imports and exports for linking: only
+// functions the host modules of r provide, with their signatures, and a
+// memory of its own.
+func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule) error {
+	if err := checkImports(r, compiled); err != nil {
+		return err
+	}
+	for _, mem := range compiled.ImportedMemories() {
+		mod, name, _ := mem.Import()
+		return fmt.Errorf("imports memory %q; a function must define and export its own memory", mod+"."+name)
+	}
+	if len(compiled.ExportedMemories()) == 0 {
+		return errors.New("exports no memory")
+	}
+	return nil
+}
+
+// checkImports checks that compiled imports only functions the host
+// modules of r provide, with their signatures.
+func checkImports(r wazero.Runtime, compiled wazero.CompiledModule) error {
+	provided := map[string]map[string]api.FunctionDefinition{}
+	names := make([]string, len(hostModules))
+	for i, m := range hostModules {
+		provided[m.Name] = r.Module(m.Name).ExportedFunctionDefinitions()
+		names[i] = m.Name
+	}
+	for _, imp := range compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		defs, known := provided[mod]
+		if !known {
+			return fmt.Errorf("imports %q, which fresco does not provide (only %s modules are available)", mod+"."+name, listNames(names))
+		}
+		def, known := defs[name]
+		if !known {
+			return fmt.Errorf("imports %q, which fresco does not provide", mod+"."+name)
+		}
+		if !sameSignature(def, imp) {
+			return fmt.Errorf("imports %q with signature %s, but fresco provides %s", mod+"."+name, signature(imp), signature(def))
+		}
+	}
+	return nil
+}
+
+// listNames lists names as prose: "a", "a and b", "a, b and c".
+func listNames(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// findEntryPoints decides the function's interface from its exports (an
+// ABI function exports fresco_handle, a WASI command _start) and checks
+// their signatures.
+func (f *Function) findEntryPoints() error {
+	exports := f.compiled.ExportedFunctions()
+	switch {
+	case exports["fresco_handle"] != nil:
+		f.iface = InterfaceABI
+		for _, name := range []string{"fresco_handle", "_initialize", "fresco_init"} {
+			if err := f.noArgs(name); err != nil {
+				return err
+			}
+		}
+		f.hasInitialize = exports["_initialize"] != nil
+		f.hasInit = exports["fresco_init"] != nil
+	case exports["_start"] != nil:
+		f.iface = InterfaceStdio
+		return f.noArgs("_start")
+	default:
+		return errors.New("exports neither fresco_handle (an ABI function) nor _start (a WASI command); see docs/abi.md")
+	}
+	return nil
+}
+
+// findSnapshotHook notes whether an ABI function consents to a snapshot
+// (it exports fresco_snapshot) and checks its signature.
+func (f *Function) findSnapshotHook() error {
+	if f.iface != InterfaceABI {
+		return nil
+	}
+	f.hasSnapshotHook = f.compiled.ExportedFunctions()["fresco_snapshot"] != nil
+	return f.noArgs("fresco_snapshot")
+}
+
+// noArgs checks that the export name, if the module has it, is () -> ().
+func (f *Function) noArgs(name string) error {
+	if def, ok := f.compiled.ExportedFunctions()[name]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
+		return fmt.Errorf("exports %s with signature %s, want () -> ()", name, signature(def))
+	}
+	return nil
+}
+
+// snapshotCandidate is the module for the snapshot path, or nil and why
+// it cannot be reset to an image (it changes its tables or data segments,
+// or shares state through imports).
+func snapshotCandidate(mod *wasmbin.Module) (*wasmbin.SnapshotModule, error) {
+	sm, err := mod.SnapshotModule()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("module not understood: %w", err)
+	case sm.MutatesTables:
+		return nil, errMutatesTables
+	case sm.DropsData:
+		return nil, errDropsData
+	case sm.ImportsGlobals || sm.ImportsTables || sm.ImportsMemory:
+		return nil, errImportsState
+	}
+	return sm, nil
+}
+
+// Why a function has no snapshot, when nothing failed.
+var (
+	errSnapshotsOff  = errors.New("snapshots are off")
+	errNoConsent     = errors.New("the guest has an init phase and does not export fresco_snapshot")
+	errCommand       = errors.New("a WASI command runs from _start every time")
+	errMutatesTables = errors.New("the module changes its tables")
+	errDropsData     = errors.New("the module uses memory.init or data.drop")
+	errImportsState  = errors.New("the module imports globals, tables or memory")
+)
+
+// snapshotPolicy decides how the function's instances start: from a
+// snapshot when the module allows one (sm, else snapErr says why not), the
+// host has snapshots on and the guest consents. It records why not.
+func (f *Function) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initType {
+	switch {
+	case f.iface != InterfaceABI:
+		f.snapErr = errCommand
+	case f.host.noSnapshots:
+		f.snapErr = errSnapshotsOff
+	case sm == nil:
+		f.snapErr = snapErr
+	case (f.hasInitialize || f.hasInit) && !f.hasSnapshotHook:
+		f.snapErr = errNoConsent
+	default:
+		return initSnapStart
+	}
+	return initOnDemand
+}
+
+// startInstances fixes the environment and the instances' configuration
+// for init, and takes the snapshot when init is initSnapStart. A snapshot
+// that fails is not a load error: the init's failure, if it fails every
+// time, is every invocation's to report.
+func (f *Function) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) {
+	f.env = lambdaEnv(f.cfg, init)
+	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
+	if init != initSnapStart {
+		return
+	}
+	snap, err := f.takeSnapshot(ctx, sm)
+	if err != nil {
+		f.snapErr = fmt.Errorf("taking the snapshot failed: %w", err)
+		f.env = lambdaEnv(f.cfg, initOnDemand)
+		f.baseConfig = f.moduleConfig(true)
+		return
+	}
+	f.snap = snap
+	snap.startTrimmer()
+}
