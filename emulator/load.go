@@ -166,6 +166,7 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path str
 		Env:      cfg.Env,
 		Region:   e.region,
 		Handler:  cfg.Handler,
+		Runtime:  cfg.Runtime,
 	}, wasm)
 	if err != nil {
 		return nil, err

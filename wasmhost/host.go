@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/internal/lambdaenv"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -95,6 +94,8 @@ type FunctionConfig struct {
 	Env     map[string]string
 	Region  string // default us-east-1
 	Handler string
+	// Runtime names AWS_EXECUTION_ENV (default provided.al2023).
+	Runtime string
 	// MaxLogBytes bounds the log kept per invocation (default 1 MiB).
 	MaxLogBytes int
 }
@@ -220,39 +221,25 @@ func signature(def api.FunctionDefinition) string {
 	return names(def.ParamTypes()) + " -> " + names(def.ResultTypes())
 }
 
-// lambdaEnv is the guest's environment: the standard Lambda variables, then
-// the function's own, sorted for a deterministic environ.
+// lambdaEnv is the guest's environment: the standard Lambda variables
+// (internal/lambdaenv, the table process functions get too) at the paths a
+// Lambda sandbox has, then the function's own, sorted for a deterministic
+// environ.
 func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
-	std := map[string]string{
-		"AWS_LAMBDA_FUNCTION_NAME":        cfg.Name,
-		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.Version,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(cfg.MemoryMB),
-		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + cfg.Name,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.Version + "]fresco",
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  string(init),
-		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
-		"AWS_REGION":                      cfg.Region,
-		"AWS_DEFAULT_REGION":              cfg.Region,
-		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
-		"LAMBDA_TASK_ROOT":                "/var/task",
-		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
-		"TZ":                              ":UTC",
-		"_HANDLER":                        cfg.Handler,
-		"FRESCO_ABI":                      "1",
-	}
-	for k, v := range cfg.Env {
-		std[k] = v
-	}
-	keys := make([]string, 0, len(std))
-	for k := range std {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	env := make([][2]string, len(keys))
-	for i, k := range keys {
-		env[i] = [2]string{k, std[k]}
-	}
-	return env
+	std := lambdaenv.Standard(lambdaenv.Function{
+		Name:       cfg.Name,
+		Version:    cfg.Version,
+		Runtime:    cfg.Runtime,
+		Handler:    cfg.Handler,
+		Region:     cfg.Region,
+		MemoryMB:   cfg.MemoryMB,
+		InitType:   string(init),
+		RuntimeAPI: "127.0.0.1:9001",
+		TaskRoot:   "/var/task",
+		RuntimeDir: "/var/runtime",
+	})
+	std["FRESCO_ABI"] = "1"
+	return lambdaenv.Merge(std, cfg.Env)
 }
 
 // errorsAs is errors.As with the target allocated for the caller.

@@ -1,0 +1,114 @@
+package edge
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestReadLimited(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		body     string
+		length   int64 // -1: unknown
+		expect   bool
+		wantBody string
+		wantSize int64
+		tooLarge bool
+	}{
+		{"declared", "abc", 3, false, "abc", 3, false},
+		{"unknown", "abc", -1, false, "abc", 3, false},
+		{"at the limit", "abcd", -1, false, "abcd", 4, false},
+		{"over, unknown length", "abcdefgh", -1, false, "abcde", 8, true},
+		{"over, declared", "abcdefgh", 8, false, "abcde", 8, true},
+		{"over, declared, 100-continue", "abcdefgh", 8, true, "", 8, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+			r.ContentLength = tc.length
+			if tc.expect {
+				r.Header.Set("Expect", "100-continue")
+			}
+			body, size, err := ReadLimited(r, 4)
+			if string(body) != tc.wantBody || size != tc.wantSize || errors.Is(err, ErrTooLarge) != tc.tooLarge {
+				t.Errorf("got %q, %d, %v; want %q, %d, too large %v", body, size, err, tc.wantBody, tc.wantSize, tc.tooLarge)
+			}
+		})
+	}
+}
+
+// TestAccessLog: the declared keys come first, in order, "" when unset;
+// the handler's other attributes follow in the order set.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h := WithRequestID("X-Id")(AccessLog{
+		Logger:  slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: dropTime})),
+		Message: "request",
+		Keys:    []string{KeyFunction, KeyRequestID},
+	}.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := StateOf(r)
+		st.SetString("extra", "x")
+		if r.URL.Path == "/fn" {
+			st.SetString(KeyFunction, "F")
+		}
+		w.WriteHeader(http.StatusTeapot)
+	})))
+	for _, path := range []string{"/fn", "/"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Header().Get("X-Id") == "" {
+			t.Errorf("%s: no request id header", path)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	want := []string{`function=F request_id=`, `function="" request_id=`}
+	for i, l := range lines {
+		if !strings.Contains(l, "status=418 duration=") || !strings.Contains(l, want[i]) || !strings.HasSuffix(l, " extra=x") {
+			t.Errorf("line %d: %s", i, l)
+		}
+	}
+}
+
+func dropTime(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// TestRecover: a panic before the answer is rendered; after it, the
+// response is aborted.
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	render := func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, 500, []byte(`{"x":1}`)) }
+	mw := func(h http.HandlerFunc) http.Handler {
+		return AccessLog{Logger: slog.New(slog.DiscardHandler)}.Middleware(
+			Recoverer(slog.New(slog.DiscardHandler), "panic", render)(h))
+	}
+	w := httptest.NewRecorder()
+	mw(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Leak", "1")
+		panic("early")
+	}).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	b, _ := io.ReadAll(w.Body)
+	if w.Code != 500 || string(b) != `{"x":1}` || w.Header().Get("X-Leak") != "" || w.Header().Get(HeaderContentLength) != "7" {
+		t.Errorf("got %d %s %v", w.Code, b, w.Header())
+	}
+	defer func() {
+		if rec := recover(); rec != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler", rec)
+		}
+	}()
+	mw(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("partial"))
+		panic("late")
+	}).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+}
