@@ -17,16 +17,31 @@ const MaxDrain = 8 << 20
 var ErrTooLarge = errors.New("request body too large")
 
 // ReadLimited reads r's body, at most limit bytes, and returns it with its
-// size. A body over limit returns ErrTooLarge, the first limit+1 bytes of
-// the body, and its size: the declared Content-Length, else what was read
-// plus what could be drained, or -1 when that is not known. The rest of an
-// oversized body is drained (up to MaxDrain) so that the client reads the
-// answer; with Expect: 100-continue and a declared oversize, nothing is read
-// at all (and the body returned is nil). Any other error is the body's.
+// size. A body over limit returns ErrTooLarge and its size: the declared
+// Content-Length, else what was read plus what could be drained, or -1 when
+// that is not known. An oversized body is drained (up to MaxDrain), never
+// kept, so that the client reads the answer; with Expect: 100-continue and
+// a declared oversize, nothing is read at all. Any other error is the
+// body's.
 func ReadLimited(r *http.Request, limit int64) (body []byte, size int64, err error) {
-	if r.ContentLength > limit && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+	if r.ContentLength > limit {
+		if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			io.CopyN(io.Discard, r.Body, MaxDrain)
+		}
 		return nil, r.ContentLength, ErrTooLarge
 	}
+	body, size, err = ReadPrefix(r, limit)
+	if err == ErrTooLarge {
+		body = nil
+	}
+	return body, size, err
+}
+
+// ReadPrefix reads r's body as ReadLimited does, whatever its declared
+// length and Expect, but returns the first limit+1 bytes of an oversized
+// body with ErrTooLarge: the Runtime API hands that prefix on, and its
+// clients are fresco's own processes.
+func ReadPrefix(r *http.Request, limit int64) (body []byte, size int64, err error) {
 	if r.ContentLength >= 0 && r.ContentLength <= limit {
 		// net/http ends the body at its declared length: read it in one piece.
 		body = make([]byte, r.ContentLength)

@@ -25,8 +25,9 @@ func TestReadLimited(t *testing.T) {
 		{"declared", "abc", 3, false, "abc", 3, false},
 		{"unknown", "abc", -1, false, "abc", 3, false},
 		{"at the limit", "abcd", -1, false, "abcd", 4, false},
-		{"over, unknown length", "abcdefgh", -1, false, "abcde", 8, true},
-		{"over, declared", "abcdefgh", 8, false, "abcde", 8, true},
+		// An oversized body is drained, never kept.
+		{"over, unknown length", "abcdefgh", -1, false, "", 8, true},
+		{"over, declared", "abcdefgh", 8, false, "", 8, true},
 		{"over, declared, 100-continue", "abcdefgh", 8, true, "", 8, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,6 +40,38 @@ func TestReadLimited(t *testing.T) {
 			body, size, err := ReadLimited(r, 4)
 			if string(body) != tc.wantBody || size != tc.wantSize || errors.Is(err, ErrTooLarge) != tc.tooLarge {
 				t.Errorf("got %q, %d, %v; want %q, %d, too large %v", body, size, err, tc.wantBody, tc.wantSize, tc.tooLarge)
+			}
+		})
+	}
+}
+
+// ReadPrefix keeps the first limit+1 bytes of an oversized body, whatever
+// its declared length and Expect, and drains the rest.
+func TestReadPrefix(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body string
+		length     int64
+		expect     bool
+		wantBody   string
+		tooLarge   bool
+	}{
+		{"under", "abc", 3, false, "abc", false},
+		{"over, unknown length", "abcdefgh", -1, false, "abcde", true},
+		{"over, declared", "abcdefgh", 8, false, "abcde", true},
+		{"over, declared, 100-continue", "abcdefgh", 8, true, "abcde", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rd := strings.NewReader(tc.body)
+			r := httptest.NewRequest(http.MethodPost, "/", rd)
+			r.ContentLength = tc.length
+			if tc.expect {
+				r.Header.Set("Expect", "100-continue")
+			}
+			got, _, err := ReadPrefix(r, 4)
+			if string(got) != tc.wantBody || errors.Is(err, ErrTooLarge) != tc.tooLarge || rd.Len() != 0 {
+				t.Errorf("got %q, %v, %d bytes left; want %q, too large %v, all read", got, err, rd.Len(), tc.wantBody, tc.tooLarge)
 			}
 		})
 	}

@@ -234,14 +234,10 @@ func errorType(r *http.Request, body []byte) string {
 }
 
 // readRuntimeBody reads at most invoke.MaxResponse+1 bytes of the body, and
-// reports its size (edge.ReadLimited's). A body over the limit is no error
+// reports its size (edge.ReadPrefix's). A body over the limit is no error
 // here: its first bytes go to Respond, which fails the invocation.
 func readRuntimeBody(r *http.Request) ([]byte, int64, error) {
-	// The body is read whatever the runtime expects: Respond needs its
-	// first limit + 1 bytes to fail the invocation, so edge.ReadLimited's
-	// refusal of a declared oversize unread does not apply.
-	r.Header.Del("Expect")
-	body, size, err := edge.ReadLimited(r, invoke.MaxResponse)
+	body, size, err := edge.ReadPrefix(r, invoke.MaxResponse)
 	if err != nil && !errors.Is(err, edge.ErrTooLarge) {
 		return nil, 0, &invoke.ServiceError{Status: http.StatusBadRequest, Type: "InvalidRequest",
 			Message: fmt.Sprintf("Could not read request body: %v", err)}
