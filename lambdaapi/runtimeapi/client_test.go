@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/procpool/procpooltest"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -36,9 +37,9 @@ func buildRuntimeHello(t *testing.T) string {
 // startRuntimeProcess runs bin as a runtime process of h's function, as
 // fresco will: AWS_LAMBDA_RUNTIME_API and the standard Lambda environment.
 // The process is killed when the test ends.
-func startRuntimeProcess(t *testing.T, h *runtimeHarness, bin string) *exec.Cmd {
+func startRuntimeProcess(t *testing.T, h *procpooltest.Harness, bin string) *exec.Cmd {
 	t.Helper()
-	u, err := url.Parse(h.srv.URL)
+	u, err := url.Parse(h.Srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +73,14 @@ func startRuntimeProcess(t *testing.T, h *runtimeHarness, bin string) *exec.Cmd 
 func TestRuntimeAPIContractAWSLambdaGo(t *testing.T) {
 	t.Parallel()
 	bin := buildRuntimeHello(t)
-	h := newRuntimeHarness(t, 5*time.Second)
+	h := procpooltest.NewHarness(t, 5*time.Second)
 	cmd := startRuntimeProcess(t, h, bin)
 
 	call := func(t *testing.T, req *invoke.Request) *invoke.Result {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		res, err := h.q.Invoke(ctx, req)
+		res, err := h.Q.Invoke(ctx, req)
 		if err != nil {
 			t.Fatalf("Invoke: %v", err)
 		}
@@ -106,7 +107,7 @@ func TestRuntimeAPIContractAWSLambdaGo(t *testing.T) {
 		res := call(t, &invoke.Request{
 			RequestID:          "req-success",
 			Payload:            []byte(`{"name":"fresco"}`),
-			InvokedFunctionARN: runtimeTestARN + ":live",
+			InvokedFunctionARN: procpooltest.TestARN + ":live",
 			TraceID:            trace,
 			Deadline:           deadline,
 			ClientContext:      []byte(`{"custom":{"k":"custom value"},"env":{},"client":{}}`),
@@ -122,7 +123,7 @@ func TestRuntimeAPIContractAWSLambdaGo(t *testing.T) {
 		want := map[string]any{
 			"greeting":      "Hello, fresco",
 			"requestId":     "req-success",
-			"functionArn":   runtimeTestARN + ":live",
+			"functionArn":   procpooltest.TestARN + ":live",
 			"deadlineMs":    float64(deadline.UnixMilli()),
 			"traceId":       trace,
 			"clientCustom":  "custom value",
@@ -145,7 +146,7 @@ func TestRuntimeAPIContractAWSLambdaGo(t *testing.T) {
 		if err := json.Unmarshal(res.Payload, &got); err != nil || res.Kind != invoke.Success {
 			t.Fatalf("result %v %s (%v)", res.Kind, res.Payload, err)
 		}
-		if got.Greeting != "Hello, again" || got.RequestID == "" || got.FunctionARN != runtimeTestARN ||
+		if got.Greeting != "Hello, again" || got.RequestID == "" || got.FunctionARN != procpooltest.TestARN ||
 			!strings.HasPrefix(got.TraceID, "Root=1-") {
 			t.Errorf("answer %+v", got)
 		}

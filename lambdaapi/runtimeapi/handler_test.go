@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/procpool/procpooltest"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -29,7 +30,7 @@ func TestRuntimeAPINextHeaders(t *testing.T) {
 			want: map[string]string{
 				invoke.HeaderRuntimeRequestID:       "id-plain",
 				invoke.HeaderRuntimeDeadline:        strconv.FormatInt(deadline.UnixMilli(), 10),
-				invoke.HeaderRuntimeFunctionARN:     runtimeTestARN,
+				invoke.HeaderRuntimeFunctionARN:     procpooltest.TestARN,
 				invoke.HeaderRuntimeTraceID:         "Root=1-5f-abc;Sampled=0",
 				invoke.HeaderRuntimeClientContext:   "",
 				invoke.HeaderRuntimeCognitoIdentity: "",
@@ -40,13 +41,13 @@ func TestRuntimeAPINextHeaders(t *testing.T) {
 			name: "contexts",
 			req: invoke.Request{
 				RequestID: "id-ctx", Payload: []byte(`{}`), Deadline: deadline,
-				InvokedFunctionARN: runtimeTestARN + ":live",
+				InvokedFunctionARN: procpooltest.TestARN + ":live",
 				ClientContext:      []byte("{\n  \"custom\": {\"k\": \"v\"}\n}"),
 				CognitoIdentity:    []byte(`{"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"}`),
 			},
 			want: map[string]string{
 				invoke.HeaderRuntimeRequestID:       "id-ctx",
-				invoke.HeaderRuntimeFunctionARN:     runtimeTestARN + ":live",
+				invoke.HeaderRuntimeFunctionARN:     procpooltest.TestARN + ":live",
 				invoke.HeaderRuntimeClientContext:   `{"custom":{"k":"v"}}`,
 				invoke.HeaderRuntimeCognitoIdentity: `{"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"}`,
 			},
@@ -55,9 +56,9 @@ func TestRuntimeAPINextHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newRuntimeHarness(t, time.Minute)
-			out := h.invoke(context.Background(), &tt.req)
-			resp, body := h.next()
+			h := procpooltest.NewHarness(t, time.Minute)
+			out := h.Invoke(context.Background(), &tt.req)
+			resp, body := h.Next()
 			if string(body) != string(tt.req.Payload) {
 				t.Errorf("body = %s, want %s", body, tt.req.Payload)
 			}
@@ -72,9 +73,9 @@ func TestRuntimeAPINextHeaders(t *testing.T) {
 			if resp.Header.Get(invoke.HeaderRuntimeTraceID) == "" {
 				t.Error("no trace id")
 			}
-			h.do(context.Background(), http.MethodPost, invocationPath(tt.req.RequestID, "response"), nil, []byte(`"ok"`))
-			if o := wait(t, out); o.err != nil || o.res.Kind != invoke.Success {
-				t.Fatalf("Invoke = %+v, %v", o.res, o.err)
+			h.Do(context.Background(), http.MethodPost, procpooltest.InvocationPath(tt.req.RequestID, "response"), nil, []byte(`"ok"`))
+			if o := procpooltest.Wait(t, out); o.Err != nil || o.Res.Kind != invoke.Success {
+				t.Fatalf("Invoke = %+v, %v", o.Res, o.Err)
 			}
 		})
 	}
@@ -188,14 +189,14 @@ func TestRuntimeAPIPosts(t *testing.T) {
 			if timeout == 0 {
 				timeout = time.Minute
 			}
-			h := newRuntimeHarness(t, timeout)
-			out := h.invoke(context.Background(), &invoke.Request{Payload: []byte(`{}`)})
-			resp, _ := h.next()
+			h := procpooltest.NewHarness(t, timeout)
+			out := h.Invoke(context.Background(), &invoke.Request{Payload: []byte(`{}`)})
+			resp, _ := h.Next()
 			id := resp.Header.Get(invoke.HeaderRuntimeRequestID)
 			for i, p := range tt.posts {
 				if p.path == "sleep" {
-					again := make(chan invokeOutcome, 1)
-					again <- wait(t, out)
+					again := make(chan procpooltest.Outcome, 1)
+					again <- procpooltest.Wait(t, out)
 					out = again
 					continue
 				}
@@ -205,13 +206,13 @@ func TestRuntimeAPIPosts(t *testing.T) {
 					if p.id != "" {
 						pid = p.id
 					}
-					path = invocationPath(pid, path)
+					path = procpooltest.InvocationPath(pid, path)
 				}
 				method := p.method
 				if method == "" {
 					method = http.MethodPost
 				}
-				resp, body := h.do(context.Background(), method, path, p.header, p.body)
+				resp, body := h.Do(context.Background(), method, path, p.header, p.body)
 				if resp.StatusCode != p.status {
 					t.Fatalf("post %d (%s %s): status %d, want %d; body %s", i, method, path, resp.StatusCode, p.status, body)
 				}
@@ -232,20 +233,20 @@ func TestRuntimeAPIPosts(t *testing.T) {
 					t.Errorf("post %d: body %s, want errorType %s and an errorMessage", i, body, p.errorType)
 				}
 			}
-			o := wait(t, out)
-			if o.err != nil {
-				t.Fatal(o.err)
+			o := procpooltest.Wait(t, out)
+			if o.Err != nil {
+				t.Fatal(o.Err)
 			}
-			if o.res.Kind != tt.wantKind || o.res.ErrorType != tt.wantType {
-				t.Errorf("result %v %q, want %v %q", o.res.Kind, o.res.ErrorType, tt.wantKind, tt.wantType)
+			if o.Res.Kind != tt.wantKind || o.Res.ErrorType != tt.wantType {
+				t.Errorf("result %v %q, want %v %q", o.Res.Kind, o.Res.ErrorType, tt.wantKind, tt.wantType)
 			}
-			if tt.wantPayload != "" && string(o.res.Payload) != tt.wantPayload {
-				t.Errorf("payload %s, want %s", o.res.Payload, tt.wantPayload)
+			if tt.wantPayload != "" && string(o.Res.Payload) != tt.wantPayload {
+				t.Errorf("payload %s, want %s", o.Res.Payload, tt.wantPayload)
 			}
-			if o.res.Kind != invoke.Success {
+			if o.Res.Kind != invoke.Success {
 				var doc invoke.ErrorPayload
-				if err := json.Unmarshal(o.res.Payload, &doc); err != nil || doc.ErrorType != tt.wantType || doc.ErrorMessage == "" {
-					t.Errorf("error document %s (%v)", o.res.Payload, err)
+				if err := json.Unmarshal(o.Res.Payload, &doc); err != nil || doc.ErrorType != tt.wantType || doc.ErrorMessage == "" {
+					t.Errorf("error document %s (%v)", o.Res.Payload, err)
 				}
 			}
 		})
@@ -254,18 +255,18 @@ func TestRuntimeAPIPosts(t *testing.T) {
 
 func TestRuntimeAPIInitError(t *testing.T) {
 	t.Parallel()
-	h := newRuntimeHarness(t, time.Minute)
+	h := procpooltest.NewHarness(t, time.Minute)
 	doc := `{"errorMessage":"cannot load config","errorType":"ConfigError"}`
-	resp, body := h.do(context.Background(), http.MethodPost, runtimeInitRoute,
+	resp, body := h.Do(context.Background(), http.MethodPost, runtimeInitRoute,
 		http.Header{headerRuntimeErrorType: {"Runtime.ConfigError"}}, []byte(doc))
 	if resp.StatusCode != http.StatusAccepted || string(body) != `{"status":"OK"}` {
 		t.Fatalf("init/error: %d %s", resp.StatusCode, body)
 	}
-	res := h.q.TakeInitError()
+	res := h.Q.TakeInitError()
 	if res == nil || res.Kind != invoke.Crash || res.ErrorType != "Runtime.ConfigError" || string(res.Payload) != doc {
 		t.Fatalf("TakeInitError = %+v", res)
 	}
-	if res := h.q.TakeInitError(); res != nil {
+	if res := h.Q.TakeInitError(); res != nil {
 		t.Fatalf("second TakeInitError = %+v, want nil", res)
 	}
 }
@@ -274,14 +275,14 @@ func TestRuntimeAPIInitError(t *testing.T) {
 // failed to stream: trailers on the response post.
 func TestRuntimeAPIErrorTrailers(t *testing.T) {
 	t.Parallel()
-	h := newRuntimeHarness(t, time.Minute)
-	out := h.invoke(context.Background(), &invoke.Request{Payload: []byte(`{}`)})
-	resp, _ := h.next()
+	h := procpooltest.NewHarness(t, time.Minute)
+	out := h.Invoke(context.Background(), &invoke.Request{Payload: []byte(`{}`)})
+	resp, _ := h.Next()
 	id := resp.Header.Get(invoke.HeaderRuntimeRequestID)
 
 	doc := `{"errorMessage":"read failed","errorType":"errorString"}`
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+invocationPath(id, "response"), pr)
+	req, _ := http.NewRequest(http.MethodPost, h.Srv.URL+procpooltest.InvocationPath(id, "response"), pr)
 	req.Trailer = http.Header{headerRuntimeErrorType: nil, trailerRuntimeErrorBody: nil}
 	go func() {
 		pw.Write([]byte("partial"))
@@ -289,7 +290,7 @@ func TestRuntimeAPIErrorTrailers(t *testing.T) {
 		req.Trailer.Set(trailerRuntimeErrorBody, base64.StdEncoding.EncodeToString([]byte(doc)))
 		pw.Close()
 	}()
-	r, err := h.srv.Client().Do(req)
+	r, err := h.Srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,8 +298,8 @@ func TestRuntimeAPIErrorTrailers(t *testing.T) {
 	if r.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d", r.StatusCode)
 	}
-	o := wait(t, out)
-	if o.err != nil || o.res.Kind != invoke.FunctionError || o.res.ErrorType != "errorString" || string(o.res.Payload) != doc {
-		t.Fatalf("Invoke = %+v, %v", o.res, o.err)
+	o := procpooltest.Wait(t, out)
+	if o.Err != nil || o.Res.Kind != invoke.FunctionError || o.Res.ErrorType != "errorString" || string(o.Res.Payload) != doc {
+		t.Fatalf("Invoke = %+v, %v", o.Res, o.Err)
 	}
 }
