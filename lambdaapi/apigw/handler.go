@@ -17,13 +17,12 @@ import (
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
 	"github.com/frescolabs/fresco/lambdaapi/edge"
-	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
 // APIGatewayConfig configures NewAPIGatewayHandler.
 type APIGatewayConfig struct {
 	APIs    []apispec.API
-	Backend invokeapi.Backend
+	Backend invoke.Backend
 	// Logger receives one line per request, and the reason of every 502;
 	// nil discards them.
 	Logger *slog.Logger

@@ -131,7 +131,7 @@ type apigwHarness struct {
 func newAPIGWHarness(t *testing.T, apis []testAPI, run func(ctx context.Context, req *invoke.Request) (*invoke.Result, error)) *apigwHarness {
 	t.Helper()
 	var n atomic.Int64
-	fn := &fakeFunction{name: "Fn", run: run}
+	fn := &fakeFunction{Name: "Fn", Run: run}
 	logs := &safeBuffer{}
 	h, err := newTestHandler(apis, APIGatewayConfig{
 		Backend: newFakeBackend(fn),
@@ -326,7 +326,7 @@ func TestAPIGatewayGolden(t *testing.T) {
 			h := newAPIGWHarness(t, tc.apis, returning(tc.output))
 			resp := tc.req.send(t, h.url)
 			checkGolden(t, tc.name+".http", dumpResponse(t, resp, h.port))
-			calls := h.fn.syncCalls()
+			calls := h.fn.SyncCalls()
 			if tc.output == "" {
 				if len(calls) != 0 {
 					t.Fatalf("the function was called:\n%s", calls[0].Payload)
@@ -468,7 +468,7 @@ func TestAPIGatewayRequestLimits(t *testing.T) {
 	if req.ContentLength != 0 || resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("chunked: length %d, status %d", req.ContentLength, resp.StatusCode)
 	}
-	if n := len(h.fn.syncCalls()); n != 0 {
+	if n := len(h.fn.SyncCalls()); n != 0 {
 		t.Errorf("the function was called %d times", n)
 	}
 }
@@ -486,7 +486,7 @@ func TestAPIGatewayInvocation(t *testing.T) {
 	trace := "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
 	resp := testRequest{method: "GET", target: "/rest/items/1", header: [][2]string{{"X-Amzn-Trace-Id", trace}}}.send(t, h.url)
 	resp.Body.Close()
-	calls := h.fn.syncCalls()
+	calls := h.fn.SyncCalls()
 	if len(calls) != 1 {
 		t.Fatalf("%d calls", len(calls))
 	}

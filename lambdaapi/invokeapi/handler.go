@@ -18,32 +18,12 @@ import (
 	"github.com/frescolabs/fresco/lambdaapi/edge"
 )
 
-// Backend is what the API needs from the emulator.
-type Backend interface {
-	// Lookup resolves a function name (as given by the client after ARN
-	// parsing) and a qualifier ("" or "$LATEST" or other). It returns an
-	// *invoke.ServiceError (ResourceNotFoundException) for an unknown
-	// function or qualifier.
-	Lookup(name, qualifier string) (Function, error)
-}
+// Backend is what the API needs from the core: invoke.Backend, named here
+// for the API's users.
+type Backend = invoke.Backend
 
-// Function is one resolved function (and version or alias).
-type Function interface {
-	// Name is the FunctionName.
-	Name() string
-	// ARN is the unqualified function ARN.
-	ARN() string
-	// Version is the version that runs, e.g. "$LATEST".
-	Version() string
-	// Invoke runs one invocation synchronously. A non-nil error is an
-	// *invoke.ServiceError (e.g. TooManyRequestsException) or an unexpected
-	// failure (rendered as ServiceException 500). Result.Log already holds
-	// the full log (START ... END ... REPORT lines).
-	Invoke(ctx context.Context, req *invoke.Request) (*invoke.Result, error)
-	// InvokeAsync queues an Event invocation and returns at once; the
-	// backend runs and logs it.
-	InvokeAsync(req *invoke.Request) error
-}
+// Function is one resolved function (and version or alias): invoke.Function.
+type Function = invoke.Function
 
 // NewHandler returns the HTTP handler of the Invoke API, backed by b. Each
 // request is logged through logger (nil discards the logs).

@@ -42,35 +42,35 @@ var bigLog = func() []byte {
 // testFunctions builds a fresh set of fake functions for one test.
 func testFunctions() (*fakeBackend, map[string]*fakeFunction) {
 	fns := map[string]*fakeFunction{
-		"Hello": {name: "Hello", versions: map[string]string{"live": "1", "1": "1"}},
-		"Fail": {name: "Fail", run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
+		"Hello": {Name: "Hello", Versions: map[string]string{"live": "1", "1": "1"}},
+		"Fail": {Name: "Fail", Run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 			res := invoke.ErrorResult(invoke.FunctionError, "Handler.Error", "boom")
 			res.Log = []byte("START RequestId: " + req.RequestID + "\nboom\nEND\nREPORT\n")
 			return res, nil
 		}},
-		"Slow": {name: "Slow", run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
+		"Slow": {Name: "Slow", Run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 				"RequestId: "+req.RequestID+" Error: Task timed out after 3.00 seconds"), nil
 		}},
-		"Noisy": {name: "Noisy", run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
+		"Noisy": {Name: "Noisy", Run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 			return &invoke.Result{Kind: invoke.Success, Payload: []byte(`"ok"`), Log: bigLog}, nil
 		}},
-		"Quiet": {name: "Quiet", run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
+		"Quiet": {Name: "Quiet", Run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 			return &invoke.Result{Kind: invoke.Success, Payload: []byte(`"ok"`), Log: []byte("short log\n")}, nil
 		}},
-		"Throttled": {name: "Throttled",
-			run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
+		"Throttled": {Name: "Throttled",
+			Run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
 				return nil, invoke.TooManyRequests("Rate Exceeded.")
 			},
-			asyncErr: invoke.TooManyRequests("Rate Exceeded."),
+			AsyncErr: invoke.TooManyRequests("Rate Exceeded."),
 		},
-		"Broken": {name: "Broken", run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
+		"Broken": {Name: "Broken", Run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
 			return nil, errors.New("disk on fire at /secret/path")
 		}},
-		"Panics": {name: "Panics", run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
+		"Panics": {Name: "Panics", Run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
 			panic("handler bug")
 		}},
-		"Nil": {name: "Nil", run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
+		"Nil": {Name: "Nil", Run: func(context.Context, *invoke.Request) (*invoke.Result, error) {
 			return nil, nil
 		}},
 	}
@@ -164,25 +164,25 @@ func TestInvokeNames(t *testing.T) {
 		wantStatus    int
 		wantErrorType string
 	}{
-		{"plain", invokePath("Hello"), lookupCall{"Hello", ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
-		{"qualified", invokePath("Hello:live"), lookupCall{"Hello", "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
-		{"latest encoded", invokePath("Hello%3A%24LATEST"), lookupCall{"Hello", "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
-		{"latest plain", invokePath("Hello:$LATEST"), lookupCall{"Hello", "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
-		{"lowercase escape", invokePath("Hello%3alive"), lookupCall{"Hello", "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
-		{"full ARN", invokePath("arn:aws:lambda:us-east-1:123456789012:function:Hello"), lookupCall{"Hello", ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
-		{"full ARN encoded with version", invokePath("arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3AHello%3A1"), lookupCall{"Hello", "1"}, testARNPrefix + "Hello:1", "1", 200, ""},
-		{"ARN of another region", invokePath("arn:aws:lambda:eu-west-3:210987654321:function:Hello"), lookupCall{"Hello", ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
-		{"partial ARN", invokePath("123456789012:function:Hello"), lookupCall{"Hello", ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
-		{"partial ARN encoded", invokePath("123456789012%3Afunction%3AHello%3Alive"), lookupCall{"Hello", "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
-		{"query qualifier", invokePath("Hello") + "?Qualifier=live", lookupCall{"Hello", "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
-		{"query latest", invokePath("Hello") + "?Qualifier=%24LATEST", lookupCall{"Hello", "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
-		{"same qualifier twice", invokePath("Hello%3Alive") + "?Qualifier=live", lookupCall{"Hello", "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
-		{"empty query qualifier", invokePath("Hello") + "?Qualifier=", lookupCall{"Hello", ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
+		{"plain", invokePath("Hello"), lookupCall{Name: "Hello", Qualifier: ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
+		{"qualified", invokePath("Hello:live"), lookupCall{Name: "Hello", Qualifier: "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
+		{"latest encoded", invokePath("Hello%3A%24LATEST"), lookupCall{Name: "Hello", Qualifier: "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
+		{"latest plain", invokePath("Hello:$LATEST"), lookupCall{Name: "Hello", Qualifier: "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
+		{"lowercase escape", invokePath("Hello%3alive"), lookupCall{Name: "Hello", Qualifier: "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
+		{"full ARN", invokePath("arn:aws:lambda:us-east-1:123456789012:function:Hello"), lookupCall{Name: "Hello", Qualifier: ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
+		{"full ARN encoded with version", invokePath("arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3AHello%3A1"), lookupCall{Name: "Hello", Qualifier: "1"}, testARNPrefix + "Hello:1", "1", 200, ""},
+		{"ARN of another region", invokePath("arn:aws:lambda:eu-west-3:210987654321:function:Hello"), lookupCall{Name: "Hello", Qualifier: ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
+		{"partial ARN", invokePath("123456789012:function:Hello"), lookupCall{Name: "Hello", Qualifier: ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
+		{"partial ARN encoded", invokePath("123456789012%3Afunction%3AHello%3Alive"), lookupCall{Name: "Hello", Qualifier: "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
+		{"query qualifier", invokePath("Hello") + "?Qualifier=live", lookupCall{Name: "Hello", Qualifier: "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
+		{"query latest", invokePath("Hello") + "?Qualifier=%24LATEST", lookupCall{Name: "Hello", Qualifier: "$LATEST"}, testARNPrefix + "Hello:$LATEST", "$LATEST", 200, ""},
+		{"same qualifier twice", invokePath("Hello%3Alive") + "?Qualifier=live", lookupCall{Name: "Hello", Qualifier: "live"}, testARNPrefix + "Hello:live", "1", 200, ""},
+		{"empty query qualifier", invokePath("Hello") + "?Qualifier=", lookupCall{Name: "Hello", Qualifier: ""}, testARNPrefix + "Hello", "$LATEST", 200, ""},
 		{"qualifier conflict", invokePath("Hello:live") + "?Qualifier=1", lookupCall{}, "", "", 400, "InvalidParameterValueException"},
-		{"unknown function", invokePath("Nope"), lookupCall{"Nope", ""}, "", "", 404, "ResourceNotFoundException"},
-		{"unknown qualifier", invokePath("Hello:prod"), lookupCall{"Hello", "prod"}, "", "", 404, "ResourceNotFoundException"},
-		{"unknown query qualifier", invokePath("Hello") + "?Qualifier=9", lookupCall{"Hello", "9"}, "", "", 404, "ResourceNotFoundException"},
-		{"dotted name", invokePath("Hello.World"), lookupCall{"Hello.World", ""}, "", "", 404, "ResourceNotFoundException"},
+		{"unknown function", invokePath("Nope"), lookupCall{Name: "Nope", Qualifier: ""}, "", "", 404, "ResourceNotFoundException"},
+		{"unknown qualifier", invokePath("Hello:prod"), lookupCall{Name: "Hello", Qualifier: "prod"}, "", "", 404, "ResourceNotFoundException"},
+		{"unknown query qualifier", invokePath("Hello") + "?Qualifier=9", lookupCall{Name: "Hello", Qualifier: "9"}, "", "", 404, "ResourceNotFoundException"},
+		{"dotted name", invokePath("Hello.World"), lookupCall{Name: "Hello.World", Qualifier: ""}, "", "", 404, "ResourceNotFoundException"},
 		{"bad character", invokePath("Hello%20World"), lookupCall{}, "", "", 400, "InvalidParameterValueException"},
 		{"encoded slash", invokePath("Hello%2FWorld"), lookupCall{}, "", "", 400, "InvalidParameterValueException"},
 		{"double encoded colon", invokePath("Hello%253Alive"), lookupCall{}, "", "", 400, "InvalidParameterValueException"},
@@ -198,8 +198,8 @@ func TestInvokeNames(t *testing.T) {
 			b, fns := testFunctions()
 			res := serve(t, NewHandler(b, nil), call{target: tt.target, body: []byte(`{"k":1}`)})
 			body := readBody(t, res)
-			if b.lastLookup() != tt.wantLookup {
-				t.Errorf("Lookup(%+v), want %+v", b.lastLookup(), tt.wantLookup)
+			if b.LastLookup() != tt.wantLookup {
+				t.Errorf("Lookup(%+v), want %+v", b.LastLookup(), tt.wantLookup)
 			}
 			if tt.wantErrorType != "" {
 				checkServiceError(t, res, body, tt.wantStatus, tt.wantErrorType, "")
@@ -208,7 +208,7 @@ func TestInvokeNames(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (%s)", res.StatusCode, tt.wantStatus, body)
 			}
-			calls := fns["Hello"].syncCalls()
+			calls := fns["Hello"].SyncCalls()
 			if len(calls) != 1 {
 				t.Fatalf("%d invocations, want 1", len(calls))
 			}
@@ -252,7 +252,7 @@ func TestInvokeSuccess(t *testing.T) {
 			t.Errorf("unexpected header %s: %q", k, h.Get(k))
 		}
 	}
-	calls := fns["Hello"].syncCalls()
+	calls := fns["Hello"].SyncCalls()
 	if len(calls) != 1 {
 		t.Fatalf("%d invocations", len(calls))
 	}
@@ -289,7 +289,7 @@ func TestTraceHeaderHonoured(t *testing.T) {
 	const incoming = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 	serve(t, NewHandler(b, nil), call{target: invokePath("Hello"), headers: map[string]string{"X-Amzn-Trace-Id": incoming}})
 	serve(t, NewHandler(b, nil), call{target: invokePath("Hello"), headers: map[string]string{"X-Amzn-Trace-Id": "garbage"}})
-	calls := fns["Hello"].syncCalls()
+	calls := fns["Hello"].SyncCalls()
 	if calls[0].TraceID != incoming {
 		t.Errorf("TraceID = %q, want the caller's", calls[0].TraceID)
 	}
@@ -332,10 +332,10 @@ func TestInvocationTypes(t *testing.T) {
 				t.Errorf("x-amzn-RequestId = %q", res.Header.Get("x-amzn-RequestId"))
 			}
 			fn := fns["Hello"]
-			if got := len(fn.syncCalls()); got != tt.wantSync {
+			if got := len(fn.SyncCalls()); got != tt.wantSync {
 				t.Errorf("%d synchronous invocations, want %d", got, tt.wantSync)
 			}
-			async := fn.asyncCalls()
+			async := fn.AsyncCalls()
 			if len(async) != tt.wantAsync {
 				t.Errorf("%d asynchronous invocations, want %d", len(async), tt.wantAsync)
 			}
@@ -421,7 +421,7 @@ func TestPayloads(t *testing.T) {
 			body := readBody(t, res)
 			if tt.wantErrorType != "" {
 				checkServiceError(t, res, body, tt.wantStatus, tt.wantErrorType, tt.wantMessage)
-				if n := len(fns["Hello"].syncCalls()) + len(fns["Hello"].asyncCalls()); n != 0 {
+				if n := len(fns["Hello"].SyncCalls()) + len(fns["Hello"].AsyncCalls()); n != 0 {
 					t.Errorf("%d invocations after an error", n)
 				}
 				return
@@ -429,7 +429,7 @@ func TestPayloads(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (%.200s)", res.StatusCode, tt.wantStatus, body)
 			}
-			calls := append(fns["Hello"].syncCalls(), fns["Hello"].asyncCalls()...)
+			calls := append(fns["Hello"].SyncCalls(), fns["Hello"].AsyncCalls()...)
 			if len(calls) != 1 {
 				t.Fatalf("%d invocations, want 1", len(calls))
 			}
@@ -513,7 +513,7 @@ func TestClientContext(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d (%s)", res.StatusCode, body)
 			}
-			calls := append(fns["Hello"].syncCalls(), fns["Hello"].asyncCalls()...)
+			calls := append(fns["Hello"].SyncCalls(), fns["Hello"].AsyncCalls()...)
 			got := string(calls[0].ClientContext)
 			switch {
 			case tt.wantContext == "*":
@@ -775,7 +775,7 @@ func TestRequestLog(t *testing.T) {
 func TestInvokeContextOutlivesCaller(t *testing.T) {
 	t.Parallel()
 	var sawErr error
-	b := newFakeBackend(&fakeFunction{name: "F", run: func(ctx context.Context, req *invoke.Request) (*invoke.Result, error) {
+	b := newFakeBackend(&fakeFunction{Name: "F", Run: func(ctx context.Context, req *invoke.Request) (*invoke.Result, error) {
 		sawErr = ctx.Err()
 		return &invoke.Result{Payload: []byte("{}")}, nil
 	}})
@@ -812,7 +812,7 @@ func TestHammer(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	seen := map[string]string{} // request id -> payload the function saw
-	b := newFakeBackend(&fakeFunction{name: "F", run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
+	b := newFakeBackend(&fakeFunction{Name: "F", Run: func(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 		mu.Lock()
 		seen[req.RequestID] = string(req.Payload)
 		mu.Unlock()

@@ -89,9 +89,9 @@ func TestSDKInvoke(t *testing.T) {
 			want            lookupCall
 			wantVersion     string
 		}{
-			{"Hello:$LATEST", "", lookupCall{"Hello", "$LATEST"}, "$LATEST"},
-			{"arn:aws:lambda:us-east-1:123456789012:function:Hello:live", "", lookupCall{"Hello", "live"}, "1"},
-			{"123456789012:function:Hello", "1", lookupCall{"Hello", "1"}, "1"},
+			{"Hello:$LATEST", "", lookupCall{Name: "Hello", Qualifier: "$LATEST"}, "$LATEST"},
+			{"arn:aws:lambda:us-east-1:123456789012:function:Hello:live", "", lookupCall{Name: "Hello", Qualifier: "live"}, "1"},
+			{"123456789012:function:Hello", "1", lookupCall{Name: "Hello", Qualifier: "1"}, "1"},
 		} {
 			var q *string
 			if tt.qualifier != "" {
@@ -104,8 +104,8 @@ func TestSDKInvoke(t *testing.T) {
 			if !strings.Contains(paths.last(), "%3A") {
 				t.Errorf("%s: the SDK sent %s, not percent-encoded", tt.name, paths.last())
 			}
-			if b.lastLookup() != tt.want || aws.ToString(out.ExecutedVersion) != tt.wantVersion {
-				t.Errorf("%s: Lookup%+v, version %q", tt.name, b.lastLookup(), aws.ToString(out.ExecutedVersion))
+			if b.LastLookup() != tt.want || aws.ToString(out.ExecutedVersion) != tt.wantVersion {
+				t.Errorf("%s: Lookup%+v, version %q", tt.name, b.LastLookup(), aws.ToString(out.ExecutedVersion))
 			}
 		}
 	})
@@ -151,7 +151,7 @@ func TestSDKInvoke(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		calls := fns["Hello"].syncCalls()
+		calls := fns["Hello"].SyncCalls()
 		if got := string(calls[len(calls)-1].ClientContext); got != doc {
 			t.Errorf("ClientContext = %q", got)
 		}
@@ -166,7 +166,7 @@ func TestSDKInvoke(t *testing.T) {
 		if err != nil || out.StatusCode != 204 {
 			t.Errorf("DryRun: %+v, %v", out, err)
 		}
-		if n := len(fns["Hello"].asyncCalls()); n != 1 {
+		if n := len(fns["Hello"].AsyncCalls()); n != 1 {
 			t.Errorf("%d asynchronous invocations, want 1", n)
 		}
 	})
