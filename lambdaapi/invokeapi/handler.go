@@ -69,80 +69,43 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request) {
 // qualifier, the headers, the body's size, the function's existence, then the
 // body's content. It writes the answer itself only on success.
 func (s *server) serveInvoke(w http.ResponseWriter, r *http.Request) error {
-	// chi matched the route on the escaped path when there is one, or on the
-	// decoded one; either way EscapedPath holds the label still encoded, and
-	// parseFunctionName decodes it exactly once.
-	path := r.URL.EscapedPath()
-	if !strings.HasPrefix(path, invokePrefix) || !strings.HasSuffix(path, invokeSuffix) ||
-		len(path) < len(invokePrefix)+len(invokeSuffix) {
-		return unknownOperation(http.StatusNotFound, r)
-	}
-	ref, err := parseFunctionName(path[len(invokePrefix) : len(path)-len(invokeSuffix)])
+	in, err := parseInvocation(r)
 	if err != nil {
 		return err
 	}
-	if st := edge.StateOf(r); st != nil {
-		st.SetString(edge.KeyFunction, ref.Name)
-	}
-	qualifier, err := resolveQualifier(ref.Qualifier, r.URL.Query().Get(queryQualifier))
+	fn, err := s.backend.Lookup(in.ref.Name, in.qualifier)
 	if err != nil {
-		return err
+		return fmt.Errorf("look up function %q: %w", in.ref.String(), err)
 	}
-
-	invocationType, err := parseInvocationType(r.Header.Get(headerInvocationType))
-	if err != nil {
-		return err
-	}
-	tail, err := parseLogType(r.Header.Get(headerLogType))
-	if err != nil {
-		return err
-	}
-	clientContext, err := parseClientContext(r.Header.Get(headerClientContext))
-	if err != nil {
-		return err
-	}
-
-	payload, err := readPayload(r, invocationType)
-	if err != nil {
-		return err
-	}
-
-	fn, err := s.backend.Lookup(ref.Name, qualifier)
-	if err != nil {
-		return fmt.Errorf("look up function %q: %w", ref.String(), err)
-	}
-
-	if len(payload) == 0 {
-		payload = []byte("{}") // Lambda hands functions an empty payload as {}
-	} else if !json.Valid(payload) {
+	if len(in.payload) == 0 {
+		in.payload = []byte("{}") // Lambda hands functions an empty payload as {}
+	} else if !json.Valid(in.payload) {
 		var v json.RawMessage
 		detail := "invalid JSON"
-		if err := json.Unmarshal(payload, &v); err != nil {
+		if err := json.Unmarshal(in.payload, &v); err != nil {
 			detail = err.Error()
 		}
 		return invoke.InvalidRequestContent("%s%s", msgInvalidJSON, detail)
 	}
-
-	if invocationType == DryRun {
+	if in.typ == DryRun {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 
 	arn := fn.ARN()
-	if qualifier != "" {
-		arn += ":" + qualifier
+	if in.qualifier != "" {
+		arn += ":" + in.qualifier
 	}
 	req := &invoke.Request{
 		RequestID:          edge.RequestID(r),
-		Payload:            payload,
+		Payload:            in.payload,
 		InvokedFunctionARN: arn,
 		TraceID:            traceID(r.Header.Get(edge.HeaderTraceID)),
 	}
 	if req.RequestID == "" { // only when the handler is used without its middlewares
 		req.RequestID = invoke.NewRequestID()
 	}
-
-	if invocationType == Event {
+	if in.typ == Event {
 		// Lambda passes the client context to synchronous invocations only.
 		if err := fn.InvokeAsync(req); err != nil {
 			return fmt.Errorf("queue invocation of %s: %w", arn, err)
@@ -151,8 +114,7 @@ func (s *server) serveInvoke(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusAccepted)
 		return nil
 	}
-
-	req.ClientContext = clientContext
+	req.ClientContext = in.clientContext
 	// The invocation runs to its own deadline even if the caller hangs up,
 	// as in Lambda: its effects and its log are the same either way.
 	res, err := fn.Invoke(context.WithoutCancel(r.Context()), req)
@@ -162,10 +124,64 @@ func (s *server) serveInvoke(w http.ResponseWriter, r *http.Request) error {
 	if res == nil {
 		return errors.New("backend returned no result")
 	}
+	writeResult(w, fn.Version(), res, in.tail)
+	return nil
+}
 
+// invocation is what an Invoke request asks for, parsed and checked but
+// for the payload's content, which is checked once the function exists.
+type invocation struct {
+	ref           functionRef
+	qualifier     string
+	typ           InvocationType
+	tail          bool
+	clientContext []byte
+	payload       []byte
+}
+
+// parseInvocation reads the name and qualifier, the headers and the body,
+// in the service's order.
+func parseInvocation(r *http.Request) (*invocation, error) {
+	// chi matched the route on the escaped path when there is one, or on the
+	// decoded one; either way EscapedPath holds the label still encoded, and
+	// parseFunctionName decodes it exactly once.
+	path := r.URL.EscapedPath()
+	if !strings.HasPrefix(path, invokePrefix) || !strings.HasSuffix(path, invokeSuffix) ||
+		len(path) < len(invokePrefix)+len(invokeSuffix) {
+		return nil, unknownOperation(http.StatusNotFound, r)
+	}
+	var in invocation
+	var err error
+	if in.ref, err = parseFunctionName(path[len(invokePrefix) : len(path)-len(invokeSuffix)]); err != nil {
+		return nil, err
+	}
+	if st := edge.StateOf(r); st != nil {
+		st.SetString(edge.KeyFunction, in.ref.Name)
+	}
+	if in.qualifier, err = resolveQualifier(in.ref.Qualifier, r.URL.Query().Get(queryQualifier)); err != nil {
+		return nil, err
+	}
+	if in.typ, err = parseInvocationType(r.Header.Get(headerInvocationType)); err != nil {
+		return nil, err
+	}
+	if in.tail, err = parseLogType(r.Header.Get(headerLogType)); err != nil {
+		return nil, err
+	}
+	if in.clientContext, err = parseClientContext(r.Header.Get(headerClientContext)); err != nil {
+		return nil, err
+	}
+	if in.payload, err = readPayload(r, in.typ); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// writeResult writes a synchronous invocation's answer: 200 with the
+// function's response, or its error document and X-Amz-Function-Error.
+func writeResult(w http.ResponseWriter, version string, res *invoke.Result, tail bool) {
 	body := res.Payload
 	h := w.Header()
-	h.Set(headerExecutedVersion, fn.Version())
+	h.Set(headerExecutedVersion, version)
 	if res.Kind != invoke.Success {
 		h.Set(headerFunctionError, invoke.FunctionErrorUnhandled)
 		if len(body) == 0 {
@@ -176,7 +192,6 @@ func (s *server) serveInvoke(w http.ResponseWriter, r *http.Request) error {
 		h.Set(headerLogResult, base64.StdEncoding.EncodeToString(logTail(res.Log)))
 	}
 	edge.WriteJSON(w, http.StatusOK, body)
-	return nil
 }
 
 // InvocationType is the X-Amz-Invocation-Type of an invocation.
