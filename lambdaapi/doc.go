@@ -2,8 +2,9 @@
 // per protocol, over one shared edge. It holds no code of its own:
 //
 //   - [github.com/frescolabs/fresco/lambdaapi/invokeapi]: the Lambda Invoke
-//     API (POST /2015-03-31/functions/{FunctionName}/invocations), and the
-//     Backend and Function interfaces every front door invokes through.
+//     API (POST /2015-03-31/functions/{FunctionName}/invocations). It and
+//     apigw invoke through internal/invoke's Backend and Handle, which the
+//     core (emulator/functions) implements.
 //   - [github.com/frescolabs/fresco/lambdaapi/runtimeapi]: the Lambda
 //     Runtime API (2018-06-01) that process functions' bootstraps poll, over
 //     a Runtime (emulator/procpool's queue).

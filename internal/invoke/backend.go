@@ -9,11 +9,12 @@ type Backend interface {
 	// parsing) and a qualifier ("" or "$LATEST" or other). It returns an
 	// *ServiceError (ResourceNotFoundException) for an unknown
 	// function or qualifier.
-	Lookup(name, qualifier string) (Function, error)
+	Lookup(name, qualifier string) (Handle, error)
 }
 
-// Function is one resolved function (and version or alias).
-type Function interface {
+// Handle is one resolved function (at a version, or through an alias): what
+// the front doors invoke.
+type Handle interface {
 	// Name is the FunctionName.
 	Name() string
 	// ARN is the unqualified function ARN.

@@ -10,18 +10,17 @@ import (
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi/apigw"
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
-	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
 // hello is a Backend whose one function answers in HTTP APIs' simple
 // response form.
 type hello struct{}
 
-func (hello) Lookup(name, _ string) (invokeapi.Function, error) { return hello{}, nil }
-func (hello) Name() string                                      { return "Hello" }
-func (hello) ARN() string                                       { return "arn:aws:lambda:us-east-1:000000000000:function:Hello" }
-func (hello) Version() string                                   { return "$LATEST" }
-func (hello) InvokeAsync(*invoke.Request) error                 { return nil }
+func (hello) Lookup(name, _ string) (invoke.Handle, error) { return hello{}, nil }
+func (hello) Name() string                                 { return "Hello" }
+func (hello) ARN() string                                  { return "arn:aws:lambda:us-east-1:000000000000:function:Hello" }
+func (hello) Version() string                              { return "$LATEST" }
+func (hello) InvokeAsync(*invoke.Request) error            { return nil }
 
 func (hello) Invoke(context.Context, *invoke.Request) (*invoke.Result, error) {
 	return &invoke.Result{Kind: invoke.Success, Payload: []byte(`{"message":"Hello!"}`)}, nil

@@ -25,7 +25,6 @@ import (
 
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
-	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
 // apigwTime is the fixed clock of the API Gateway tests.
@@ -575,11 +574,11 @@ func BenchmarkAPIGateway(b *testing.B) {
 // output and keeps nothing.
 type constBackend string
 
-func (c constBackend) Lookup(string, string) (invokeapi.Function, error) { return c, nil }
-func (c constBackend) Name() string                                      { return "Fn" }
-func (c constBackend) ARN() string                                       { return testARNPrefix + "Fn" }
-func (c constBackend) Version() string                                   { return "$LATEST" }
-func (c constBackend) InvokeAsync(*invoke.Request) error                 { return nil }
+func (c constBackend) Lookup(string, string) (invoke.Handle, error) { return c, nil }
+func (c constBackend) Name() string                                 { return "Fn" }
+func (c constBackend) ARN() string                                  { return testARNPrefix + "Fn" }
+func (c constBackend) Version() string                              { return "$LATEST" }
+func (c constBackend) InvokeAsync(*invoke.Request) error            { return nil }
 
 func (c constBackend) Invoke(context.Context, *invoke.Request) (*invoke.Result, error) {
 	return &invoke.Result{Kind: invoke.Success, Payload: []byte(c)}, nil

@@ -36,11 +36,11 @@ func BenchmarkInvoke(b *testing.B) {
 
 type echoBackend struct{}
 
-func (echoBackend) Lookup(name, qualifier string) (Function, error) { return echoBackend{}, nil }
-func (echoBackend) Name() string                                    { return "Echo" }
-func (echoBackend) ARN() string                                     { return testARNPrefix + "Echo" }
-func (echoBackend) Version() string                                 { return "$LATEST" }
-func (echoBackend) InvokeAsync(*invoke.Request) error               { return nil }
+func (echoBackend) Lookup(name, qualifier string) (invoke.Handle, error) { return echoBackend{}, nil }
+func (echoBackend) Name() string                                         { return "Echo" }
+func (echoBackend) ARN() string                                          { return testARNPrefix + "Echo" }
+func (echoBackend) Version() string                                      { return "$LATEST" }
+func (echoBackend) InvokeAsync(*invoke.Request) error                    { return nil }
 func (echoBackend) Invoke(_ context.Context, req *invoke.Request) (*invoke.Result, error) {
 	return &invoke.Result{Payload: req.Payload}, nil
 }

@@ -15,7 +15,7 @@ import (
 // greeter is a Backend with a single function that answers in place.
 type greeter struct{}
 
-func (greeter) Lookup(name, qualifier string) (invokeapi.Function, error) {
+func (greeter) Lookup(name, qualifier string) (invoke.Handle, error) {
 	if name != "Hello" || (qualifier != "" && qualifier != "$LATEST") {
 		return nil, invoke.NotFound("Function not found: arn:aws:lambda:us-east-1:000000000000:function:%s", name)
 	}

@@ -22,8 +22,8 @@ import (
 // for the API's users.
 type Backend = invoke.Backend
 
-// Function is one resolved function (and version or alias): invoke.Function.
-type Function = invoke.Function
+// Function is one resolved function (and version or alias): invoke.Handle.
+type Function = invoke.Handle
 
 // NewHandler returns the HTTP handler of the Invoke API, backed by b. Each
 // request is logged through logger (nil discards the logs).

@@ -49,7 +49,7 @@ func New(fns ...*Function) *Backend {
 }
 
 // Lookup implements invoke.Backend.
-func (b *Backend) Lookup(name, qualifier string) (invoke.Function, error) {
+func (b *Backend) Lookup(name, qualifier string) (invoke.Handle, error) {
 	b.mu.Lock()
 	b.lookups = append(b.lookups, LookupCall{name, qualifier})
 	fn := b.fns[name]
