@@ -171,7 +171,7 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path str
 	if err != nil {
 		return nil, err
 	}
-	attrs := []any{"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Mode().String(),
+	attrs := []any{"function", cfg.LogicalID, "name", cfg.Name, "mode", wf.Interface().String(),
 		"memory_mb", cfg.MemoryMB, "timeout", cfg.Timeout.String(),
 		"wasm_bytes", len(wasm), "load", time.Since(start).Round(time.Millisecond).String()}
 	if on, why := wf.Snapshot(); on {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/frescolabs/fresco/internal/naive"
+	"github.com/frescolabs/fresco/scripts/bench/naive"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
 // BenchmarkInvoke measures one invocation, in-process, from a compiled
 // module to its response: fresco's path (Function.Invoke: fresh instance,
-// limits, log capture, teardown) next to the naive baseline (internal/naive:
+// limits, log capture, teardown) next to the naive baseline (scripts/bench/naive:
 // a default wazero runtime, plain InstantiateModule per call with a default
 // ModuleConfig, the entry points called, Close), in the same run.
 //

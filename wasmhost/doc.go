@@ -25,7 +25,7 @@
 //   - internal/abi: the per-invocation state those host modules act on;
 //   - internal/wasmbin: the one reader of module binaries (the preflight
 //     before wazero decodes anything, the snapshot's rewrite and scan);
-//   - internal/naive: the benchmarks' naive yardstick, out of the product.
+//   - scripts/bench/naive: the benchmarks' naive yardstick, out of the product.
 //
 // This package knows nothing of HTTP: it imports wazero, its host modules
 // and the leaf packages of internal/ (invoke, abi, wasmbin, tailbuf), and

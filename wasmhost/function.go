@@ -53,11 +53,6 @@ func (f *Function) Name() string { return f.cfg.Name }
 // as a WASI command on stdin and stdout.
 func (f *Function) Interface() Interface { return f.iface }
 
-// Mode is Interface under its former name.
-//
-// Deprecated: use Interface; Mode remains until its callers are renamed.
-func (f *Function) Mode() Interface { return f.iface }
-
 // Config returns the configuration the function was loaded with, defaults
 // applied.
 func (f *Function) Config() FunctionConfig { return f.cfg }

@@ -23,15 +23,13 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator/sam"
+	"github.com/frescolabs/fresco/internal/wasmbin"
 )
 
 // DefaultBuildParallel is how many go builds a Builder runs at once unless
 // told otherwise: the machines fresco targets have two cores, and one go
 // build already uses several.
 const DefaultBuildParallel = 2
-
-// wasmMagic starts every WebAssembly binary module.
-var wasmMagic = []byte("\x00asm")
 
 // buildHashVersion changes whenever what goes into a build hash changes, so
 // that old artifacts are not mistaken for new ones.
@@ -733,9 +731,12 @@ func checkWasmFile(path string) error {
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, len(wasmMagic))
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, wasmMagic) {
+	head := make([]byte, len(wasmbin.Magic))
+	switch _, err := io.ReadFull(f, head); {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), err == nil && string(head) != wasmbin.Magic:
 		return fmt.Errorf("CodeUri %s is not a WebAssembly module (it does not start with \\0asm)", displayPath(path))
+	case err != nil:
+		return fmt.Errorf("read CodeUri %s: %w", displayPath(path), err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/frescolabs/fresco/emulator/sam"
+	"github.com/frescolabs/fresco/internal/wasmbin"
 )
 
 // buildTestPackage copies testdata/build/<name> into a fresh directory, so a
@@ -63,7 +64,7 @@ func buildAssertWasm(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, wasmMagic) {
+	if !bytes.HasPrefix(data, []byte(wasmbin.Magic)) {
 		t.Fatalf("%s is not a wasm module", path)
 	}
 }

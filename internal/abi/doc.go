@@ -8,7 +8,7 @@
 // It is a leaf: it imports wazero's api and the shared types of
 // internal/invoke, nothing of wasmhost, its host modules, net/http,
 // lambdaapi or emulator. It sits in the top-level internal/ rather than
-// under wasmhost/ because internal/naive, the benchmarks' yardstick outside
+// under wasmhost/ because scripts/bench/naive, the benchmarks' yardstick outside
 // wasmhost, runs the same host modules and needs the same state (see
 // RATIONALE.md, "Host modules share one per-invocation state").
 package abi

@@ -17,7 +17,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
-	"github.com/frescolabs/fresco/internal/naive"
+	"github.com/frescolabs/fresco/scripts/bench/naive"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 

@@ -7,7 +7,7 @@
 // In-process rows time one invocation, sequentially, for three modules (the
 // minimal ABI module, the Go Hello sample, the C Hello sample):
 //
-//   - naive: internal/naive.Baseline, a plain wazero InstantiateModule per call;
+//   - naive: scripts/bench/naive.Baseline, a plain wazero InstantiateModule per call;
 //   - fresco: wasmhost.Function.Invoke: an instance at the function's
 //     pre-initialised image (reset after every invocation), with limits;
 //   - native (Hello only): the same handler called in-process through
