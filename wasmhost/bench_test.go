@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkInvoke measures one invocation, in-process, from a compiled
-// module to its response: fresco's path (Function.Invoke: fresh instance,
+// module to its response: fresco's path (Module.Invoke: fresh instance,
 // limits, log capture, teardown) next to the naive baseline (scripts/bench/naive:
 // a default wazero runtime, plain InstantiateModule per call with a default
 // ModuleConfig, the entry points called, Close), in the same run.

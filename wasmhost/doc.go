@@ -6,7 +6,7 @@
 //
 // A Host owns the on-disk compilation cache. Host.Load validates and
 // compiles a function's module ahead of time (never per invocation) and
-// returns a Function; Function.Invoke instantiates the compiled module,
+// returns a Module; Module.Invoke instantiates the compiled module,
 // runs the guest's init phase and then its handler, and discards the
 // instance. Nothing a guest writes survives its invocation, and concurrent
 // invocations run in parallel in separate instances.

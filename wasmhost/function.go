@@ -21,9 +21,9 @@ import (
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 )
 
-// Function is a loaded, compiled function. Invoke may be called
+// Module is a loaded, compiled function: its module and snapshot. Invoke may be called
 // concurrently; every call runs in a fresh instance.
-type Function struct {
+type Module struct {
 	cfg           FunctionConfig
 	host          *Host
 	iface         Interface
@@ -47,19 +47,19 @@ type Function struct {
 }
 
 // Name returns the function's name.
-func (f *Function) Name() string { return f.cfg.Name }
+func (f *Module) Name() string { return f.cfg.Name }
 
 // Interface reports how the module is driven: through the fresco ABI or
 // as a WASI command on stdin and stdout.
-func (f *Function) Interface() Interface { return f.iface }
+func (f *Module) Interface() Interface { return f.iface }
 
 // Config returns the configuration the function was loaded with, defaults
 // applied.
-func (f *Function) Config() FunctionConfig { return f.cfg }
+func (f *Module) Config() FunctionConfig { return f.cfg }
 
 // Close releases the function's compiled code. In-flight invocations must
 // have finished.
-func (f *Function) Close(ctx context.Context) error {
+func (f *Module) Close(ctx context.Context) error {
 	if f.snap != nil {
 		f.snap.close()
 	}
@@ -68,7 +68,7 @@ func (f *Function) Close(ctx context.Context) error {
 
 // moduleConfig is the part of an instance's configuration that is the same
 // for every invocation. withEnv adds the function's environment.
-func (f *Function) moduleConfig(withEnv bool) wazero.ModuleConfig {
+func (f *Module) moduleConfig(withEnv bool) wazero.ModuleConfig {
 	c := wazero.NewModuleConfig().
 		WithName(""). // anonymous: concurrent instances of one module
 		WithStartFunctions().
@@ -94,7 +94,7 @@ func (f *Function) moduleConfig(withEnv bool) wazero.ModuleConfig {
 // none: wazero's WithEnv appends to slices a cloned config shares with its
 // parent, so appending to one shared config from concurrent invocations
 // races (the race detector caught it).
-func (f *Function) instanceConfig(traceID string) wazero.ModuleConfig {
+func (f *Module) instanceConfig(traceID string) wazero.ModuleConfig {
 	if f.iface == InterfaceABI {
 		return f.baseConfig
 	}
@@ -117,7 +117,7 @@ const InitTimeout = 10 * time.Second
 // the moment the handler starts, and the init phase has a limit of its
 // own (InitTimeout). A zero req.Deadline means the handler's start plus
 // the function's Timeout.
-func (f *Function) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+func (f *Module) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
 	if len(req.Payload) > invoke.MaxSyncRequest {
 		return invoke.ErrorResult(invoke.Crash, "Runtime.RequestTooLarge",
 			fmt.Sprintf("RequestId: %s Error: request payload of %d bytes exceeds %d bytes", req.RequestID, len(req.Payload), invoke.MaxSyncRequest))
@@ -145,7 +145,7 @@ type freshRun struct {
 
 // invokeFresh runs one invocation in a fresh instance that runs the
 // guest's init, and discards it.
-func (f *Function) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.Result {
+func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.Result {
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
@@ -192,7 +192,7 @@ func (f *Function) invokeFresh(ctx context.Context, req *invoke.Request) *invoke
 }
 
 // newFreshRun sets up the instance's configuration and output for inv.
-func (f *Function) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
+func (f *Module) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
 	req := inv.Request
 	run := &freshRun{inv: inv, log: tailbuf.New(f.cfg.MaxLogBytes), phaseCtx: ctx}
 	run.cfg = f.instanceConfig(req.TraceID).
@@ -211,7 +211,7 @@ func (f *Function) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshR
 // gives the init slot back, then calls fresco_handle under the handler's
 // deadline. An error (or an init error the guest posted) is classified
 // against the phase it ended in.
-func (f *Function) runABI(ctx context.Context, run *freshRun) error {
+func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	start := time.Now()
 	ictx, cancel := context.WithTimeout(ctx, InitTimeout)
 	run.phaseCtx = ictx
@@ -239,7 +239,7 @@ func (f *Function) runABI(ctx context.Context, run *freshRun) error {
 
 // runStdio instantiates a WASI command and runs _start, both under the
 // handler's deadline (a command has no init phase of its own).
-func (f *Function) runStdio(ctx context.Context, run *freshRun) error {
+func (f *Module) runStdio(ctx context.Context, run *freshRun) error {
 	start := time.Now()
 	deadline := f.deadline(run.inv.Request, start)
 	hctx, cancel := context.WithDeadline(ctx, deadline)
@@ -258,7 +258,7 @@ func (f *Function) runStdio(ctx context.Context, run *freshRun) error {
 
 // finish tells a guest that died of the memory cap from other crashes and
 // attaches the log.
-func (f *Function) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *invoke.Result {
+func (f *Module) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *invoke.Result {
 	if res.Kind == invoke.Crash && res.ErrorType == invoke.ErrExit && f.outOfMemory(res.MaxMemoryBytes, log) {
 		res = f.errorResult(invoke.Crash, invoke.ErrOutOfMemory, id,
 			fmt.Sprintf("Runtime exited with error: out of memory (memory limit %d MB)", f.cfg.MemoryMB), res)
@@ -270,7 +270,7 @@ func (f *Function) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *i
 // invokeSnapshot runs one invocation of a snapshot function: on an instance
 // at the image, fresco_handle only. The instance goes back to the snapshot
 // to be reset, or is discarded if it cannot be (see snapshot.put).
-func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *invoke.Result {
+func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invoke.Result {
 	s := f.snap
 	in, restore, err := s.get(ctx)
 	if err != nil {
@@ -314,7 +314,7 @@ func (f *Function) invokeSnapshot(ctx context.Context, req *invoke.Request) *inv
 }
 
 // callInit runs the guest's init phase: _initialize, then fresco_init.
-func (f *Function) callInit(ctx context.Context, mod api.Module, inv *abi.Invocation) error {
+func (f *Module) callInit(ctx context.Context, mod api.Module, inv *abi.Invocation) error {
 	if f.hasInitialize {
 		if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
 			return err
@@ -329,7 +329,7 @@ func (f *Function) callInit(ctx context.Context, mod api.Module, inv *abi.Invoca
 }
 
 // classify turns how the guest ended into a Result.
-func (f *Function) classify(ctx context.Context, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+func (f *Module) classify(ctx context.Context, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	id := inv.Request.RequestID
 	// Timeouts first: once the deadline has passed, whatever the guest was
 	// doing, the invocation timed out.
@@ -382,7 +382,7 @@ func (f *Function) classify(ctx context.Context, inv *abi.Invocation, err error,
 	}
 }
 
-func (f *Function) classifyStdio(inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+func (f *Module) classifyStdio(inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	code := uint32(0)
 	if err != nil {
 		exit, ok := errorsAs[*sys.ExitError](err)
@@ -410,7 +410,7 @@ func (f *Function) classifyStdio(inv *abi.Invocation, err error, stdout *cappedB
 }
 
 // crash reports a trap or a non-zero exit.
-func (f *Function) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
+func (f *Module) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
 	if exit, ok := errorsAs[*sys.ExitError](err); ok {
 		if exit.ExitCode() == sys.ExitCodeContextCanceled {
 			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
@@ -429,7 +429,7 @@ func (f *Function) crash(id string, err error, log *tailbuf.Buffer) *invoke.Resu
 		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", id, msg))
 }
 
-func (f *Function) errorResult(kind invoke.Kind, typ, id, msg string, prev *invoke.Result) *invoke.Result {
+func (f *Module) errorResult(kind invoke.Kind, typ, id, msg string, prev *invoke.Result) *invoke.Result {
 	r := invoke.ErrorResult(kind, typ, fmt.Sprintf("RequestId: %s Error: %s", id, msg))
 	r.MaxMemoryBytes = prev.MaxMemoryBytes
 	r.Duration, r.InitDuration = prev.Duration, prev.InitDuration
@@ -440,7 +440,7 @@ func (f *Function) errorResult(kind invoke.Kind, typ, id, msg string, prev *invo
 // cap: wazero refuses memory.grow past the limit without telling the host,
 // so this looks at how close the memory got to the cap and at what the
 // guest said (Go prints "out of memory").
-func (f *Function) outOfMemory(memBytes uint64, log *tailbuf.Buffer) bool {
+func (f *Module) outOfMemory(memBytes uint64, log *tailbuf.Buffer) bool {
 	limit := uint64(f.cfg.MemoryMB) << 20
 	const slack = 8 << 20 // a runtime grows its heap in chunks of a few MB
 	if memBytes+slack >= limit {
@@ -476,7 +476,7 @@ func sleepUntil(deadline time.Time, ns int64) {
 }
 
 // deadline is the handler's deadline: the caller's, or start + Timeout.
-func (f *Function) deadline(req *invoke.Request, start time.Time) time.Time {
+func (f *Module) deadline(req *invoke.Request, start time.Time) time.Time {
 	if !req.Deadline.IsZero() {
 		return req.Deadline
 	}

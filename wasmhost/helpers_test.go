@@ -97,7 +97,7 @@ func readFile(t testing.TB, path string) []byte {
 }
 
 // load loads wasm as a function named name.
-func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *wasmhost.Function {
+func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *wasmhost.Module {
 	t.Helper()
 	cfg.Name = name
 	f, err := host(t).Load(context.Background(), cfg, wasm)
@@ -110,7 +110,7 @@ func load(t testing.TB, name string, wasm []byte, cfg wasmhost.FunctionConfig) *
 
 // loadOn loads wasm as a function named name on a host of its own, made
 // with cfg; both are closed when the test ends.
-func loadOn(t testing.TB, cfg wasmhost.Config, name string, wasm []byte) *wasmhost.Function {
+func loadOn(t testing.TB, cfg wasmhost.Config, name string, wasm []byte) *wasmhost.Module {
 	t.Helper()
 	h, err := wasmhost.New(cfg)
 	if err != nil {

@@ -148,7 +148,7 @@ func (e *LoadError) Unwrap() error { return e.Err }
 
 // Snapshot reports whether invocations start from a pre-initialised image,
 // and if not, why (for the log).
-func (f *Function) Snapshot() (on bool, reason string) {
+func (f *Module) Snapshot() (on bool, reason string) {
 	if f.snapErr == nil {
 		return f.snap != nil, ""
 	}
@@ -157,7 +157,7 @@ func (f *Function) Snapshot() (on bool, reason string) {
 
 // SnapshotInit returns the output of the snapshot's init and how long it
 // took; empty without a snapshot.
-func (f *Function) SnapshotInit() (log []byte, took time.Duration) {
+func (f *Module) SnapshotInit() (log []byte, took time.Duration) {
 	if f.snap == nil {
 		return nil, 0
 	}
@@ -166,7 +166,7 @@ func (f *Function) SnapshotInit() (log []byte, took time.Duration) {
 
 // SnapshotStats counts instances made from the image, invocations served by
 // a reset instance, and instances discarded.
-func (f *Function) SnapshotStats() (made, reused, discarded int64) {
+func (f *Module) SnapshotStats() (made, reused, discarded int64) {
 	if f.snap == nil {
 		return 0, 0, 0
 	}

@@ -27,7 +27,7 @@ var hostModules = []abi.Module{wasi.Module(), fresco.Module()}
 // runtime is set up with the host modules, the module is compiled, its
 // imports checked and its entry points found, and the snapshot policy
 // decides how its instances start (and fixes the environment).
-func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Function, error) {
+func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Module, error) {
 	cfg = withDefaults(cfg)
 	loadErr := func(err error, format string, a ...any) error {
 		return &LoadError{Function: cfg.Name, Reason: fmt.Sprintf(format, a...), Err: err}
@@ -64,7 +64,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Func
 	if err := checkLinks(r, compiled); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
-	f := &Function{cfg: cfg, host: h, runtime: r, compiled: compiled}
+	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled}
 	if err := f.findEntryPoints(); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
@@ -185,7 +185,7 @@ func listNames(names []string) string {
 // findEntryPoints decides the function's interface from its exports (an
 // ABI function exports fresco_handle, a WASI command _start) and checks
 // their signatures.
-func (f *Function) findEntryPoints() error {
+func (f *Module) findEntryPoints() error {
 	exports := f.compiled.ExportedFunctions()
 	switch {
 	case exports["fresco_handle"] != nil:
@@ -208,7 +208,7 @@ func (f *Function) findEntryPoints() error {
 
 // findSnapshotHook notes whether an ABI function consents to a snapshot
 // (it exports fresco_snapshot) and checks its signature.
-func (f *Function) findSnapshotHook() error {
+func (f *Module) findSnapshotHook() error {
 	if f.iface != InterfaceABI {
 		return nil
 	}
@@ -217,7 +217,7 @@ func (f *Function) findSnapshotHook() error {
 }
 
 // noArgs checks that the export name, if the module has it, is () -> ().
-func (f *Function) noArgs(name string) error {
+func (f *Module) noArgs(name string) error {
 	if def, ok := f.compiled.ExportedFunctions()[name]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
 		return fmt.Errorf("exports %s with signature %s, want () -> ()", name, signature(def))
 	}
@@ -255,7 +255,7 @@ var (
 // snapshotPolicy decides how the function's instances start: from a
 // snapshot when the module allows one (sm, else snapErr says why not), the
 // host has snapshots on and the guest consents. It records why not.
-func (f *Function) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initType {
+func (f *Module) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initType {
 	switch {
 	case f.iface != InterfaceABI:
 		f.snapErr = errCommand
@@ -275,7 +275,7 @@ func (f *Function) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) ini
 // for init, and takes the snapshot when init is initSnapStart. A snapshot
 // that fails is not a load error: the init's failure, if it fails every
 // time, is every invocation's to report.
-func (f *Function) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) {
+func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) {
 	f.env = lambdaEnv(f.cfg, init)
 	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
 	if init != initSnapStart {

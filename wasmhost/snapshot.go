@@ -30,7 +30,7 @@ import (
 // mutable global, the tables, which the module cannot change, and WASI
 // state, which the guest did not touch), and anything else is discarded.
 type snapshot struct {
-	f *Function
+	f *Module
 	// mem and globals are the image. mem is never written after load.
 	mem     []byte
 	globals []uint64
@@ -100,7 +100,7 @@ const readyInstances = 32
 // takeSnapshot runs the guest's init once in an instance of f and takes its
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
-func (f *Function) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
+func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
 	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)

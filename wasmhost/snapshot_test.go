@@ -22,7 +22,7 @@ func imageView() string {
 	return string(append(b, "........"...))
 }
 
-func wantSnapshot(t *testing.T, f *wasmhost.Function) {
+func wantSnapshot(t *testing.T, f *wasmhost.Module) {
 	t.Helper()
 	if on, why := f.Snapshot(); !on {
 		t.Fatalf("%s: no snapshot: %s", f.Name(), why)

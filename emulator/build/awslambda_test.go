@@ -33,7 +33,7 @@ var (
 // tests. It compiles in memory: the artifacts record the directory of their
 // patched aws-lambda-go copy (see RATIONALE.md), which is in a test's
 // temporary CacheDir, so an on-disk compilation cache would never hit.
-func awsLambdaLoad(t *testing.T, name, path string) *wasmhost.Function {
+func awsLambdaLoad(t *testing.T, name, path string) *wasmhost.Module {
 	t.Helper()
 	awsLambdaHostOnce.Do(func() {
 		awsLambdaHost, awsLambdaHostErr = wasmhost.New(wasmhost.Config{})

@@ -8,7 +8,7 @@
 //     resolves a name and a qualifier ($LATEST, a version, an alias, with
 //     an alias's routing weights) to a [Target].
 //   - A [Runner] runs invocations of one version's code: the wasm sandbox
-//     (a wasmhost.Function) and a pool of Runtime API processes both
+//     (a wasmhost.Module) and a pool of Runtime API processes both
 //     implement it, so nothing here knows how a function runs.
 //   - An [Invoker] runs invocations of targets: it owns the overall and the
 //     reserved concurrency, dispatches Event invocations, writes Lambda's

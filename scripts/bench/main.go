@@ -8,7 +8,7 @@
 // minimal ABI module, the Go Hello sample, the C Hello sample):
 //
 //   - naive: scripts/bench/naive.Baseline, a plain wazero InstantiateModule per call;
-//   - fresco: wasmhost.Function.Invoke: an instance at the function's
+//   - fresco: wasmhost.Module.Invoke: an instance at the function's
 //     pre-initialised image (reset after every invocation), with limits;
 //   - native (Hello only): the same handler called in-process through
 //     aws-lambda-go's lambda.NewHandler, the floor.

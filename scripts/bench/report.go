@@ -189,7 +189,7 @@ func report(w io.Writer, cfg *config, m *machineInfo, rows []*row) {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "naive:  scripts/bench/naive.Baseline, a default wazero runtime and a plain InstantiateModule per call")
-	fmt.Fprintln(w, "fresco: wasmhost.Function.Invoke: every call on an instance at the function's pre-initialised image, with limits and log capture")
+	fmt.Fprintln(w, "fresco: wasmhost.Module.Invoke: every call on an instance at the function's pre-initialised image, with limits and log capture")
 	fmt.Fprintln(w, "native: samples/hello's handler called in-process via aws-lambda-go lambda.NewHandler")
 	fmt.Fprintln(w, "http/*: server.Serve on 127.0.0.1 (floor: a net/http echo), cN = N keep-alive clients")
 	fmt.Fprintln(w, "http/native: samples/hello built natively (FrescoMode native), warm Runtime API processes with aws-lambda-go's client")

@@ -54,7 +54,7 @@ func soakInvocations(cfg *config, key string) int {
 // memory before and after (after a GC, so that garbage not yet collected
 // does not count): flat means no instance, memory mapping or buffer leaks
 // per invocation.
-func soak(ctx context.Context, cfg *config, key string, f *wasmhost.Function, req *invoke.Request, progress func(string, ...any)) error {
+func soak(ctx context.Context, cfg *config, key string, f *wasmhost.Module, req *invoke.Request, progress func(string, ...any)) error {
 	n := soakInvocations(cfg, key)
 	rss := func() float64 {
 		runtime.GC()

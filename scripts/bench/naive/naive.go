@@ -14,7 +14,7 @@ import (
 )
 
 // Baseline runs a module the naive way, the yardstick fresco's benchmarks
-// measure wasmhost's Function.Invoke against: a wazero runtime with default settings
+// measure wasmhost.Module.Invoke against: a wazero runtime with default settings
 // and, per invocation, a plain InstantiateModule with a default
 // ModuleConfig, the module's entry points called in turn, then Close. It
 // has no limits, no timeout, no log capture and no classification of
