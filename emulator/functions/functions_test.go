@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
 )
@@ -322,5 +323,24 @@ func TestUpdateCodeUnderLoad(t *testing.T) {
 	vs, _ := reg.Store().Versions(ctx, "F")
 	if len(vs) != 52 {
 		t.Errorf("%d versions, want $LATEST and 51 published", len(vs))
+	}
+}
+
+// The REPORT line, byte for byte as Lambda prints it.
+func TestReportLine(t *testing.T) {
+	for _, tc := range []struct {
+		res  invoke.Result
+		want string
+	}{
+		{invoke.Result{Duration: 1234567 * time.Nanosecond, MaxMemoryBytes: 5<<20 + 1},
+			"REPORT RequestId: r\tDuration: 1.235 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 6 MB"},
+		{invoke.Result{Duration: 20 * time.Microsecond, InitDuration: 35510 * time.Microsecond, RestoreDuration: 7 * time.Microsecond},
+			"REPORT RequestId: r\tDuration: 0.020 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 0 MB\tInit Duration: 35.510 ms\tRestore Duration: 0.007 ms"},
+		{invoke.Result{Kind: invoke.Timeout, Duration: 3 * time.Second},
+			"REPORT RequestId: r\tDuration: 3000.000 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 0 MB\tStatus: timeout"},
+	} {
+		if got := ReportLine("r", &tc.res, 128); got != tc.want {
+			t.Errorf("ReportLine =\n%q, want\n%q", got, tc.want)
+		}
 	}
 }

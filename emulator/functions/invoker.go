@@ -1,12 +1,12 @@
 package functions
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -232,45 +232,69 @@ func (inv *Invoker) observe(o Observation) {
 }
 
 // logBlock is an invocation's log as Lambda writes it: START, the
-// function's output, its error when it failed, END and REPORT.
+// function's output, its error when it failed, END and REPORT. It is built
+// with appends: it is on every invocation's path.
 func logBlock(requestID, version string, res *invoke.Result, memoryMB int) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "START RequestId: %s Version: %s\n", requestID, version)
-	b.Write(res.Log)
+	b := make([]byte, 0, len(res.Log)+len(res.Payload)+256)
+	b = append(b, "START RequestId: "...)
+	b = append(b, requestID...)
+	b = append(b, " Version: "...)
+	b = append(b, version...)
+	b = append(b, '\n')
+	b = append(b, res.Log...)
 	if len(res.Log) > 0 && res.Log[len(res.Log)-1] != '\n' {
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
 	if res.Kind != invoke.Success {
 		// Lambda logs the error of a failed invocation.
-		fmt.Fprintf(&b, "%s\n", res.Payload)
+		b = append(b, res.Payload...)
+		b = append(b, '\n')
 	}
-	fmt.Fprintf(&b, "END RequestId: %s\n", requestID)
-	b.WriteString(ReportLine(requestID, res, memoryMB))
-	b.WriteByte('\n')
-	return b.Bytes()
+	b = append(b, "END RequestId: "...)
+	b = append(b, requestID...)
+	b = append(b, '\n')
+	b = appendReport(b, requestID, res, memoryMB)
+	return append(b, '\n')
 }
 
 // ReportLine formats Lambda's REPORT line: durations with microsecond
 // precision, billed duration rounded up to the millisecond, memory in MB.
 func ReportLine(requestID string, res *invoke.Result, memoryMB int) string {
+	return string(appendReport(nil, requestID, res, memoryMB))
+}
+
+func appendReport(b []byte, requestID string, res *invoke.Result, memoryMB int) []byte {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	billed := int64(math.Ceil(ms(res.Duration)))
 	if billed < 1 {
 		billed = 1
 	}
 	usedMB := (res.MaxMemoryBytes + (1<<20 - 1)) >> 20
-	line := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.3f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		requestID, ms(res.Duration), billed, memoryMB, usedMB)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, requestID...)
+	b = append(b, "\tDuration: "...)
+	b = strconv.AppendFloat(b, ms(res.Duration), 'f', 3, 64)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, billed, 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(memoryMB), 10)
+	b = append(b, " MB\tMax Memory Used: "...)
+	b = strconv.AppendUint(b, usedMB, 10)
+	b = append(b, " MB"...)
 	if res.InitDuration > 0 {
-		line += fmt.Sprintf("\tInit Duration: %.3f ms", ms(res.InitDuration))
+		b = append(b, "\tInit Duration: "...)
+		b = strconv.AppendFloat(b, ms(res.InitDuration), 'f', 3, 64)
+		b = append(b, " ms"...)
 	}
 	if res.RestoreDuration > 0 {
-		line += fmt.Sprintf("\tRestore Duration: %.3f ms", ms(res.RestoreDuration))
+		b = append(b, "\tRestore Duration: "...)
+		b = strconv.AppendFloat(b, ms(res.RestoreDuration), 'f', 3, 64)
+		b = append(b, " ms"...)
 	}
 	if res.Kind == invoke.Timeout {
-		line += "\tStatus: timeout"
+		b = append(b, "\tStatus: timeout"...)
 	}
-	return line
+	return b
 }
 
 // Handle is a resolved target bound to its Invoker: what the front doors

@@ -10,7 +10,9 @@ import (
 )
 
 // MemStore is a Store in memory: what a template seeds, gone with the
-// process.
+// process. It copies what it is given; what it returns shares its maps
+// (Env, RoutingWeights) with the store, which never changes them in place,
+// so a Lookup allocates no copy of them: callers treat them as read-only.
 type MemStore struct {
 	mu     sync.Mutex
 	byName map[string]string // every name and other name -> Name
@@ -129,7 +131,7 @@ func (s *MemStore) Version(_ context.Context, function, version string) (Version
 	}
 	for _, v := range f.versions {
 		if v.Version == version {
-			return cloneVersion(v), nil
+			return v, nil
 		}
 	}
 	return Version{}, fmt.Errorf("version %s:%s: %w", function, version, ErrNotFound)
@@ -173,7 +175,6 @@ func (s *MemStore) Alias(_ context.Context, function, name string) (Alias, error
 	if !ok {
 		return Alias{}, fmt.Errorf("alias %s:%s: %w", function, name, ErrNotFound)
 	}
-	a.RoutingWeights = maps.Clone(a.RoutingWeights)
 	return a, nil
 }
 

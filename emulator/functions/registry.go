@@ -54,6 +54,8 @@ type Registry struct {
 	region string
 	rand   func() float64
 
+	arns sync.Map // function name -> its ARN, made once
+
 	mu      sync.Mutex
 	live    map[versionKey]*code
 	loading map[versionKey]*loadCall
@@ -100,7 +102,12 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 func (r *Registry) Store() Store { return r.store }
 
 // ARN is the unqualified ARN of the function called name.
-func (r *Registry) ARN(name string) string { return invoke.FunctionARN(r.region, name) }
+func (r *Registry) ARN(name string) string {
+	if arn, ok := r.arns.Load(name); ok {
+		return arn.(string)
+	}
+	return invoke.FunctionARN(r.region, name)
+}
 
 // Create adds a function whose $LATEST runs runner (already loaded: code
 // is compiled ahead of time, never on an invocation's path).
@@ -112,6 +119,7 @@ func (r *Registry) Create(ctx context.Context, fn Function, latest Version, runn
 	if err := r.store.CreateFunction(ctx, fn, latest); err != nil {
 		return fmt.Errorf("create function %s: %w", fn.Name, err)
 	}
+	r.arns.Store(fn.Name, invoke.FunctionARN(r.region, fn.Name))
 	r.mu.Lock()
 	r.live[versionKey{fn.Name, LatestVersion}] = &code{runner: runner, refs: 1}
 	r.mu.Unlock()

@@ -92,7 +92,9 @@ var ErrExists = errors.New("already exists")
 
 // Store keeps functions, versions and aliases. It holds records only, never
 // loaded code, so that a persisted or shared store can implement it. Its
-// methods are safe for concurrent use; values returned are copies.
+// methods are safe for concurrent use. Values returned are the caller's,
+// but their maps (Env, RoutingWeights) may be shared: read them, never
+// change them in place.
 type Store interface {
 	// CreateFunction stores fn and its $LATEST version; ErrExists when a
 	// function of that name (or of one of its OtherNames) exists.
