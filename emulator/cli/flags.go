@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/sam"
 )
 
 // common are the flags every command shares.
@@ -24,7 +25,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	for _, name := range []string{"t", "template"} {
-		fs.StringVar(&c.template, name, "template.yaml", "path of the SAM template")
+		fs.StringVar(&c.template, name, sam.DefaultTemplate, "path of the SAM template")
 	}
 	fs.StringVar(&c.envVars, "env-vars", "", "JSON file of environment variables, SAM's format: {\"FunctionId\": {\"K\": \"V\"}, \"Parameters\": {...}}")
 	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")

@@ -115,7 +115,7 @@ func (pl *Pool) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result 
 	for {
 		p, fresh, err := pl.acquire()
 		if errors.Is(err, errPoolClosed) {
-			return invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 				fmt.Sprintf("RequestId: %s Error: %v", req.RequestID, err))
 		}
 		if err != nil {
@@ -175,7 +175,7 @@ func (pl *Pool) invokeOn(ctx context.Context, p *process, fresh bool, req *invok
 		res = p.exitResult(req.RequestID)
 		res.Duration = time.Since(start)
 	case err != nil:
-		res = invoke.ErrorResult(invoke.Crash, "Sandbox.Canceled",
+		res = invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 			fmt.Sprintf("RequestId: %s Error: invocation canceled: %v", req.RequestID, err))
 		res.Duration = time.Since(start)
 	}

@@ -98,7 +98,7 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 		req := &invoke.Request{
 			RequestID:          invoke.NewRequestID(),
 			Payload:            []byte(payload),
-			InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:" + m.name,
+			InvokedFunctionARN: invoke.FunctionARN(invoke.DefaultRegion, m.name),
 			TraceID:            invoke.NewTraceID(),
 		}
 		var wasm []byte
