@@ -1,7 +1,3 @@
-// Package invoke holds the types shared by the sandbox (wasmhost), the HTTP
-// APIs (lambdaapi) and the wiring (emulator): one invocation's request, its
-// result, and the Lambda error vocabulary. It imports nothing of the project,
-// so every other package can depend on it without cycles.
 package invoke
 
 import (

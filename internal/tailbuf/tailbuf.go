@@ -1,6 +1,3 @@
-// Package tailbuf keeps the tail of an unbounded stream: the log of one
-// invocation, whose writer (a guest, a runtime process) is untrusted and
-// must not grow the host's memory.
 package tailbuf
 
 import "bytes"

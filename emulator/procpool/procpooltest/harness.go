@@ -1,5 +1,3 @@
-// Package procpooltest serves a procpool.Queue over the Runtime API for
-// tests: the queue's own tests and the Runtime API handler's.
 package procpooltest
 
 import (
