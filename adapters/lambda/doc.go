@@ -18,4 +18,7 @@
 // name), panics are recovered into an error with a stack trace,
 // lambdacontext.FromContext works and ctx.Deadline() is the invocation's
 // deadline.
+//
+// It is guest code: it compiles to GOOS=wasip1 and imports nothing of the
+// host (fresco's other packages) but adapters/guest.
 package lambda
