@@ -63,41 +63,11 @@ func defineAPIGatewayV2HTTP(fs *flag.FlagSet) func(*IDSource) (any, error) {
 
 // event validates the flags and builds the event of an API of kind.
 func (a *apiFlags) event(ids *IDSource, kind apispec.APIKind) (any, error) {
-	if err := a.scope.validate(); err != nil {
+	req, err := a.validate(kind)
+	if err != nil {
 		return nil, err
 	}
 	v2 := kind == apispec.HTTPAPI
-	method := strings.ToUpper(a.method)
-	if !methodRE.MatchString(method) {
-		return nil, usage("bad --method %q", a.method)
-	}
-	if !strings.HasPrefix(a.path, "/") {
-		return nil, usage("bad --path %q, want it to start with /", a.path)
-	}
-	path, err := url.PathUnescape(a.path)
-	if err != nil {
-		return nil, usage("bad --path %q: %v", a.path, err)
-	}
-	if !stageRE.MatchString(a.stage) || (a.stage == "$default" && !v2) {
-		return nil, usage("bad --stage %q", a.stage)
-	}
-	a.query = strings.TrimPrefix(a.query, "?")
-	if _, err := url.ParseQuery(a.query); err != nil {
-		return nil, usage("bad --query %q: %v", a.query, err)
-	}
-	routeMethod := method
-	if a.resource == apispec.DefaultRoute {
-		routeMethod = apispec.MethodAny // the $default route matches any path and method
-	}
-	key, err := apispec.ParseRoute(kind, routeMethod, a.resource)
-	if err != nil {
-		return nil, usage("bad --resource %q for --method %s: %v", a.resource, method, err)
-	}
-	body := a.body
-	if !flagsSet(a.scope.fs)["body"] && (method == "GET" || method == "HEAD" || method == "OPTIONS") {
-		body = ""
-	}
-
 	// The ids API Gateway gives the API and the request, in the order the
 	// samples have always drawn them.
 	apiID := ids.of(lowerAlnum, 10)
@@ -111,10 +81,68 @@ func (a *apiFlags) event(ids *IDSource, kind apispec.APIKind) (any, error) {
 		ec.RequestID = ids.uuid()
 		ec.ExtendedRequestID = extendedRequestID(ids)
 	}
+	r := sampleRequest(req, host, traceID, v2)
+	api := apispec.API{Name: "sample", Kind: kind, Stage: a.stage}
+	event, err := apigw.BuildEvent(api, apispec.Route{Key: req.key, Function: "sample"}, r, []byte(req.body), ec, nil)
+	if errors.Is(err, apigw.ErrNoMatch) {
+		return nil, usage("--path %q does not match --resource %q", a.path, a.resource)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(event), nil
+}
 
+// sampleReq is the request the flags describe, validated.
+type sampleReq struct {
+	method, path, rawPath, query, body string
+	key                                apispec.RouteKey
+}
+
+// validate checks the flags as API Gateway would a request to the route.
+func (a *apiFlags) validate(kind apispec.APIKind) (*sampleReq, error) {
+	if err := a.scope.validate(); err != nil {
+		return nil, err
+	}
+	method := strings.ToUpper(a.method)
+	if !methodRE.MatchString(method) {
+		return nil, usage("bad --method %q", a.method)
+	}
+	if !strings.HasPrefix(a.path, "/") {
+		return nil, usage("bad --path %q, want it to start with /", a.path)
+	}
+	path, err := url.PathUnescape(a.path)
+	if err != nil {
+		return nil, usage("bad --path %q: %v", a.path, err)
+	}
+	if !stageRE.MatchString(a.stage) || (a.stage == "$default" && kind != apispec.HTTPAPI) {
+		return nil, usage("bad --stage %q", a.stage)
+	}
+	query := strings.TrimPrefix(a.query, "?")
+	if _, err := url.ParseQuery(query); err != nil {
+		return nil, usage("bad --query %q: %v", query, err)
+	}
+	routeMethod := method
+	if a.resource == apispec.DefaultRoute {
+		routeMethod = apispec.MethodAny // the $default route matches any path and method
+	}
+	key, err := apispec.ParseRoute(kind, routeMethod, a.resource)
+	if err != nil {
+		return nil, usage("bad --resource %q for --method %s: %v", a.resource, method, err)
+	}
+	body := a.body
+	if !flagsSet(a.scope.fs)["body"] && (method == "GET" || method == "HEAD" || method == "OPTIONS") {
+		body = ""
+	}
+	return &sampleReq{method: method, path: path, rawPath: a.path, query: query, body: body, key: key}, nil
+}
+
+// sampleRequest is the HTTP request of a sample, as it reaches API Gateway
+// over TLS on port 443 from a curl.
+func sampleRequest(req *sampleReq, host, traceID string, v2 bool) *http.Request {
 	r := &http.Request{
-		Method:     method,
-		URL:        &url.URL{Path: path, RawPath: a.path, RawQuery: a.query},
+		Method:     req.method,
+		URL:        &url.URL{Path: req.path, RawPath: req.rawPath, RawQuery: req.query},
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
@@ -128,23 +156,15 @@ func (a *apiFlags) event(ids *IDSource, kind apispec.APIKind) (any, error) {
 		TLS:        &tls.ConnectionState{},
 	}
 	r = r.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{Port: 443}))
-	if body != "" {
-		r.Header.Set("Content-Type", contentType(body))
+	if req.body != "" {
+		r.Header.Set("Content-Type", contentType(req.body))
 		if v2 {
 			// HTTP APIs pass the Content-Length on; REST APIs' samples
 			// have never shown it.
-			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			r.Header.Set("Content-Length", strconv.Itoa(len(req.body)))
 		}
 	}
-	api := apispec.API{Name: "sample", Kind: kind, Stage: a.stage}
-	event, err := apigw.BuildEvent(api, apispec.Route{Key: key, Function: "sample"}, r, []byte(body), ec, nil)
-	if errors.Is(err, apigw.ErrNoMatch) {
-		return nil, usage("--path %q does not match --resource %q", a.path, a.resource)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return json.RawMessage(event), nil
+	return r
 }
 
 // contentType guesses the Content-Type of a sample body.
