@@ -2,10 +2,10 @@ package functions
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -65,6 +65,16 @@ type InvokerConfig struct {
 	FunctionLog io.Writer
 	// Observers are told of every invocation.
 	Observers []Observer
+	// Queue keeps accepted Event invocations until they have run (default:
+	// a MemQueue, which a crash loses).
+	Queue Queue
+	// AsyncConcurrency bounds the Event invocations of one function running
+	// at once when it has no reserved concurrency (default
+	// 4 x GOMAXPROCS); a function with one runs up to it.
+	AsyncConcurrency int
+	// RetryDelay is the wait before the first retry of a failed Event
+	// invocation, doubled for the second (default DefaultRetryDelay).
+	RetryDelay time.Duration
 }
 
 // Invoker runs invocations of a Registry's functions. It is the one path
@@ -75,7 +85,7 @@ type Invoker struct {
 	log       io.Writer
 	observers []Observer
 	inflight  chan struct{}
-	async     sync.WaitGroup
+	async     *dispatcher
 
 	mu       sync.Mutex
 	reserved map[string]chan struct{} // by function Name; cap = its reserved concurrency
@@ -92,7 +102,16 @@ func NewInvoker(reg *Registry, cfg InvokerConfig) *Invoker {
 	if cfg.FunctionLog == nil {
 		cfg.FunctionLog = io.Discard
 	}
-	return &Invoker{
+	if cfg.Queue == nil {
+		cfg.Queue = NewMemQueue()
+	}
+	if cfg.AsyncConcurrency <= 0 {
+		cfg.AsyncConcurrency = 4 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = DefaultRetryDelay
+	}
+	inv := &Invoker{
 		reg:       reg,
 		logger:    cfg.Logger,
 		log:       cfg.FunctionLog,
@@ -100,6 +119,8 @@ func NewInvoker(reg *Registry, cfg InvokerConfig) *Invoker {
 		inflight:  make(chan struct{}, cfg.MaxConcurrency),
 		reserved:  map[string]chan struct{}{},
 	}
+	inv.async = newDispatcher(inv, cfg.Queue, cfg.AsyncConcurrency, cfg.RetryDelay)
+	return inv
 }
 
 // Registry returns the invoker's registry.
@@ -128,43 +149,23 @@ func (inv *Invoker) Invoke(ctx context.Context, t Target, req *invoke.Request) (
 	return inv.run(context.WithoutCancel(ctx), t, RequestResponse, req)
 }
 
-// InvokeAsync queues an Event invocation of t: it runs detached and its
-// outcome is logged. Close waits for it.
+// InvokeAsync accepts an Event invocation of t: once it returns nil, the
+// invocation is in the queue (on disk, for a durable Queue) and will run,
+// at the function's concurrency, retried on failure as its AsyncConfig
+// says; its outcome is logged. A function at its reserved concurrency
+// queues Events rather than refusing them, as Lambda does.
 func (inv *Invoker) InvokeAsync(t Target, req *invoke.Request) error {
-	release, err := inv.acquire(t, Event, req)
-	if err != nil {
-		return err
-	}
-	inv.async.Add(1)
-	go func() {
-		defer inv.async.Done()
-		defer release()
-		res, err := inv.run(context.Background(), t, Event, req)
-		attrs := []any{"function", t.Function.Name, "request_id", req.RequestID}
-		switch {
-		case err != nil:
-			inv.logger.Warn("async invocation failed", append(attrs, "error", err)...)
-		case res.Kind != invoke.Success:
-			attrs = append(attrs, "outcome", res.Kind.String(), "error_type", res.ErrorType, "error", string(res.Payload))
-			inv.logger.Warn("async invocation failed", attrs...)
-		default:
-			inv.logger.Info("async invocation succeeded", append(attrs, "outcome", res.Kind.String())...)
-		}
-	}()
-	return nil
+	return inv.async.accept(t, req)
 }
 
-// Close waits for the Event invocations still running, until ctx is done.
-func (inv *Invoker) Close(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { inv.async.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
-	}
-}
+// Recover schedules the Events a previous run of fresco accepted and did
+// not finish: call it once the registry holds the functions.
+func (inv *Invoker) Recover(ctx context.Context) (int, error) { return inv.async.recover(ctx) }
+
+// Close stops starting Event invocations and waits for those running,
+// until ctx is done; the ones still queued stay in the Queue for the next
+// start. It closes the Queue.
+func (inv *Invoker) Close(ctx context.Context) error { return inv.async.close(ctx) }
 
 // acquire takes a slot of the overall limit and of t's reserved
 // concurrency, or refuses with TooManyRequestsException.
@@ -324,4 +325,30 @@ func (h *Handle) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resul
 // InvokeAsync queues an Event invocation (see Invoker.InvokeAsync).
 func (h *Handle) InvokeAsync(req *invoke.Request) error {
 	return h.inv.InvokeAsync(h.target, req)
+}
+
+// acquireWait takes a slot of the overall limit and of t's reserved
+// concurrency, waiting for them (an Event invocation waits; only a
+// synchronous one is refused), until stop is closed.
+func (inv *Invoker) acquireWait(t Target, stop <-chan struct{}) (release func(), err error) {
+	select {
+	case inv.inflight <- struct{}{}:
+	case <-stop:
+		return nil, errStopped
+	}
+	reserved := inv.reservedSlots(t.Function)
+	if reserved != nil {
+		select {
+		case reserved <- struct{}{}:
+		case <-stop:
+			<-inv.inflight
+			return nil, errStopped
+		}
+	}
+	return func() {
+		if reserved != nil {
+			<-reserved
+		}
+		<-inv.inflight
+	}, nil
 }

@@ -33,6 +33,9 @@ type Function struct {
 	// AutoPublishAlias, when set, is the alias that follows every version
 	// published because the code changed (SAM's AutoPublishAlias).
 	AutoPublishAlias string
+	// Async is how its Event invocations are retried (EventInvokeConfig);
+	// the zero value retries none and keeps events DefaultMaxEventAge.
+	Async AsyncConfig
 }
 
 // Config is a version's configuration.

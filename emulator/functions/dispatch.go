@@ -1,0 +1,226 @@
+package functions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// dispatcher runs accepted Event invocations: each function has a FIFO of
+// due events and runs at most its limit of them at once (its reserved
+// concurrency, else the AsyncConcurrency), taking the same concurrency
+// slots as synchronous invocations but waiting for them instead of
+// refusing. Failed runs are retried after a delay as the function's
+// AsyncConfig says; every change of an event's state is written to the
+// Queue before it takes effect, so a restart finds what is left.
+type dispatcher struct {
+	inv        *Invoker
+	queue      Queue
+	limit      int
+	retryDelay time.Duration
+	stop       chan struct{} // closed by close
+
+	mu      sync.Mutex
+	fns     map[string]*fnEvents
+	timers  map[string]*time.Timer // retries waiting, by event id
+	closed  bool
+	running sync.WaitGroup
+}
+
+// fnEvents are one function's due events and how many of them run.
+type fnEvents struct {
+	due    []QueuedEvent
+	active int
+}
+
+func newDispatcher(inv *Invoker, q Queue, limit int, retryDelay time.Duration) *dispatcher {
+	return &dispatcher{
+		inv: inv, queue: q, limit: limit, retryDelay: retryDelay,
+		stop:   make(chan struct{}),
+		fns:    map[string]*fnEvents{},
+		timers: map[string]*time.Timer{},
+	}
+}
+
+// accept queues an Event invocation of t, durably, and schedules it.
+func (d *dispatcher) accept(t Target, req *invoke.Request) error {
+	now := time.Now().UTC()
+	e := QueuedEvent{
+		ID:        req.RequestID,
+		Function:  t.Function.Name,
+		Qualifier: t.Qualifier,
+		Request:   *req,
+		Enqueued:  now,
+		NotBefore: now,
+	}
+	e.Request.Deadline = time.Time{} // set when it runs
+	if e.ID == "" {
+		e.ID = invoke.NewRequestID()
+		e.Request.RequestID = e.ID
+	}
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return invoke.ServiceFailure("The function is shutting down.")
+	}
+	if err := d.queue.Put(context.Background(), e); err != nil {
+		return fmt.Errorf("queue Event invocation: %w", err)
+	}
+	d.schedule(e)
+	return nil
+}
+
+// recover schedules the events the Queue holds from an earlier run.
+func (d *dispatcher) recover(ctx context.Context) (int, error) {
+	events, err := d.queue.Pending(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the Event queue: %w", err)
+	}
+	for _, e := range events {
+		d.schedule(e)
+	}
+	return len(events), nil
+}
+
+// schedule makes e due now, or at its NotBefore.
+func (d *dispatcher) schedule(e QueuedEvent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	if wait := time.Until(e.NotBefore); wait > 0 {
+		d.timers[e.ID] = time.AfterFunc(wait, func() {
+			d.mu.Lock()
+			delete(d.timers, e.ID)
+			d.mu.Unlock()
+			e.NotBefore = time.Time{}
+			d.schedule(e)
+		})
+		return
+	}
+	f := d.fns[e.Function]
+	if f == nil {
+		f = &fnEvents{}
+		d.fns[e.Function] = f
+	}
+	f.due = append(f.due, e)
+	d.pump(e.Function, f)
+}
+
+// pump starts due events of fn while it is under its limit; d.mu is held.
+func (d *dispatcher) pump(fn string, f *fnEvents) {
+	limit := d.limit
+	if rec, err := d.inv.reg.store.Function(context.Background(), fn); err == nil && rec.ReservedConcurrency > 0 {
+		limit = rec.ReservedConcurrency
+	}
+	for !d.closed && f.active < limit && len(f.due) > 0 {
+		e := f.due[0]
+		f.due = f.due[1:]
+		f.active++
+		d.running.Add(1)
+		go d.run(e)
+	}
+}
+
+// run runs one event and decides what becomes of it.
+func (d *dispatcher) run(e QueuedEvent) {
+	defer d.running.Done()
+	defer func() {
+		d.mu.Lock()
+		if f := d.fns[e.Function]; f != nil {
+			f.active--
+			d.pump(e.Function, f)
+		}
+		d.mu.Unlock()
+	}()
+	ctx := context.Background()
+	attrs := []any{"function", e.Function, "request_id", e.ID}
+	t, err := d.inv.reg.Lookup(ctx, e.Function, e.Qualifier)
+	if err != nil {
+		d.drop(e, append(attrs, "reason", "function gone", "error", err)...)
+		return
+	}
+	if age := time.Since(e.Enqueued); age > maxEventAge(t.Function.Async) {
+		d.drop(e, append(attrs, "reason", "event too old", "age", age.Round(time.Second).String())...)
+		return
+	}
+	release, err := d.inv.acquireWait(t, d.stop)
+	if err != nil {
+		return // shutting down: the event stays queued for the next start
+	}
+	e.Attempts++
+	req := e.Request
+	res, err := d.inv.run(ctx, t, Event, &req)
+	release()
+	attrs = append(attrs, "attempt", e.Attempts)
+	switch {
+	case err != nil:
+		attrs = append(attrs, "error", err)
+	case res.Kind == invoke.Success:
+		if err := d.queue.Delete(ctx, e.ID); err != nil {
+			d.inv.logger.Error("Event queue: cannot forget a finished invocation", append(attrs, "error", err)...)
+		}
+		d.inv.logger.Info("async invocation succeeded", append(attrs, "outcome", res.Kind.String())...)
+		return
+	default:
+		attrs = append(attrs, "outcome", res.Kind.String(), "error_type", res.ErrorType, "error", string(res.Payload))
+	}
+	if e.Attempts > t.Function.Async.MaxRetries {
+		d.drop(e, append(attrs, "reason", "retries exhausted")...)
+		return
+	}
+	delay := d.retryDelay << (e.Attempts - 1) // Lambda: 1 min, then 2 min
+	e.NotBefore = time.Now().UTC().Add(delay)
+	if err := d.queue.Put(ctx, e); err != nil {
+		d.inv.logger.Error("Event queue: cannot keep a retry", append(attrs, "error", err)...)
+	}
+	d.inv.logger.Warn("async invocation failed; it will be retried", append(attrs, "retry_in", delay.String())...)
+	d.schedule(e)
+}
+
+// drop gives an event up, logging why.
+func (d *dispatcher) drop(e QueuedEvent, attrs ...any) {
+	if err := d.queue.Delete(context.Background(), e.ID); err != nil {
+		attrs = append(attrs, "queue_error", err)
+	}
+	d.inv.logger.Warn("async invocation failed", attrs...)
+}
+
+func maxEventAge(c AsyncConfig) time.Duration {
+	if c.MaxEventAge > 0 {
+		return c.MaxEventAge
+	}
+	return DefaultMaxEventAge
+}
+
+// close stops scheduling, waits for the running events until ctx is done,
+// and closes the queue.
+func (d *dispatcher) close(ctx context.Context) error {
+	d.mu.Lock()
+	if !d.closed {
+		d.closed = true
+		close(d.stop)
+		for id, t := range d.timers {
+			t.Stop()
+			delete(d.timers, id)
+		}
+	}
+	d.mu.Unlock()
+	done := make(chan struct{})
+	go func() { d.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
+	}
+	return d.queue.Close()
+}
+
+// errStopped is what acquireWait returns when the dispatcher stops first.
+var errStopped = errors.New("stopped")

@@ -1,0 +1,191 @@
+package functions
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// scriptedRunner fails its first failures invocations, then succeeds, and
+// tracks how many run at once.
+type scriptedRunner struct {
+	failures       int64
+	hold           chan struct{} // when not nil, each invocation waits for it
+	calls, running atomic.Int64
+	mu             sync.Mutex
+	maxRunning     int64
+	ids            []string
+}
+
+func (s *scriptedRunner) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result {
+	n := s.calls.Add(1)
+	r := s.running.Add(1)
+	defer s.running.Add(-1)
+	s.mu.Lock()
+	s.maxRunning = max(s.maxRunning, r)
+	s.ids = append(s.ids, req.RequestID)
+	s.mu.Unlock()
+	if s.hold != nil {
+		<-s.hold
+	}
+	if n <= s.failures {
+		return invoke.ErrorResult(invoke.FunctionError, "Boom", "failed on purpose")
+	}
+	return &invoke.Result{Payload: []byte(`"ok"`)}
+}
+
+func (s *scriptedRunner) Close(context.Context) error { return nil }
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// At its reserved concurrency, a function queues Events (202) instead of
+// refusing them, and runs them one at a time.
+func TestEventsQueueAtReservedConcurrency(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{})
+	r := &scriptedRunner{}
+	reg.Create(ctx, Function{Name: "F", ReservedConcurrency: 1}, latest("F", "a"), r)
+	q := NewMemQueue()
+	inv := NewInvoker(reg, InvokerConfig{Queue: q})
+	h, _ := inv.Lookup(ctx, "F", "")
+	for i := range 10 {
+		if err := h.InvokeAsync(&invoke.Request{RequestID: string(rune('a' + i))}); err != nil {
+			t.Fatalf("Event %d refused: %v", i, err)
+		}
+	}
+	waitFor(t, "10 runs", func() bool { return r.calls.Load() == 10 })
+	inv.Close(ctx)
+	if r.maxRunning != 1 {
+		t.Errorf("%d ran at once, want 1 (the reserved concurrency)", r.maxRunning)
+	}
+	if p, _ := q.Pending(ctx); len(p) != 0 {
+		t.Errorf("%d events left in the queue after they ran", len(p))
+	}
+	if got := r.ids[0] + r.ids[9]; got != "aj" {
+		t.Errorf("order %v, want first in first out", r.ids)
+	}
+}
+
+// Without reserved concurrency, Events run at most AsyncConcurrency at once.
+func TestEventsBoundedByAsyncConcurrency(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{})
+	r := &scriptedRunner{hold: make(chan struct{})}
+	reg.Create(ctx, Function{Name: "F"}, latest("F", "a"), r)
+	inv := NewInvoker(reg, InvokerConfig{AsyncConcurrency: 3})
+	h, _ := inv.Lookup(ctx, "F", "")
+	for i := range 20 {
+		h.InvokeAsync(&invoke.Request{RequestID: string(rune('A' + i))})
+	}
+	waitFor(t, "3 running", func() bool { return r.running.Load() == 3 })
+	time.Sleep(20 * time.Millisecond)
+	if n := r.calls.Load(); n != 3 {
+		t.Errorf("%d started, want 3", n)
+	}
+	close(r.hold)
+	waitFor(t, "20 runs", func() bool { return r.calls.Load() == 20 })
+	inv.Close(ctx)
+}
+
+func TestEventRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		retries    int
+		failures   int64
+		wantCalls  int64
+		wantLogged string
+	}{
+		{"succeeds on the last retry", 2, 2, 3, "async invocation succeeded"},
+		{"retries exhausted", 1, 5, 2, "retries exhausted"},
+		{"no retries", 0, 5, 1, "retries exhausted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			reg := NewRegistry(RegistryConfig{})
+			r := &scriptedRunner{failures: tc.failures}
+			reg.Create(ctx, Function{Name: "F", Async: AsyncConfig{MaxRetries: tc.retries}}, latest("F", "a"), r)
+			q := NewMemQueue()
+			var logs syncLog
+			inv := NewInvoker(reg, InvokerConfig{Queue: q, RetryDelay: time.Millisecond, Logger: logs.logger()})
+			h, _ := inv.Lookup(ctx, "F", "")
+			h.InvokeAsync(&invoke.Request{RequestID: "r"})
+			waitFor(t, tc.wantLogged, func() bool { return logs.contains(tc.wantLogged) })
+			inv.Close(ctx)
+			if r.calls.Load() != tc.wantCalls {
+				t.Errorf("%d runs, want %d", r.calls.Load(), tc.wantCalls)
+			}
+			if p, _ := q.Pending(ctx); len(p) != 0 {
+				t.Errorf("the event is still queued: %+v", p)
+			}
+		})
+	}
+}
+
+// Recover runs what an earlier run left in the queue; an event older than
+// the function's MaxEventAge is dropped unrun.
+func TestEventsRecovered(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{})
+	r := &scriptedRunner{}
+	reg.Create(ctx, Function{Name: "F", Async: AsyncConfig{MaxEventAge: time.Hour}}, latest("F", "a"), r)
+	q := NewMemQueue()
+	now := time.Now().UTC()
+	q.Put(ctx, QueuedEvent{ID: "fresh", Function: "F", Enqueued: now, Request: invoke.Request{RequestID: "fresh"}})
+	q.Put(ctx, QueuedEvent{ID: "retry", Function: "F", Enqueued: now, NotBefore: now.Add(30 * time.Millisecond), Attempts: 1, Request: invoke.Request{RequestID: "retry"}})
+	q.Put(ctx, QueuedEvent{ID: "stale", Function: "F", Enqueued: now.Add(-2 * time.Hour), Request: invoke.Request{RequestID: "stale"}})
+	var logs syncLog
+	inv := NewInvoker(reg, InvokerConfig{Queue: q, Logger: logs.logger()})
+	if n, err := inv.Recover(ctx); err != nil || n != 3 {
+		t.Fatalf("Recover = %d, %v", n, err)
+	}
+	waitFor(t, "two runs", func() bool { return r.calls.Load() == 2 })
+	waitFor(t, "the stale event dropped", func() bool { return logs.contains("event too old") })
+	inv.Close(ctx)
+	if p, _ := q.Pending(ctx); len(p) != 0 {
+		t.Errorf("left in the queue: %+v", p)
+	}
+	if r.ids[0] != "fresh" || r.ids[1] != "retry" {
+		t.Errorf("ran %v, want fresh then retry (at its NotBefore)", r.ids)
+	}
+}
+
+// Close waits for the running Events and leaves the queued ones for the
+// next start.
+func TestCloseLeavesQueuedEvents(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{})
+	r := &scriptedRunner{hold: make(chan struct{})}
+	reg.Create(ctx, Function{Name: "F", ReservedConcurrency: 1}, latest("F", "a"), r)
+	q := NewMemQueue()
+	inv := NewInvoker(reg, InvokerConfig{Queue: q})
+	h, _ := inv.Lookup(ctx, "F", "")
+	for _, id := range []string{"1", "2", "3"} {
+		h.InvokeAsync(&invoke.Request{RequestID: id})
+	}
+	waitFor(t, "one running", func() bool { return r.running.Load() == 1 })
+	closed := make(chan error)
+	go func() { closed <- inv.Close(ctx) }()
+	time.Sleep(20 * time.Millisecond)
+	close(r.hold)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.InvokeAsync(&invoke.Request{RequestID: "late"}); err == nil {
+		t.Error("an Event accepted after Close")
+	}
+	p, _ := q.Pending(ctx)
+	if len(p) != 2 || r.calls.Load() != 1 {
+		t.Errorf("after Close: %d queued, %d run; want 2 and 1", len(p), r.calls.Load())
+	}
+}

@@ -1,0 +1,122 @@
+package functions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/invoke"
+)
+
+// Lambda's defaults for asynchronous invocation (EventInvokeConfig).
+const (
+	DefaultMaxRetries  = 2
+	DefaultMaxEventAge = 6 * time.Hour
+	// DefaultRetryDelay is Lambda's wait before the first retry; the second
+	// waits twice as long.
+	DefaultRetryDelay = time.Minute
+)
+
+// AsyncConfig is how a function's Event invocations are retried: its
+// EventInvokeConfig.
+type AsyncConfig struct {
+	// MaxRetries is MaximumRetryAttempts (0 to 2): how many times an Event
+	// invocation that fails (a function error, a timeout, a crash) runs
+	// again.
+	MaxRetries int
+	// MaxEventAge is MaximumEventAgeInSeconds: an Event older than this is
+	// dropped instead of run (0: DefaultMaxEventAge).
+	MaxEventAge time.Duration
+}
+
+// DefaultAsyncConfig is Lambda's: two retries, events kept six hours.
+func DefaultAsyncConfig() AsyncConfig {
+	return AsyncConfig{MaxRetries: DefaultMaxRetries, MaxEventAge: DefaultMaxEventAge}
+}
+
+// QueuedEvent is an accepted Event invocation waiting to run (again).
+type QueuedEvent struct {
+	// ID is the invocation's request id, unique in the queue.
+	ID        string
+	Function  string // the function's Name
+	Qualifier string // as asked: "", a version or an alias
+	Request   invoke.Request
+	// Attempts counts the runs so far.
+	Attempts int
+	// Enqueued is when the Event was accepted; NotBefore when it may run.
+	Enqueued, NotBefore time.Time
+}
+
+// Queue keeps accepted Event invocations until they have run. Put is
+// durable when it returns for a durable Queue: a 202 is answered after it.
+// The Invoker schedules in memory; the Queue only remembers, so that a
+// shared engine (Redis Streams) can implement it for many hosts.
+type Queue interface {
+	// Put stores e, replacing an event of the same ID.
+	Put(ctx context.Context, e QueuedEvent) error
+	// Delete removes the event of id (run, or given up).
+	Delete(ctx context.Context, id string) error
+	// Pending returns every stored event, oldest first: what a restart
+	// runs.
+	Pending(ctx context.Context) ([]QueuedEvent, error)
+	// Close releases the queue.
+	Close() error
+}
+
+// MemQueue is a Queue in memory: Events accepted are lost with the process.
+type MemQueue struct {
+	mu     sync.Mutex
+	events map[string]QueuedEvent
+}
+
+// NewMemQueue returns an empty MemQueue.
+func NewMemQueue() *MemQueue { return &MemQueue{events: map[string]QueuedEvent{}} }
+
+func (q *MemQueue) Put(_ context.Context, e QueuedEvent) error {
+	if e.ID == "" {
+		return fmt.Errorf("queue event: no id")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e.Request.Payload = slices.Clone(e.Request.Payload)
+	q.events[e.ID] = e
+	return nil
+}
+
+func (q *MemQueue) Delete(_ context.Context, id string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.events, id)
+	return nil
+}
+
+func (q *MemQueue) Pending(context.Context) ([]QueuedEvent, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]QueuedEvent, 0, len(q.events))
+	for _, e := range q.events {
+		out = append(out, e)
+	}
+	SortEvents(out)
+	return out, nil
+}
+
+func (q *MemQueue) Close() error { return nil }
+
+// SortEvents sorts events oldest first (by Enqueued, then ID).
+func SortEvents(events []QueuedEvent) {
+	slices.SortFunc(events, func(a, b QueuedEvent) int {
+		if c := a.Enqueued.Compare(b.Enqueued); c != 0 {
+			return c
+		}
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+}
