@@ -11,7 +11,8 @@ require (
 	github.com/awslabs/goformation/v7 v7.14.9
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/tetratelabs/wazero v1.12.0
-	golang.org/x/sys v0.44.0
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/sys v0.45.0
 )
 
 require (

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/emulator/functions/boltqueue"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -58,6 +61,26 @@ type Options struct {
 	// (FrescoMode native, or a bootstrap) that sets no
 	// ReservedConcurrentExecutions (default procpool.DefaultMaxProcesses).
 	MaxProcesses int
+	// StateDir, when set, keeps accepted Event invocations on disk
+	// (StateDir/events.db) until they have run, so that a crash or a kill
+	// loses none: the next start runs what is left. Empty keeps them in
+	// memory (fresco invoke, tests). fresco start sets it (DefaultStateDir).
+	StateDir string
+	// AsyncRetryDelay is the wait before the first retry of a failed Event
+	// invocation (default functions.DefaultRetryDelay, as Lambda).
+	AsyncRetryDelay time.Duration
+}
+
+// DefaultStateDir is where fresco start keeps the state of template: a
+// folder of cacheDir's state folder named by the template's absolute path,
+// so that two templates never share a queue.
+func DefaultStateDir(cacheDir, template string) string {
+	abs, err := filepath.Abs(template)
+	if err != nil {
+		abs = template
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(build.DefaultCacheDir(cacheDir), "state", hex.EncodeToString(sum[:8]))
 }
 
 // Emulator serves a template's functions: it seeds the core's registry
@@ -146,14 +169,29 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		Loader: functions.LoaderFunc(e.loadVersion),
 		Region: e.region,
 	})
+	queue, err := openQueue(opts)
+	if err != nil {
+		host.Close(ctx)
+		return nil, err
+	}
 	e.inv = functions.NewInvoker(e.reg, functions.InvokerConfig{
 		MaxConcurrency: opts.MaxConcurrency,
 		Logger:         opts.Logger,
 		FunctionLog:    e.log,
+		Queue:          queue,
+		RetryDelay:     opts.AsyncRetryDelay,
 	})
 	if err := e.loadAll(ctx, fns, artifacts); err != nil {
 		e.Close(ctx)
 		return nil, err
+	}
+	// Events an earlier run accepted and did not finish run now.
+	n, err := e.inv.Recover(ctx)
+	if err != nil {
+		e.logger.Error("Event queue: some accepted invocations cannot be read", "state_dir", opts.StateDir, "error", err)
+	}
+	if n > 0 {
+		e.logger.Info("Event invocations recovered", "count", n, "state_dir", opts.StateDir)
 	}
 	return e, nil
 }
@@ -248,4 +286,17 @@ func (e *Emulator) Close(ctx context.Context) error {
 		return err
 	}
 	return errors.Join(e.reg.Close(), e.host.Close(context.Background()))
+}
+
+// openQueue opens the durable Event queue in opts.StateDir, or returns an
+// in-memory one when there is none.
+func openQueue(opts Options) (functions.Queue, error) {
+	if opts.StateDir == "" {
+		return functions.NewMemQueue(), nil
+	}
+	q, err := boltqueue.Open(filepath.Join(opts.StateDir, "events.db"))
+	if errors.Is(err, boltqueue.ErrLocked) {
+		return nil, fmt.Errorf("%w: another fresco serves this template; give this one its own --state-dir", err)
+	}
+	return q, err
 }

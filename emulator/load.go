@@ -55,6 +55,13 @@ func (e *Emulator) register(ctx context.Context, cfg *sam.FunctionSpec, c functi
 		Name:                cfg.Name,
 		ReservedConcurrency: cfg.ReservedConcurrency,
 		AutoPublishAlias:    cfg.AutoPublishAlias,
+		Async:               functions.DefaultAsyncConfig(),
+	}
+	if cfg.MaxRetries != nil {
+		fn.Async.MaxRetries = *cfg.MaxRetries
+	}
+	if cfg.MaxEventAge > 0 {
+		fn.Async.MaxEventAge = cfg.MaxEventAge
 	}
 	if cfg.LogicalID != cfg.Name {
 		fn.OtherNames = []string{cfg.LogicalID}

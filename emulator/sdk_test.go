@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -273,6 +274,34 @@ func TestSDKErrors(t *testing.T) {
 			t.Fatalf("%d succeeded, %d throttled; want at most 4 running at once", ok, throttled)
 		}
 	})
+}
+
+// TestSDKEventsQueueAtReservedConcurrency: Event invocations of a function
+// at its ReservedConcurrentExecutions are accepted (202) and queued, as on
+// AWS, and all of them run.
+func TestSDKEventsQueueAtReservedConcurrency(t *testing.T) {
+	c := sdkClient(t)
+	ctx := context.Background()
+	var ids []string
+	for range 10 { // Sleep has ReservedConcurrentExecutions: 4
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{
+			FunctionName: aws.String("Sleep"), Payload: []byte(`{"ms":200}`), InvocationType: types.InvocationTypeEvent,
+		})
+		if err != nil || out.StatusCode != 202 {
+			t.Fatalf("Event refused: %v %v", err, out)
+		}
+		id, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
+		ids = append(ids, id)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for _, id := range ids {
+		for !strings.Contains(serverLog.String(), "function=Sleep request_id="+id+" attempt=1 outcome=success") {
+			if time.Now().After(deadline) {
+				t.Fatalf("Event %s never ran:\n%s", id, serverLog.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
 
 func TestSDKClientContextReachesTheGuest(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/server"
 )
@@ -23,6 +24,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
 	maxProcs := fs.Int("max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
+	stateDir := fs.String("state-dir", "", "directory of the durable state (the queue of accepted Event invocations); default: one per template in the cache directory")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -37,6 +39,10 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	opts.MaxConcurrency = *maxConc
 	opts.Watch = *watch
 	opts.MaxProcesses = *maxProcs
+	opts.StateDir = *stateDir
+	if opts.StateDir == "" {
+		opts.StateDir = emulator.DefaultStateDir(opts.CacheDir, opts.Template)
+	}
 	return server.ServeWith(ctx, opts, server.Config{
 		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
 		APIAddr:         net.JoinHostPort(*host, strconv.Itoa(*apiPort)),

@@ -77,12 +77,14 @@ func (d *dispatcher) accept(t Target, req *invoke.Request) error {
 
 // recover schedules the events the Queue holds from an earlier run.
 func (d *dispatcher) recover(ctx context.Context) (int, error) {
+	// A queue that could not read some entries still returns the others,
+	// which run.
 	events, err := d.queue.Pending(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("read the Event queue: %w", err)
-	}
 	for _, e := range events {
 		d.schedule(e)
+	}
+	if err != nil {
+		return len(events), fmt.Errorf("read the Event queue: %w", err)
 	}
 	return len(events), nil
 }

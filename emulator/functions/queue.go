@@ -59,7 +59,8 @@ type Queue interface {
 	// Delete removes the event of id (run, or given up).
 	Delete(ctx context.Context, id string) error
 	// Pending returns every stored event, oldest first: what a restart
-	// runs.
+	// runs. Entries it cannot read are reported in the error, beside the
+	// events it could.
 	Pending(ctx context.Context) ([]QueuedEvent, error)
 	// Close releases the queue.
 	Close() error

@@ -34,6 +34,12 @@ type FunctionSpec struct {
 	AutoPublishAlias      string
 	AutoPublishCodeSha256 string
 	VersionDescription    string
+	// MaxRetries and MaxEventAge are EventInvokeConfig's
+	// MaximumRetryAttempts and MaximumEventAgeInSeconds, how Event
+	// invocations are retried; nil and 0 when the template leaves them to
+	// Lambda's defaults (2 retries, 6 hours).
+	MaxRetries  *int
+	MaxEventAge time.Duration
 	// Events are the function's Api and HttpApi events, sorted by name;
 	// other event types are not read.
 	Events []Event

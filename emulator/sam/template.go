@@ -429,6 +429,9 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 	if err := autoPublish(fn, g, p); err != nil {
 		return nil, err
 	}
+	if err := eventInvokeConfig(fn, g, p); err != nil {
+		return nil, err
+	}
 
 	if g.Environment != nil {
 		for k, v := range g.Environment.Variables {
@@ -490,6 +493,39 @@ func applyLimits(fn *FunctionSpec, g *global.Function, p *serverless.Function) e
 			return fmt.Errorf("ReservedConcurrentExecutions %d is negative", *r)
 		}
 		fn.ReservedConcurrency = *r
+	}
+	return nil
+}
+
+// Lambda's limits of EventInvokeConfig.
+const (
+	maxRetryAttempts   = 2
+	minEventAgeSeconds = 60
+	maxEventAgeSeconds = 21600
+)
+
+// eventInvokeConfig reads EventInvokeConfig (the function's, else
+// Globals'): MaximumRetryAttempts and MaximumEventAgeInSeconds.
+// DestinationConfig is not read yet.
+func eventInvokeConfig(fn *FunctionSpec, g *global.Function, p *serverless.Function) error {
+	c := p.EventInvokeConfig
+	if c == nil {
+		c = g.EventInvokeConfig
+	}
+	if c == nil {
+		return nil
+	}
+	if r := c.MaximumRetryAttempts; r != nil {
+		if *r < 0 || *r > maxRetryAttempts {
+			return fmt.Errorf("EventInvokeConfig MaximumRetryAttempts %d is outside 0..%d", *r, maxRetryAttempts)
+		}
+		fn.MaxRetries = r
+	}
+	if a := c.MaximumEventAgeInSeconds; a != nil {
+		if *a < minEventAgeSeconds || *a > maxEventAgeSeconds {
+			return fmt.Errorf("EventInvokeConfig MaximumEventAgeInSeconds %d is outside %d..%d", *a, minEventAgeSeconds, maxEventAgeSeconds)
+		}
+		fn.MaxEventAge = time.Duration(*a) * time.Second
 	}
 	return nil
 }
@@ -608,6 +644,7 @@ var usedProperties = map[string]bool{
 	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
 	"ReservedConcurrentExecutions": true, "Description": true,
 	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true,
+	"EventInvokeConfig": true,
 	"InlineCode": true, "ImageUri": true, "PackageType": true,
 	// Of Api and HttpApi events and APIs (apigw_template.go).
 	"Path": true, "Method": true, "RestApiId": true, "ApiId": true, "PayloadFormatVersion": true,

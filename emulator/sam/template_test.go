@@ -254,6 +254,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"S3 CodeUri", fn("      CodeUri: {Bucket: b, Key: k}\n"), "Hello", "S3"},
 		{"s3 URL CodeUri", fn("      CodeUri: s3://bucket/key.zip\n"), "Hello", "S3"},
 		{"MemorySize too small", fn("      CodeUri: x\n      MemorySize: 64\n"), "Hello", "MemorySize 64 is outside 128..10240"},
+		{"MaximumRetryAttempts 3", fn("      CodeUri: x\n      EventInvokeConfig: {MaximumRetryAttempts: 3}\n"), "Hello", "MaximumRetryAttempts 3 is outside 0..2"},
+		{"MaximumEventAgeInSeconds 59", fn("      CodeUri: x\n      EventInvokeConfig: {MaximumEventAgeInSeconds: 59}\n"), "Hello", "MaximumEventAgeInSeconds 59 is outside 60..21600"},
 		{"numeric AutoPublishAlias", fn("      CodeUri: x\n      AutoPublishAlias: '12'\n"), "Hello", `AutoPublishAlias "12": an alias name cannot be a number`},
 		{"AutoPublishAlias with a dot", fn("      CodeUri: x\n      AutoPublishAlias: v1.0\n"), "Hello", `AutoPublishAlias "v1.0": an alias name has only letters`},
 		{"MemorySize too large", fn("      CodeUri: x\n      MemorySize: 10241\n"), "Hello", "MemorySize 10241 is outside 128..10240"},
@@ -444,5 +446,38 @@ Resources:
 		if strings.Contains(w, "AutoPublish") || strings.Contains(w, "VersionDescription") {
 			t.Errorf("warning: %s", w)
 		}
+	}
+}
+
+// EventInvokeConfig, from the function or Globals.Function.
+func TestEventInvokeConfig(t *testing.T) {
+	t.Parallel()
+	data := []byte(`Globals:
+  Function:
+    EventInvokeConfig:
+      MaximumRetryAttempts: 1
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: a
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: b
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        MaximumEventAgeInSeconds: 120
+`)
+	tmpl, err := parseTemplate(data, "t.yaml", "/t", TemplateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustFunction(t, tmpl, "A"), mustFunction(t, tmpl, "B")
+	if a.MaxRetries == nil || *a.MaxRetries != 1 || a.MaxEventAge != 0 {
+		t.Errorf("A: retries %v, age %s; want 1 from Globals and the default age", a.MaxRetries, a.MaxEventAge)
+	}
+	if b.MaxRetries == nil || *b.MaxRetries != 0 || b.MaxEventAge != 2*time.Minute {
+		t.Errorf("B: retries %v, age %s; want 0 and 2m", b.MaxRetries, b.MaxEventAge)
 	}
 }
