@@ -645,7 +645,7 @@ var usedProperties = map[string]bool{
 	"ReservedConcurrentExecutions": true, "Description": true,
 	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true,
 	"EventInvokeConfig": true,
-	"InlineCode": true, "ImageUri": true, "PackageType": true,
+	"InlineCode":        true, "ImageUri": true, "PackageType": true,
 	// Of Api and HttpApi events and APIs (apigw_template.go).
 	"Path": true, "Method": true, "RestApiId": true, "ApiId": true, "PayloadFormatVersion": true,
 	"StageName": true, "StageVariables": true, "Variables": true, "BinaryMediaTypes": true,
