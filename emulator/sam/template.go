@@ -643,9 +643,8 @@ var usedProperties = map[string]bool{
 	"CodeUri": true, "Handler": true, "Runtime": true, "Architectures": true,
 	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
 	"ReservedConcurrentExecutions": true, "Description": true,
-	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true,
-	"EventInvokeConfig": true,
-	"InlineCode":        true, "ImageUri": true, "PackageType": true,
+	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true, "EventInvokeConfig": true,
+	"InlineCode": true, "ImageUri": true, "PackageType": true,
 	// Of Api and HttpApi events and APIs (apigw_template.go).
 	"Path": true, "Method": true, "RestApiId": true, "ApiId": true, "PayloadFormatVersion": true,
 	"StageName": true, "StageVariables": true, "Variables": true, "BinaryMediaTypes": true,
