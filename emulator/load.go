@@ -63,6 +63,7 @@ func (e *Emulator) register(ctx context.Context, cfg *sam.FunctionSpec, c functi
 	if cfg.MaxEventAge > 0 {
 		fn.Async.MaxEventAge = cfg.MaxEventAge
 	}
+	fn.Async.OnSuccess, fn.Async.OnFailure = cfg.OnSuccess, cfg.OnFailure
 	if cfg.LogicalID != cfg.Name {
 		fn.OtherNames = []string{cfg.LogicalID}
 	}

@@ -2,8 +2,10 @@ package functions
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,6 +152,7 @@ func (d *dispatcher) run(e QueuedEvent) {
 	}
 	if age := time.Since(e.Enqueued); age > maxEventAge(t.Function.Async) {
 		d.drop(e, append(attrs, "reason", "event too old", "age", age.Round(time.Second).String())...)
+		d.sendRecord(t, t.Function.Async.OnFailure, e, conditionEventAgeExceeded, nil)
 		return
 	}
 	release, err := d.inv.acquireWait(t, d.stop)
@@ -169,12 +172,14 @@ func (d *dispatcher) run(e QueuedEvent) {
 			d.inv.logger.Error("Event queue: cannot forget a finished invocation", append(attrs, "error", err)...)
 		}
 		d.inv.logger.Info("async invocation succeeded", append(attrs, "outcome", res.Kind.String())...)
+		d.sendRecord(t, t.Function.Async.OnSuccess, e, conditionSuccess, res)
 		return
 	default:
 		attrs = append(attrs, "outcome", res.Kind.String(), "error_type", res.ErrorType, "error", string(res.Payload))
 	}
 	if e.Attempts > t.Function.Async.MaxRetries {
 		d.drop(e, append(attrs, "reason", "retries exhausted")...)
+		d.sendRecord(t, t.Function.Async.OnFailure, e, conditionRetriesExhausted, res)
 		return
 	}
 	delay := d.retryDelay << (e.Attempts - 1) // Lambda: 1 min, then 2 min
@@ -226,3 +231,90 @@ func (d *dispatcher) close(ctx context.Context) error {
 
 // errStopped is what acquireWait returns when the dispatcher stops first.
 var errStopped = errors.New("stopped")
+
+// Conditions of a destination record.
+const (
+	conditionSuccess          = "Success"
+	conditionRetriesExhausted = "RetriesExhausted"
+	conditionEventAgeExceeded = "EventAgeExceeded"
+)
+
+// destinationRecord is the document Lambda sends to a destination.
+type destinationRecord struct {
+	Version        string          `json:"version"`
+	Timestamp      string          `json:"timestamp"`
+	RequestContext recordRequest   `json:"requestContext"`
+	RequestPayload json.RawMessage `json:"requestPayload"`
+	// ResponseContext and ResponsePayload are absent when the function
+	// never ran (EventAgeExceeded).
+	ResponseContext *recordResponse `json:"responseContext,omitempty"`
+	ResponsePayload json.RawMessage `json:"responsePayload,omitempty"`
+}
+
+type recordRequest struct {
+	RequestID              string `json:"requestId"`
+	FunctionARN            string `json:"functionArn"`
+	Condition              string `json:"condition"`
+	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+}
+
+type recordResponse struct {
+	StatusCode      int    `json:"statusCode"`
+	ExecutedVersion string `json:"executedVersion"`
+	FunctionError   string `json:"functionError,omitempty"`
+}
+
+// sendRecord sends Lambda's destination record of e to dest (a function
+// name, or name:qualifier), as an Event invocation of its own; res is nil
+// when e never ran.
+func (d *dispatcher) sendRecord(t Target, dest string, e QueuedEvent, condition string, res *invoke.Result) {
+	if dest == "" {
+		return
+	}
+	rec := destinationRecord{
+		Version:   "1.0",
+		Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		RequestContext: recordRequest{
+			RequestID:              e.ID,
+			FunctionARN:            t.ARN + ":" + t.Version.Version,
+			Condition:              condition,
+			ApproximateInvokeCount: e.Attempts,
+		},
+		RequestPayload: jsonOrString(e.Request.Payload),
+	}
+	if res != nil {
+		rec.ResponseContext = &recordResponse{StatusCode: 200, ExecutedVersion: t.Version.Version}
+		if res.Kind != invoke.Success {
+			rec.ResponseContext.FunctionError = invoke.FunctionErrorUnhandled
+		}
+		rec.ResponsePayload = jsonOrString(res.Payload)
+	}
+	payload, err := json.Marshal(rec)
+	attrs := []any{"function", t.Function.Name, "request_id", e.ID, "destination", dest, "condition", condition}
+	if err == nil {
+		name, qualifier, _ := strings.Cut(dest, ":")
+		var to Target
+		if to, err = d.inv.reg.Lookup(context.Background(), name, qualifier); err == nil {
+			err = d.accept(to, &invoke.Request{
+				RequestID:          invoke.NewRequestID(),
+				Payload:            payload,
+				InvokedFunctionARN: to.QualifiedARN(),
+				TraceID:            e.Request.TraceID,
+			})
+		}
+	}
+	if err != nil {
+		d.inv.logger.Error("destination not sent", append(attrs, "error", err)...)
+		return
+	}
+	d.inv.logger.Info("destination sent", attrs...)
+}
+
+// jsonOrString is b when it is JSON, else b as a JSON string.
+func jsonOrString(b []byte) json.RawMessage {
+	if len(b) > 0 && json.Valid(b) {
+		return b
+	}
+	s, _ := json.Marshal(string(b))
+	return s
+}

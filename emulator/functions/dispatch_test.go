@@ -2,6 +2,9 @@ package functions
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -187,5 +190,69 @@ func TestCloseLeavesQueuedEvents(t *testing.T) {
 	p, _ := q.Pending(ctx)
 	if len(p) != 2 || r.calls.Load() != 1 {
 		t.Errorf("after Close: %d queued, %d run; want 2 and 1", len(p), r.calls.Load())
+	}
+}
+
+// recordingRunner keeps the payloads it is invoked with.
+type recordingRunner struct {
+	mu       sync.Mutex
+	payloads [][]byte
+}
+
+func (r *recordingRunner) Invoke(_ context.Context, req *invoke.Request) *invoke.Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.payloads = append(r.payloads, req.Payload)
+	return &invoke.Result{Payload: []byte(`null`)}
+}
+
+func (r *recordingRunner) Close(context.Context) error { return nil }
+
+func (r *recordingRunner) got() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.payloads)
+}
+
+// Destinations get Lambda's record of an Event invocation that succeeded
+// (OnSuccess) or failed after its retries (OnFailure).
+func TestDestinations(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{Region: "eu-west-1"})
+	ok := &scriptedRunner{}
+	bad := &scriptedRunner{failures: 100}
+	onSuccess, onFailure := &recordingRunner{}, &recordingRunner{}
+	async := AsyncConfig{MaxRetries: 1, OnSuccess: "OnSuccess", OnFailure: "OnFailure"}
+	reg.Create(ctx, Function{Name: "Ok", Async: async}, latest("Ok", "a"), ok)
+	reg.Create(ctx, Function{Name: "Bad", Async: async}, latest("Bad", "b"), bad)
+	reg.Create(ctx, Function{Name: "OnSuccess"}, latest("OnSuccess", "c"), onSuccess)
+	reg.Create(ctx, Function{Name: "OnFailure"}, latest("OnFailure", "d"), onFailure)
+	inv := NewInvoker(reg, InvokerConfig{RetryDelay: time.Millisecond})
+	for _, name := range []string{"Ok", "Bad"} {
+		h, _ := inv.Lookup(ctx, name, "")
+		h.InvokeAsync(&invoke.Request{RequestID: "req-" + name, Payload: []byte(`{"n":1}`)})
+	}
+	waitFor(t, "both records", func() bool { return len(onSuccess.got()) == 1 && len(onFailure.got()) == 1 })
+	inv.Close(ctx)
+	var success, failure destinationRecord
+	if err := json.Unmarshal(onSuccess.got()[0], &success); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(onFailure.got()[0], &failure); err != nil {
+		t.Fatal(err)
+	}
+	want := recordRequest{RequestID: "req-Ok", FunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:Ok:$LATEST", Condition: "Success", ApproximateInvokeCount: 1}
+	if success.Version != "1.0" || success.RequestContext != want || string(success.RequestPayload) != `{"n":1}` ||
+		success.ResponseContext == nil || *success.ResponseContext != (recordResponse{StatusCode: 200, ExecutedVersion: "$LATEST"}) ||
+		string(success.ResponsePayload) != `"ok"` {
+		t.Errorf("OnSuccess record %s", onSuccess.got()[0])
+	}
+	if failure.RequestContext.Condition != "RetriesExhausted" || failure.RequestContext.ApproximateInvokeCount != 2 ||
+		failure.ResponseContext == nil || failure.ResponseContext.FunctionError != "Unhandled" ||
+		!strings.Contains(string(failure.ResponsePayload), `"errorType":"Boom"`) {
+		t.Errorf("OnFailure record %s", onFailure.got()[0])
+	}
+	if _, err := time.Parse(time.RFC3339, success.Timestamp); err != nil {
+		t.Errorf("timestamp %q: %v", success.Timestamp, err)
 	}
 }

@@ -29,6 +29,10 @@ type AsyncConfig struct {
 	// MaxEventAge is MaximumEventAgeInSeconds: an Event older than this is
 	// dropped instead of run (0: DefaultMaxEventAge).
 	MaxEventAge time.Duration
+	// OnSuccess and OnFailure name the functions (name or name:qualifier)
+	// that receive Lambda's destination record of an Event invocation
+	// that succeeded, or failed for good; "" for none.
+	OnSuccess, OnFailure string
 }
 
 // DefaultAsyncConfig is Lambda's: two retries, events kept six hours.

@@ -40,6 +40,9 @@ type FunctionSpec struct {
 	// Lambda's defaults (2 retries, 6 hours).
 	MaxRetries  *int
 	MaxEventAge time.Duration
+	// OnSuccess and OnFailure are the functions (name or name:qualifier)
+	// that EventInvokeConfig's Lambda destinations send records to.
+	OnSuccess, OnFailure string
 	// Events are the function's Api and HttpApi events, sorted by name;
 	// other event types are not read.
 	Events []Event

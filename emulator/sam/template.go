@@ -270,8 +270,9 @@ func processIntrinsics(data []byte, path string, opts TemplateOptions) (*templat
 		// ${!Literal} and substitutes only the named variables of the
 		// two-argument form; so both are replaced.
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
-			"Ref":     res.ref,
-			"Fn::Sub": res.sub,
+			"Ref":        res.ref,
+			"Fn::Sub":    res.sub,
+			"Fn::GetAtt": res.getAtt,
 		},
 	}
 	for k, v := range opts.Parameters {
@@ -343,7 +344,7 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 		}
 	}
 	sf := serverless.Function(props)
-	fn, err := mergeFunction(id, dir, globals, &sf)
+	fn, err := mergeFunction(id, dir, globals, &sf, warn)
 	if err != nil {
 		return nil, err
 	}
@@ -388,7 +389,7 @@ func (t *Template) checkNames() *nameError {
 // mergeFunction applies Globals.Function and SAM's defaults to a function's
 // properties (the function's own values win; environment variables merge
 // key by key) and validates the result.
-func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (*FunctionSpec, error) {
+func mergeFunction(id, dir string, g *global.Function, p *serverless.Function, warn func(string)) (*FunctionSpec, error) {
 	fn := &FunctionSpec{
 		LogicalID:    id,
 		Name:         id,
@@ -429,7 +430,7 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function) (
 	if err := autoPublish(fn, g, p); err != nil {
 		return nil, err
 	}
-	if err := eventInvokeConfig(fn, g, p); err != nil {
+	if err := eventInvokeConfig(fn, g, p, warn); err != nil {
 		return nil, err
 	}
 
@@ -505,9 +506,12 @@ const (
 )
 
 // eventInvokeConfig reads EventInvokeConfig (the function's, else
-// Globals'): MaximumRetryAttempts and MaximumEventAgeInSeconds.
-// DestinationConfig is not read yet.
-func eventInvokeConfig(fn *FunctionSpec, g *global.Function, p *serverless.Function) error {
+// Globals'): MaximumRetryAttempts, MaximumEventAgeInSeconds and the
+// destinations of DestinationConfig. A destination of Type Lambda is
+// another function of the template (its ARN, usually !GetAtt Fn.Arn);
+// the other types (SQS, SNS, EventBridge, S3Bucket) have nothing to
+// receive them here and are ignored with a warning.
+func eventInvokeConfig(fn *FunctionSpec, g *global.Function, p *serverless.Function, warn func(string)) error {
 	c := p.EventInvokeConfig
 	if c == nil {
 		c = g.EventInvokeConfig
@@ -527,7 +531,35 @@ func eventInvokeConfig(fn *FunctionSpec, g *global.Function, p *serverless.Funct
 		}
 		fn.MaxEventAge = time.Duration(*a) * time.Second
 	}
+	if dc := c.DestinationConfig; dc != nil {
+		var err error
+		if fn.OnSuccess, err = destination("OnSuccess", dc.OnSuccess, warn); err != nil {
+			return err
+		}
+		if fn.OnFailure, err = destination("OnFailure", dc.OnFailure, warn); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// destination reads one destination: a function's name (and qualifier)
+// from its ARN, for Type Lambda.
+func destination(which string, d *serverless.Function_Destination, warn func(string)) (string, error) {
+	if d == nil {
+		return "", nil
+	}
+	typ := firstString(d.Type)
+	if typ != "Lambda" {
+		warn(fmt.Sprintf("EventInvokeConfig %s: destinations of Type %q are not sent (only Lambda)", which, typ))
+		return "", nil
+	}
+	arn := d.Destination
+	_, name, ok := strings.Cut(arn, ":function:")
+	if !strings.HasPrefix(arn, "arn:") || !ok || name == "" {
+		return "", fmt.Errorf("EventInvokeConfig %s: Destination %q is not a function ARN (use !GetAtt Function.Arn)", which, arn)
+	}
+	return name, nil
 }
 
 // maxAliasName is the length limit of an alias name.
@@ -813,6 +845,36 @@ func newIntrinsicResolver(r string) *intrinsicResolver {
 // ref resolves Ref: a pseudo parameter, a parameter (its override or
 // Default, which goformation has already merged), or a resource, which
 // resolves to its logical id as in sam local. Anything else is null.
+// getAtt resolves Fn::GetAtt of a function's Arn (what destinations and
+// permissions name): its ARN, with its FunctionName when that is a string.
+// Other attributes resolve to nothing, with a warning.
+func (r *intrinsicResolver) getAtt(_ string, input, template any) any {
+	var res, attr string
+	switch v := input.(type) {
+	case string:
+		res, attr, _ = strings.Cut(v, ".")
+	case []any:
+		if len(v) == 2 {
+			res, _ = v[0].(string)
+			attr, _ = v[1].(string)
+		}
+	}
+	if tm, ok := template.(map[string]any); ok && attr == "Arn" {
+		resources, _ := tm["Resources"].(map[string]any)
+		if rm, ok := resources[res].(map[string]any); ok && rm["Type"] == serverlessFunctionType {
+			name := res
+			if props, ok := rm["Properties"].(map[string]any); ok {
+				if n, ok := props["FunctionName"].(string); ok && n != "" {
+					name = n
+				}
+			}
+			return "arn:aws:lambda:" + r.pseudo["AWS::Region"] + ":" + r.pseudo["AWS::AccountId"] + ":function:" + name
+		}
+	}
+	r.unresolved[res+"."+attr] = true
+	return nil
+}
+
 func (r *intrinsicResolver) ref(_ string, input, template any) any {
 	name, ok := input.(string)
 	if !ok {

@@ -449,6 +449,54 @@ Resources:
 	}
 }
 
+// DestinationConfig's Lambda destinations, named with !GetAtt Fn.Arn (the
+// ARN carries FunctionName) or an ARN; other types are warned about.
+func TestEventInvokeDestinations(t *testing.T) {
+	t.Parallel()
+	data := []byte(`Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: a
+      EventInvokeConfig:
+        DestinationConfig:
+          OnSuccess: {Type: Lambda, Destination: !GetAtt Named.Arn}
+          OnFailure: {Type: SQS, Destination: arn:aws:sqs:us-east-1:123456789012:q}
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: b
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: {Type: Lambda, Destination: "arn:aws:lambda:us-east-1:123456789012:function:A:live"}
+  Named:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: n
+      FunctionName: named-fn
+`)
+	tmpl, err := parseTemplate(data, "t.yaml", "/t", TemplateOptions{Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustFunction(t, tmpl, "A"), mustFunction(t, tmpl, "B")
+	if a.OnSuccess != "named-fn" || a.OnFailure != "" || b.OnFailure != "A:live" {
+		t.Errorf("destinations: A %q/%q, B %q", a.OnSuccess, a.OnFailure, b.OnFailure)
+	}
+	warned := false
+	for _, w := range tmpl.Warnings {
+		warned = warned || strings.Contains(w, `destinations of Type "SQS" are not sent`)
+	}
+	if !warned {
+		t.Errorf("no warning about the SQS destination: %q", tmpl.Warnings)
+	}
+	_, err = parseTemplate([]byte("Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: a\n      EventInvokeConfig:\n        DestinationConfig:\n          OnSuccess: {Type: Lambda, Destination: !GetAtt Nope.Arn}\n"),
+		"t.yaml", "/t", TemplateOptions{})
+	if err == nil || !strings.Contains(err.Error(), "is not a function ARN") {
+		t.Errorf("a destination of an unknown function: %v", err)
+	}
+}
+
 // EventInvokeConfig, from the function or Globals.Function.
 func TestEventInvokeConfig(t *testing.T) {
 	t.Parallel()
