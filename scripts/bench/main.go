@@ -3,6 +3,7 @@
 //
 //	go run ./scripts/bench          # a few minutes at most
 //	go run ./scripts/bench -short   # under a minute
+//	go run ./scripts/bench -soak 1m # 64 clients against Go and C Hello, a minute each
 //
 // In-process rows time one invocation, sequentially, for three modules (the
 // minimal ABI module, the Go Hello sample, the C Hello sample):
@@ -74,7 +75,8 @@ type config struct {
 	duration   time.Duration // per HTTP row
 	only       *regexp.Regexp
 	cpuprofile string
-	root       string // the repository root
+	soak       time.Duration // -soak: the HTTP soak alone, this long per function
+	root       string        // the repository root
 	cacheDir   string // os.UserCacheDir()/fresco
 }
 
@@ -86,13 +88,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	duration := fs.Duration("duration", 0, "duration of each HTTP row (default 3s, 1s with -short)")
 	only := fs.String("only", "", "run only the rows whose name matches this regexp (e.g. '^c/|^http/c/')")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	soak := fs.Duration("soak", 0, "run only the HTTP soak: 64 keep-alive clients against the Go and the C Hello for this long each, with errors, p50/p99, RSS and goroutines before and after")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	c := &config{short: *short, n: *n, duration: *duration, cpuprofile: *cpuprofile}
+	c := &config{short: *short, n: *n, duration: *duration, cpuprofile: *cpuprofile, soak: *soak}
 	if c.n <= 0 {
 		c.n = 1000
 		if c.short {
@@ -157,6 +160,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	if cfg.soak > 0 {
+		return httpSoak(ctx, cfg, cfg.soak, stdout, progress)
+	}
 	m := machine()
 	start := time.Now()
 	rows, err := inProcessRows(ctx, cfg, progress)
