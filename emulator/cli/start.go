@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
@@ -15,7 +16,7 @@ import (
 
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--watch] [--max-processes 16]", stderr)
+	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--allowed-hosts a,b] [--watch] [--max-processes 16]", stderr)
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	port := fs.Int("port", server.DefaultPort, "port of the Lambda Invoke API")
@@ -23,6 +24,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated names accepted in a request's Host besides localhost, the loopback addresses and --host (\"*\": any)")
 	maxProcs := fs.Int("max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
 	stateDir := fs.String("state-dir", "", "directory of the durable state (the queue of accepted Event invocations); default: one per template in the cache directory")
 	rest, err := parse(fs, args)
@@ -47,5 +49,17 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
 		APIAddr:         net.JoinHostPort(*host, strconv.Itoa(*apiPort)),
 		ShutdownTimeout: *shutdownTimeout,
+		AllowedHosts:    splitList(*allowedHosts),
 	})
+}
+
+// splitList is a comma-separated flag's values, without blanks.
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi/apigw"
+	"github.com/frescolabs/fresco/lambdaapi/edge"
 	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
 
@@ -53,6 +55,11 @@ type Config struct {
 	// Ready, if not nil, is called with the bound addresses once the
 	// servers accept connections.
 	Ready func(Addrs)
+	// AllowedHosts are the names (and addresses) accepted in a request's
+	// Host on both ports, besides localhost, the loopback addresses and the
+	// address a server listens on; "*" accepts any. A server listening on
+	// all interfaces (0.0.0.0, ::, or no host) accepts any Host.
+	AllowedHosts []string
 }
 
 // Addrs are the addresses ServeWith listens on.
@@ -96,7 +103,7 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	servers, err := newServers(e, opts, ln, apiLn)
+	servers, err := newServers(e, opts, cfg, ln, apiLn)
 	if err != nil {
 		e.Close(context.Background())
 		return err
@@ -139,10 +146,11 @@ type listening struct {
 }
 
 // newServers makes the Invoke API's server and, when apiLn is not nil, API
-// Gateway's, both over e.
-func newServers(e *emulator.Emulator, opts emulator.Options, ln, apiLn net.Listener) ([]listening, error) {
+// Gateway's, both over e, behind the edge's guards (guarded).
+func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, apiLn net.Listener) ([]listening, error) {
 	logger := opts.Logger
-	servers := []listening{{newHTTPServer(invokeapi.NewHandler(backend{e.Invoker()}, logger), logger), ln}}
+	inv := invokeapi.NewHandler(backend{e.Invoker()}, logger)
+	servers := []listening{guarded(inv, ln, hostsFor(cfg.Addr, cfg.AllowedHosts, logger), true, invokeapi.Refuse, logger)}
 	if apiLn == nil {
 		return servers, nil
 	}
@@ -155,7 +163,34 @@ func newServers(e *emulator.Emulator, opts emulator.Options, ln, apiLn net.Liste
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", opts.Template, err)
 	}
-	return append(servers, listening{newHTTPServer(h, logger), apiLn}), nil
+	api := guarded(h, apiLn, hostsFor(cfg.APIAddr, cfg.AllowedHosts, logger), false, apigw.Refuse, logger)
+	return append(servers, api), nil
+}
+
+// guarded serves h on ln behind the edge, every refusal rendered by
+// refuse: the Host guard (and, with sameOrigin, the Origin guard: API
+// Gateway keeps the template's CORS instead), the URL limit, and net/http's
+// own answers to unreadable requests replaced.
+func guarded(h http.Handler, ln net.Listener, hosts []string, sameOrigin bool, refuse edge.Refuse, logger *slog.Logger) listening {
+	guard := edge.HostGuard{Hosts: hosts, SameOrigin: sameOrigin, Refuse: refuse, Logger: logger}
+	h = guard.Middleware(edge.LimitURL(refuse)(h))
+	return listening{newHTTPServer(h, logger), edge.Listener(ln, refuse)}
+}
+
+// hostsFor is what a server listening on addr accepts in Host besides the
+// loopback names: the allowed hosts and the address it listens on, or any
+// Host when it listens on all interfaces, which is logged as a warning.
+func hostsFor(addr string, allowed []string, logger *slog.Logger) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		logger.Warn("listening on all interfaces: requests with any Host are accepted, from any machine that can reach this one",
+			"addr", addr)
+		return []string{edge.AnyHost}
+	}
+	return append(slices.Clone(allowed), host)
 }
 
 // shutdown stops the servers, waiting up to timeout for the requests in
@@ -187,6 +222,8 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 		// Writes wait for the function: its Timeout is at most 900 s.
 		WriteTimeout: 16 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Above edge.MaxURL, so that a long URL gets the surface's answer.
+		MaxHeaderBytes: edge.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }

@@ -297,7 +297,9 @@ func (g *apiGateway) serveRoute(x *exchange, rt *route) {
 	body, _, err := edge.ReadLimited(x.r, maxAPIRequest)
 	switch {
 	case errors.Is(err, edge.ErrTooLarge):
-		g.gatewayError(x, kind, http.StatusRequestEntityTooLarge, fmt.Errorf("request body over %d bytes", maxAPIRequest))
+		edge.AnswerUnread(x.w, x.r, func() {
+			g.gatewayError(x, kind, http.StatusRequestEntityTooLarge, fmt.Errorf("request body over %d bytes", maxAPIRequest))
+		})
 		return
 	case err != nil:
 		g.gatewayError(x, kind, http.StatusBadGateway, fmt.Errorf("read request body: %w", err))
@@ -418,4 +420,26 @@ func traceRoot(now time.Time, newID func() string) string {
 		id = hex.EncodeToString(sum[:])
 	}
 	return fmt.Sprintf("Root=1-%08x-%s", now.Unix(), id[:24])
+}
+
+// Refuse is API Gateway's [edge.Refuse]: its own answer, as a REST API
+// gives it (x-amzn-RequestId and x-amzn-ErrorType), to a request the edge
+// refuses before the handler runs: 403 {"message":"Forbidden"} for a
+// refused Host, 413 {"message":"Request Entity Too Large"} for a request
+// over a limit, and 400 {"message":"Bad Request"} for a malformed one. The
+// message is not sent: API Gateway's bodies are fixed.
+func Refuse(w http.ResponseWriter, status int, _ string) {
+	body, errType := msgBadRequest, errorTypeBadRequest
+	switch status {
+	case http.StatusForbidden:
+		body, errType = msgForbidden, errorTypeForbidden
+	case http.StatusRequestEntityTooLarge:
+		body, errType = msgTooLarge, errorTypeTooLarge
+	default:
+		status = http.StatusBadRequest
+	}
+	h := w.Header()
+	h.Set(edge.HeaderRequestID, invoke.NewRequestID())
+	h.Set(edge.HeaderErrorType, errType)
+	edge.WriteJSON(w, status, []byte(body))
 }

@@ -11,12 +11,16 @@ const (
 	msgNotFound       = `{"message":"Not Found"}`
 	msgInternalServer = `{"message":"Internal server error"}`
 	msgTooLarge       = `{"message":"Request Entity Too Large"}`
+	msgForbidden      = `{"message":"Forbidden"}`
+	msgBadRequest     = `{"message":"Bad Request"}`
 
 	// errorTypeMissingToken and errorTypeInternal are the x-amzn-ErrorType
 	// of a REST API's own errors.
 	errorTypeMissingToken = "MissingAuthenticationTokenException"
 	errorTypeInternal     = "InternalServerErrorException"
 	errorTypeTooLarge     = "RequestTooLargeException"
+	errorTypeForbidden    = "ForbiddenException"
+	errorTypeBadRequest   = "BadRequestException"
 )
 
 // Request and response headers API Gateway adds.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxDrain bounds how much of an oversized body is read and discarded
@@ -27,14 +28,56 @@ func ReadLimited(r *http.Request, limit int64) (body []byte, size int64, err err
 	if r.ContentLength > limit {
 		if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 			io.CopyN(io.Discard, r.Body, MaxDrain)
+			markUnread(r)
 		}
 		return nil, r.ContentLength, ErrTooLarge
 	}
 	body, size, err = ReadPrefix(r, limit)
 	if err == ErrTooLarge {
 		body = nil
+		markUnread(r)
 	}
 	return body, size, err
+}
+
+// markUnread records in r's State that its body was refused after reading
+// began, so that [AnswerUnread] reads the rest after the answer.
+func markUnread(r *http.Request) {
+	if st := StateOf(r); st != nil {
+		st.unread = true
+	}
+}
+
+// DrainWindow bounds how long [AnswerUnread] reads the rest of a refused
+// body after the answer.
+const DrainWindow = 10 * time.Second
+
+// AnswerUnread writes an answer with write and, when [ReadLimited] refused
+// the request's body after it began to read it, makes sure the client
+// reads that answer however large its body: the answer goes out at once
+// with Connection: close, then the rest of the body is read and discarded
+// (for up to DrainWindow; memory is never held) and the connection closes
+// cleanly. Without this, net/http would close a connection with unread
+// data, which the kernel answers with a reset, and a client that writes its
+// whole body before reading (urllib3: the AWS CLI, boto3) would see the
+// reset instead of the 413. Otherwise it just calls write.
+func AnswerUnread(w http.ResponseWriter, r *http.Request, write func()) {
+	st := StateOf(r)
+	if st == nil || !st.unread {
+		write()
+		return
+	}
+	rc := http.NewResponseController(w)
+	// Reads of the body after the answer has begun need full duplex in
+	// HTTP/1; without it (HTTP/2) the body is left to net/http.
+	duplex := rc.EnableFullDuplex() == nil
+	w.Header().Set("Connection", "close")
+	write()
+	if !duplex || rc.Flush() != nil {
+		return
+	}
+	rc.SetReadDeadline(time.Now().Add(DrainWindow))
+	io.Copy(io.Discard, r.Body)
 }
 
 // ReadPrefix reads r's body as ReadLimited does, whatever its declared

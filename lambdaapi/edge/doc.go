@@ -4,9 +4,16 @@
 // attributes the handler adds through the request's [State] ([AccessLog]),
 // panic recovery with a render function per surface ([Recover],
 // [Recoverer]), a bounded read of a request body that drains an oversized
-// one before the answer ([ReadLimited]), a JSON answer ([WriteJSON]), and
-// the header names more than one surface uses. Each surface keeps its own
-// error renderer (three wire formats) over WriteJSON.
+// one before the answer ([ReadLimited]) and, past the drain, after it
+// ([AnswerUnread]), a JSON answer ([WriteJSON]), and the header names more
+// than one surface uses. Each surface keeps its own error renderer (three
+// wire formats) over WriteJSON.
+//
+// It also guards the servers: [HostGuard] refuses a Host that is not the
+// server's and, where asked, browser requests from another origin;
+// [LimitURL] bounds the URL; [Listener] replaces the answers net/http gives
+// on its own to requests it cannot read. Their refusals are rendered by the
+// surface's [Refuse].
 //
 // edge knows no protocol: it imports net/http, chi's middleware and
 // internal/invoke (for request ids), and nothing of wazero, wasmhost,

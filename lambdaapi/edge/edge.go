@@ -53,6 +53,8 @@ type State struct {
 	// ID is the request's id ("" when no middleware or handler gave it one).
 	ID    string
 	attrs []slog.Attr
+	// unread is set when ReadLimited refused the body after reading began.
+	unread bool
 }
 
 // Set sets the access-log attribute key to value: in place when it is

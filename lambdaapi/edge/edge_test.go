@@ -1,14 +1,19 @@
 package edge
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadLimited(t *testing.T) {
@@ -144,4 +149,67 @@ func TestRecover(t *testing.T) {
 		w.Write([]byte("partial"))
 		panic("late")
 	}).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+}
+
+// TestAnswerUnread: a client that writes a body far over MaxDrain before it
+// reads gets the 413, declared length or chunked, and the connection
+// closes without a reset.
+func TestAnswerUnread(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: WithRequestID("X-Id")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _, err := ReadLimited(r, 1<<20)
+		AnswerUnread(w, r, func() {
+			if err != nil {
+				WriteJSON(w, http.StatusRequestEntityTooLarge, []byte(`{"too":"large"}`))
+				return
+			}
+			WriteJSON(w, http.StatusOK, []byte(`{}`))
+		})
+	}))}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	body := bytes.Repeat([]byte("x"), MaxDrain+(4<<20))
+	for _, tc := range []struct {
+		name   string
+		header string
+		body   func(io.Writer)
+	}{
+		{"declared", fmt.Sprintf("Content-Length: %d\r\n", len(body)), func(w io.Writer) { w.Write(body) }},
+		{"chunked", "Transfer-Encoding: chunked\r\n", func(w io.Writer) {
+			cw := httputil.NewChunkedWriter(w)
+			for b := body; len(b) > 0; b = b[min(len(b), 1<<20):] {
+				cw.Write(b[:min(len(b), 1<<20)])
+			}
+			cw.Close()
+			io.WriteString(w, "\r\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			bw := bufio.NewWriter(c)
+			fmt.Fprintf(bw, "POST / HTTP/1.1\r\nHost: localhost\r\n%s\r\n", tc.header)
+			tc.body(bw)
+			if err := bw.Flush(); err != nil {
+				t.Fatalf("write the whole body before reading: %v", err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != 413 || string(b) != `{"too":"large"}` || !resp.Close {
+				t.Errorf("got %d %q %v, close %v; want 413 and the body, then close", resp.StatusCode, b, err, resp.Close)
+			}
+		})
+	}
 }

@@ -26,6 +26,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.ErrorContext(r.Context(), "unexpected error", edge.KeyRequestID, edge.RequestID(r), edge.KeyError, err)
 		se = invoke.ServiceFailure(msgInternal)
 	}
+	writeServiceError(w, edge.RequestID(r), se)
+}
+
+// writeServiceError renders se, with id as x-amzn-RequestId when it is not
+// empty.
+func writeServiceError(w http.ResponseWriter, id string, se *invoke.ServiceError) {
 	status, typ := se.Status, se.Type
 	if status < 400 || status > 599 {
 		status = http.StatusInternalServerError
@@ -40,7 +46,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	b, _ := json.Marshal(body) // cannot fail: two strings
 
 	h := w.Header()
-	if id := edge.RequestID(r); id != "" {
+	if id != "" {
 		h.Set(edge.HeaderRequestID, id)
 	}
 	h.Set(edge.HeaderErrorType, typ)
@@ -64,4 +70,23 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", http.MethodPost)
 	s.writeError(w, r, unknownOperation(http.StatusMethodNotAllowed, r))
+}
+
+// Refuse is the Invoke API's [edge.Refuse]: its answer, with a fresh
+// x-amzn-RequestId, to a request the edge refuses before the handler runs.
+// A refused Host or Origin (403) is AccessDeniedException, the error every
+// AWS service gives a caller it does not authorise; a request over a limit
+// (413) is RequestTooLargeException; anything else is a malformed request,
+// 400 InvalidRequestContentException.
+func Refuse(w http.ResponseWriter, status int, message string) {
+	se := &invoke.ServiceError{Status: status, Message: message}
+	switch status {
+	case http.StatusForbidden:
+		se.Type = errorTypeAccessDenied
+	case http.StatusRequestEntityTooLarge:
+		se.Type = errorTypeTooLarge
+	default:
+		se.Status, se.Type = http.StatusBadRequest, errorTypeInvalidContent
+	}
+	writeServiceError(w, invoke.NewRequestID(), se)
 }

@@ -61,7 +61,8 @@ func (s *server) middlewares() []func(http.Handler) http.Handler {
 // invoke serves the Invoke operation.
 func (s *server) invoke(w http.ResponseWriter, r *http.Request) {
 	if err := s.serveInvoke(w, r); err != nil {
-		s.writeError(w, r, err)
+		// A body refused as too large is read to its end after the answer.
+		edge.AnswerUnread(w, r, func() { s.writeError(w, r, err) })
 	}
 }
 

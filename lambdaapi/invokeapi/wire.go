@@ -25,6 +25,16 @@ const (
 	headerLogResult       = "X-Amz-Log-Result"
 )
 
+// Error types of the edge's refusals (the others are internal/invoke's).
+// AccessDeniedException is not among Invoke's errors in the model: it is
+// the authorisation error of every AWS service, which the SDKs surface by
+// its name.
+const (
+	errorTypeAccessDenied   = "AccessDeniedException"
+	errorTypeTooLarge       = "RequestTooLargeException"
+	errorTypeInvalidContent = "InvalidRequestContentException"
+)
+
 // Values of X-Amz-Invocation-Type (enum InvocationType).
 const (
 	invocationRequestResponse = "RequestResponse"
