@@ -77,7 +77,7 @@ type config struct {
 	cpuprofile string
 	soak       time.Duration // -soak: the HTTP soak alone, this long per function
 	root       string        // the repository root
-	cacheDir   string // os.UserCacheDir()/fresco
+	cacheDir   string        // os.UserCacheDir()/fresco
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
