@@ -57,10 +57,10 @@ func httpSoak(ctx context.Context, cfg *config, d time.Duration, w io.Writer, pr
 	m := machine()
 	fmt.Fprintf(w, "fresco HTTP soak: %d keep-alive clients, %s per function\n", soakClients, d)
 	fmt.Fprintf(w, "machine:  %s, %d CPUs, %s, %s; load %s\n\n", m.platform, m.cpus, m.cpu, m.goVersion, loadAverage())
-	fmt.Fprintf(w, "  %-8s %9s %7s %9s %9s %9s %17s %15s\n", "function", "ok", "errors", "p50", "p99", "inv/s", "RSS MB before→after", "goroutines")
+	fmt.Fprintf(w, "  %-8s %9s %7s %9s %9s %9s  %-17s  %s\n", "function", "ok", "errors", "p50", "p99", "inv/s", "RSS MB (→ after)", "goroutines (→ after)")
 	errs := 0
 	for _, r := range results {
-		fmt.Fprintf(w, "  %-8s %9d %7d %9s %9s %9.0f %8.1f → %6.1f %7d → %5d\n", r.function, r.n, r.errors,
+		fmt.Fprintf(w, "  %-8s %9d %7d %9s %9s %9.0f  %7.1f → %-7.1f  %d → %d\n", r.function, r.n, r.errors,
 			fmtDur(r.p50), fmtDur(r.p99), r.rate, float64(r.rssBefore)/(1<<20), float64(r.rssAfter)/(1<<20), r.goroutinesBefore, r.goroutinesAfter)
 		if r.firstErr != "" {
 			fmt.Fprintf(w, "           first error: %s\n", r.firstErr)
