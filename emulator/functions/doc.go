@@ -11,9 +11,12 @@
 //     (a wasmhost.Module) and a pool of Runtime API processes both
 //     implement it, so nothing here knows how a function runs.
 //   - An [Invoker] runs invocations of targets: it owns the overall and the
-//     reserved concurrency, dispatches Event invocations, writes Lambda's
-//     START, END and REPORT lines, and is the one place where an invocation
-//     is observed ([Observer]).
+//     reserved concurrency, writes Lambda's START, END and REPORT lines, and
+//     is the one place where an invocation is observed ([Observer]). Event
+//     invocations go through a [Queue] (a 202 is answered once the event is
+//     stored: durable with emulator/functions/boltqueue) and its dispatcher
+//     runs them at each function's concurrency, retries them and sends
+//     their destination records ([AsyncConfig]).
 //
 // The front doors (lambdaapi's Invoke API and API Gateway, the CLI's
 // invoke) reach functions only through an Invoker. This package imports no
