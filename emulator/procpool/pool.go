@@ -18,6 +18,12 @@ import (
 // (Options.MaxProcesses, fresco start --max-processes).
 const DefaultMaxProcesses = 16
 
+// DefaultShutdownGrace is how long a process has to exit after SIGTERM
+// when its pool is closed, before it is killed: Lambda's shutdown phase
+// for a runtime with an internal extension (500 ms; 2 s with an external
+// one; a runtime alone is killed at once).
+const DefaultShutdownGrace = 500 * time.Millisecond
+
 // errPoolClosed is what an invocation gets from a pool closed by a
 // rebuild or by Emulator.Close.
 var errPoolClosed = errors.New("function is shutting down")
@@ -39,6 +45,10 @@ type Config struct {
 	// MaxProcesses bounds the processes alive at once (default
 	// DefaultMaxProcesses).
 	MaxProcesses int
+	// ShutdownGrace is how long Close lets a process run after SIGTERM
+	// before killing it (default DefaultShutdownGrace; negative: none).
+	// A timed-out process is killed at once, as on Lambda.
+	ShutdownGrace time.Duration
 	// Logger receives the pool's own logs.
 	Logger *slog.Logger
 	// Output receives what a process writes between invocations and after
@@ -82,6 +92,9 @@ type Pool struct {
 func New(cfg Config) *Pool {
 	if cfg.MaxProcesses <= 0 {
 		cfg.MaxProcesses = DefaultMaxProcesses
+	}
+	if cfg.ShutdownGrace == 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -295,9 +308,10 @@ func (pl *Pool) discard(p *process, why, errType string) {
 	pl.logger.Info("runtime process discarded", attrs...)
 }
 
-// Close kills every process of the pool, idle or busy; invocations still
-// running on one end with Runtime.ExitError, and later ones get an error.
-// It returns when every process has exited.
+// Close stops every process of the pool, idle or busy: SIGTERM, then,
+// after ShutdownGrace, SIGKILL to what is left of it and its family.
+// Invocations still running on one end with Runtime.ExitError, and later
+// ones get an error. It returns when every process has exited.
 func (pl *Pool) Close(context.Context) error {
 	pl.mu.Lock()
 	if pl.closed {
@@ -313,7 +327,7 @@ func (pl *Pool) Close(context.Context) error {
 	pl.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range procs {
-		wg.Go(p.close)
+		wg.Go(func() { p.stop(pl.cfg.ShutdownGrace) })
 	}
 	wg.Wait()
 	// Idle ones are gone; let their leftover output reach the log.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -24,6 +25,10 @@ const processInitTimeout = 10 * time.Second
 // because its process exited.
 var errProcessExited = errors.New("runtime process exited")
 
+// errNotStarted refuses a Runtime API connection of a process that failed
+// to start.
+var errNotStarted = errors.New("runtime process not started")
+
 // process is one running bootstrap. It has its own Runtime API, a
 // RuntimeQueue served on its own loopback listener, so whoever gives it an
 // invocation knows which process holds it, and can kill exactly that one
@@ -33,6 +38,7 @@ type process struct {
 	pid     int
 	queue   *Queue
 	server  *http.Server
+	fam     *family // the process, its descendants and their orphans
 	out     *processOutput
 	spawned time.Time
 
@@ -88,10 +94,14 @@ func (rt processRuntime) InitFail(errType string, body []byte) error {
 // startProcess spawns one bootstrap of pool, with its Runtime API listening
 // on a free loopback port.
 func startProcess(pool *Pool) (*process, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err := becomeSubreaper(); err != nil {
+		pool.logger.Warn("cannot become a child subreaper: orphans of runtime processes may outlive them", "error", err.Error())
+	}
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("runtime API listener: %w", err)
 	}
+	ln := &peerListener{Listener: tcp, logger: pool.logger, started: make(chan struct{})}
 	p := &process{
 		queue:      NewQueue(pool.arn, pool.cfg.Timeout),
 		ready:      make(chan struct{}),
@@ -105,6 +115,7 @@ func startProcess(pool *Pool) (*process, error) {
 
 	r, w, err := os.Pipe()
 	if err != nil {
+		close(ln.started)
 		p.server.Close()
 		return nil, fmt.Errorf("output pipe: %w", err)
 	}
@@ -118,12 +129,17 @@ func startProcess(pool *Pool) (*process, error) {
 	err = cmd.Start()
 	w.Close() // the process has its own copy
 	if err != nil {
+		close(ln.started)
 		r.Close()
 		p.server.Close()
 		return nil, err
 	}
 	p.cmd = cmd
 	p.pid = cmd.Process.Pid
+	// Not yet reaped: cmd.Wait runs below.
+	p.fam = newFamily(p.pid, tcp.Addr().String())
+	ln.fam = p.fam
+	close(ln.started)
 	p.out = newProcessOutput(r)
 	exited, markExited := context.WithCancelCause(context.Background())
 	p.exited = exited
@@ -172,18 +188,51 @@ func (p *process) exitResult(requestID string) *invoke.Result {
 		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", requestID, p.exitErr))
 }
 
-// kill kills the process and its process group, and waits for it to have
-// exited.
-func (p *process) kill() {
+// kill kills the process, its process group and the rest of its family
+// (descendants in sessions or groups of their own, and their orphans),
+// and waits for the process to have exited.
+// before lists members seen earlier (see family.kill).
+func (p *process) kill(before []int) {
+	before = append(before, p.fam.members()...)
 	killProcessGroup(p.cmd)
+	p.fam.kill(before)
 	<-p.exited.Done()
 }
 
-// close kills the process group, stops its Runtime API and its output
-// reader. It is safe to call more than once, and concurrently.
-func (p *process) close() {
+// terminate asks the process and its family to stop (SIGTERM) and waits,
+// for at most grace, for the process to exit. It tells whether it did.
+func (p *process) terminate(grace time.Duration) bool {
+	if err := signalProcessGroup(p.cmd, syscall.SIGTERM); err != nil {
+		return p.hasExited()
+	}
+	p.fam.signal(syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.exited.Done():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// close kills the process and its family, stops its Runtime API and its
+// output reader. It is safe to call more than once, and concurrently.
+func (p *process) close() { p.stop(0) }
+
+// stop is close, but with grace > 0 the process is first given SIGTERM and
+// up to grace to exit (as on Lambda's shutdown) before what is left of its
+// family is killed.
+func (p *process) stop(grace time.Duration) {
 	p.closeOnce.Do(func() {
-		p.kill()
+		var before []int
+		if grace > 0 {
+			// Members that die of SIGTERM after their parent are fresco's
+			// zombies then, which only this list can name.
+			before = p.fam.members()
+			p.terminate(grace)
+		}
+		p.kill(before)
 		p.server.Close()
 		p.out.wait(100 * time.Millisecond)
 		p.out.close()

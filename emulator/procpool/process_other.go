@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"syscall"
 )
 
 // setProcessGroup does nothing where process groups are not available.
@@ -19,3 +20,7 @@ func killProcessGroup(cmd *exec.Cmd) error {
 	}
 	return nil
 }
+
+// signalProcessGroup cannot signal here (no SIGTERM to send): a process
+// is killed without grace.
+func signalProcessGroup(*exec.Cmd, syscall.Signal) error { return errors.ErrUnsupported }

@@ -27,3 +27,12 @@ func killProcessGroup(cmd *exec.Cmd) error {
 	}
 	return nil
 }
+
+// signalProcessGroup sends sig to the process group that setProcessGroup
+// made for cmd.
+func signalProcessGroup(cmd *exec.Cmd, sig syscall.Signal) error {
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return err
+	}
+	return nil
+}
