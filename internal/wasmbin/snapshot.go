@@ -3,12 +3,11 @@ package wasmbin
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // globalExportPrefix starts the names of the exports that SnapshotModule
 // adds.
-const globalExportPrefix = "fresco:global:"
+const globalExportPrefix = reservedPrefix + "global:"
 
 // globalExportName is the name of the export that SnapshotModule adds for
 // the global at index in the module's global index space.
@@ -68,11 +67,7 @@ func (m *Module) SnapshotModule() (*SnapshotModule, error) {
 		ImportsTables:  m.importsTables,
 		ImportsMemory:  m.importsMemory,
 	}
-	if len(m.globals) == 0 {
-		sm.Binary = m.bin
-		return sm, nil
-	}
-	bin, err := m.exportGlobals()
+	bin, err := m.build(m.globals, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +100,7 @@ func (m *Module) global(off, mutOff int, t, mut byte, i uint32) {
 }
 
 // exports reads the n entries of the export section and returns the names
-// that start with globalExportPrefix.
+// that start with reservedPrefix.
 func (d *decoder) exports(n uint32) (reserved []string, err error) {
 	for i := uint32(0); i < n; i++ {
 		l, err := d.u32("export name length")
@@ -116,7 +111,7 @@ func (d *decoder) exports(n uint32) (reserved []string, err error) {
 		if err := d.skip(l, "export name"); err != nil {
 			return nil, err
 		}
-		if name := d.b[start:d.p]; strings.HasPrefix(string(name), globalExportPrefix) {
+		if name := d.b[start:d.p]; isReserved(name) {
 			reserved = append(reserved, string(name))
 		}
 		off := d.p
@@ -132,44 +127,4 @@ func (d *decoder) exports(n uint32) (reserved []string, err error) {
 		}
 	}
 	return reserved, nil
-}
-
-// exportGlobals returns a copy of the binary whose export section (a new
-// one if it had none) ends with one export per mutable global.
-func (m *Module) exportGlobals() ([]byte, error) {
-	for _, name := range m.reserved {
-		for _, g := range m.globals {
-			if g.Name == name {
-				return nil, fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
-			}
-		}
-	}
-	if uint64(m.exportCount)+uint64(len(m.globals)) > 1<<32-1 {
-		return nil, fmt.Errorf("%w: too many exports", ErrUnsupported)
-	}
-	// The new export section: the original entries, then ours.
-	bin := m.bin
-	start, end := m.insertAt, m.insertAt
-	var content []byte
-	content = AppendU32(content, m.exportCount+uint32(len(m.globals)))
-	if m.exportStart >= 0 {
-		start, end = m.exportStart, m.exportEnd
-		content = append(content, bin[m.exportEntries:m.exportEnd]...)
-	}
-	for _, g := range m.globals {
-		content = AppendU32(content, uint32(len(g.Name)))
-		content = append(content, g.Name...)
-		content = append(content, 0x03) // global
-		content = AppendU32(content, g.Index)
-	}
-	if uint64(len(content)) > 1<<32-1 {
-		return nil, fmt.Errorf("%w: export section too large", ErrUnsupported)
-	}
-	out := make([]byte, 0, len(bin)-(end-start)+len(content)+6)
-	out = append(out, bin[:start]...)
-	out = append(out, sectionExport)
-	out = AppendU32(out, uint32(len(content)))
-	out = append(out, content...)
-	out = append(out, bin[end:]...)
-	return out, nil
 }
