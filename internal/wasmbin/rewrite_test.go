@@ -204,3 +204,38 @@ func FuzzLimitTables(f *testing.F) {
 		c.Close(ctx)
 	})
 }
+
+// TestV128Accessors: the snapshot rewrite of a module with mutable v128
+// globals exports functions that read and write both halves of each
+// (api.MutableGlobal.Set clears the high half).
+func TestV128Accessors(t *testing.T) {
+	t.Parallel()
+	sm, err := parseSnapshotModule(wasmbinFixture(t, "globals"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sm.V128) != 1 || sm.Globals[sm.V128[0]].Type != valV128 {
+		t.Fatalf("V128 = %v in %+v", sm.V128, sm.Globals)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	if _, err := r.InstantiateWithConfig(ctx, wasmbinFixture(t, "env"), wazero.NewModuleConfig().WithName("env")); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := r.Instantiate(ctx, sm.Binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get, set := mod.ExportedFunction(V128GetExport), mod.ExportedFunction(V128SetExport)
+	res, err := get.Call(ctx)
+	if err != nil || len(res) != 2 || res[0] != 42 {
+		t.Fatalf("%s() = %v, %v; want the low half 42", V128GetExport, res, err)
+	}
+	if _, err := set.Call(ctx, 0x1122, 0x3344); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = get.Call(ctx); err != nil || res[0] != 0x1122 || res[1] != 0x3344 {
+		t.Errorf("after %s(0x1122, 0x3344): %v, %v", V128SetExport, res, err)
+	}
+}

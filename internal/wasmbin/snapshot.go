@@ -33,6 +33,11 @@ type SnapshotModule struct {
 	// DropsData reports memory.init or data.drop (state of data segments
 	// that an instance reset could not restore).
 	DropsData bool
+	// V128 lists the indexes in Globals of the v128 globals, whose high
+	// half api.MutableGlobal can neither read nor write: Binary exports
+	// V128GetExport, () -> (v128, ...), and V128SetExport, (v128, ...) ->
+	// (), which read and write them all, in this order.
+	V128 []int
 	// ImportsGlobals / ImportsTables / ImportsMemory report imports of those
 	// kinds (state the module shares with others; the snapshot path
 	// refuses such modules).
@@ -67,12 +72,59 @@ func (m *Module) SnapshotModule() (*SnapshotModule, error) {
 		ImportsTables:  m.importsTables,
 		ImportsMemory:  m.importsMemory,
 	}
-	bin, err := m.build(m.globals, nil)
+	var wide []Global
+	for i, g := range m.globals {
+		if g.Type == valV128 {
+			sm.V128 = append(sm.V128, i)
+			wide = append(wide, g)
+		}
+	}
+	if len(wide) > maxV128Globals {
+		return nil, fmt.Errorf("%w: %d mutable v128 globals (at most %d)", ErrUnsupported, len(wide), maxV128Globals)
+	}
+	bin, err := m.build(m.globals, v128Accessors(wide))
 	if err != nil {
 		return nil, err
 	}
 	sm.Binary = bin
 	return sm, nil
+}
+
+// Export names of the accessors of v128 globals (SnapshotModule.V128).
+const (
+	V128GetExport = reservedPrefix + "v128:get"
+	V128SetExport = reservedPrefix + "v128:set"
+)
+
+// maxV128Globals bounds the results and parameters of the accessors.
+const maxV128Globals = 1000
+
+// v128Accessors returns the functions that read and write the globals,
+// all v128, in order; none when there are none.
+func v128Accessors(globals []Global) []addedFunc {
+	if len(globals) == 0 {
+		return nil
+	}
+	n := uint32(len(globals))
+	vec := make([]byte, 0, 5+len(globals))
+	vec = AppendU32(vec, n)
+	for range globals {
+		vec = append(vec, valV128)
+	}
+	get := []byte{0x00} // no locals
+	set := []byte{0x00}
+	for i, g := range globals {
+		get = append(get, 0x23) // global.get
+		get = AppendU32(get, g.Index)
+		set = append(set, 0x20) // local.get
+		set = AppendU32(set, uint32(i))
+		set = append(set, 0x24) // global.set
+		set = AppendU32(set, g.Index)
+	}
+	return []addedFunc{
+		{name: V128GetExport, typ: append([]byte{0x60, 0x00}, vec...), body: append(get, 0x0B)},
+		{name: V128SetExport, typ: append(append([]byte{0x60}, vec...), 0x00), body: append(set, 0x0B)},
+	}
 }
 
 // global notes defined global i (its type t at off, its mutability mut at
