@@ -282,6 +282,7 @@ var (
 	errMutatesTables = errors.New("the module changes its tables")
 	errDropsData     = errors.New("the module uses memory.init or data.drop")
 	errImportsState  = errors.New("the module imports globals, tables or memory")
+	errRefGlobal     = errors.New("a reference global cannot be restored")
 )
 
 // snapshotPolicy decides how the function's instances start: from a
