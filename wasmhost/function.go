@@ -18,6 +18,7 @@ import (
 	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/tailbuf"
+	"github.com/frescolabs/fresco/internal/wasmbin"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 )
 
@@ -40,6 +41,11 @@ type Module struct {
 	// run in fresh instances; snapErr says why not.
 	snap    *snapshot
 	snapErr error
+	// tableMin is the entries of the module's tables at instantiation;
+	// tablesExported says its code may grow them, and that it exports
+	// wasmbin.TablesExport, which counts them.
+	tableMin       uint64
+	tablesExported bool
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -183,9 +189,7 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 	res.Duration = run.runTime
 	res.InitDuration = run.initTime
 	if run.mod != nil {
-		if mem := run.mod.Memory(); mem != nil {
-			res.MaxMemoryBytes = uint64(mem.Size())
-		}
+		res.MaxMemoryBytes = f.memoryUsed(run.mod)
 		run.mod.Close(context.Background())
 	}
 	return f.finish(res, req.RequestID, run.log)
@@ -302,7 +306,7 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	res.Duration = runTime
 	res.RestoreDuration = restore
 	if !in.mod.IsClosed() {
-		res.MaxMemoryBytes = uint64(in.mem.Size())
+		res.MaxMemoryBytes = f.memoryUsed(in.mod)
 	}
 	// Only an instance whose guest returned normally is reset: after a
 	// trap, an exit or a timeout it is discarded, as is one that touched
@@ -311,6 +315,32 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
 	s.put(in, reusable)
 	return f.finish(res, req.RequestID, log)
+}
+
+// memoryUsed is what Max Memory Used reports for an instance: its linear
+// memory and its tables' entries, up to the memory size (as on Lambda,
+// where a function never reports more than it has; the tables' own bound
+// is a quarter of it, on top, see maxTableEntries).
+func (f *Module) memoryUsed(mod api.Module) uint64 {
+	var used uint64
+	if mem := mod.Memory(); mem != nil {
+		used = uint64(mem.Size())
+	}
+	return min(used+f.tableBytes(mod), uint64(f.cfg.MemoryMB)<<20)
+}
+
+// tableBytes is what mod's tables hold in the host's heap: their entries
+// at instantiation or, when its code can grow them and the instance is
+// still open, as many as they have now (tables never shrink: that is their
+// peak).
+func (f *Module) tableBytes(mod api.Module) uint64 {
+	entries := f.tableMin
+	if f.tablesExported && !mod.IsClosed() {
+		if res, err := mod.ExportedFunction(wasmbin.TablesExport).Call(context.Background()); err == nil {
+			entries = uint64(api.DecodeU32(res[0]))
+		}
+	}
+	return entries * tableEntrySize
 }
 
 // callInit runs the guest's init phase: _initialize, then fresco_init.

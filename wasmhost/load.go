@@ -51,7 +51,10 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	// binary that exports its mutable globals, so that they can be read
 	// and restored; the copy behaves exactly as the original.
 	sm, snapErr := snapshotCandidate(mod)
-	bin := wasm
+	bin, err := mod.Binary()
+	if err != nil {
+		return nil, loadErr(err, "cannot bound its tables: %v", err)
+	}
 	if sm != nil {
 		bin = sm.Binary
 	}
@@ -65,6 +68,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 		return nil, loadErr(nil, "%s", err)
 	}
 	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled}
+	f.tableMin, f.tablesExported = mod.Tables()
 	if err := f.findEntryPoints(); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
@@ -98,7 +102,35 @@ func validate(cfg FunctionConfig, wasm []byte, loadErr func(error, string, ...an
 	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
 		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
 	}
+	if err := mod.LimitTables(maxTableEntries(cfg.MemoryMB)); err != nil {
+		return nil, loadErr(err, "%v (memory size %d MB; docs/abi.md)", err, cfg.MemoryMB)
+	}
 	return mod, nil
+}
+
+// What tables cost the host. wazero keeps a table in the Go heap, as a
+// []uintptr that table.grow extends with append: tableEntrySize bytes an
+// entry, which Max Memory Used counts. Growing costs more than it keeps
+// (measured on wazero v1.12, amd64): 8.0 B an entry after one grow of 2^22,
+// 9.6 B after 2^22 grows of one (append's spare capacity), and until the
+// GC collects the arrays each grow left behind, 23 B of heap and 27 B of
+// the process's memory (Sys) an entry. tableEntryCost rounds that up.
+const (
+	tableEntrySize = 8
+	tableEntryCost = 32
+	// v8TableLimit is V8's bound on one table's size, which no
+	// memory size lifts the tables' bound above.
+	v8TableLimit = 10_000_000
+)
+
+// maxTableEntries bounds the entries of all the tables of a function of
+// memoryMB: the tables may cost the host a quarter of its memory size on
+// top of its linear memory, so 8,192 entries a MB (1,048,576 at 128 MB), and
+// never more than v8TableLimit. table.grow past it returns -1
+// (wasmbin.Module.LimitTables), and a module whose tables' minimums exceed
+// it is refused.
+func maxTableEntries(memoryMB int) uint64 {
+	return min(uint64(memoryMB)<<20/4/tableEntryCost, v8TableLimit)
 }
 
 // newRuntime returns a runtime for one function, with its memory cap and
@@ -250,6 +282,7 @@ var (
 	errMutatesTables = errors.New("the module changes its tables")
 	errDropsData     = errors.New("the module uses memory.init or data.drop")
 	errImportsState  = errors.New("the module imports globals, tables or memory")
+	errRefGlobal     = errors.New("a reference global cannot be restored")
 )
 
 // snapshotPolicy decides how the function's instances start: from a

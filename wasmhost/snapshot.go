@@ -3,7 +3,9 @@ package wasmhost
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,8 +36,18 @@ type snapshot struct {
 	// mem and globals are the image. mem is never written after load.
 	mem     []byte
 	globals []uint64
-	// names of the exported mutable globals, in the order of globals.
+	// names and types of the exported mutable globals, in the order of
+	// globals.
 	names []string
+	types []byte
+	// wide is the image of the v128 globals, both halves of each, in the
+	// order of wasmbin.SnapshotModule.V128; api.MutableGlobal sees only
+	// their low halves, so they are read and written through the
+	// accessors the rewrite exports. v128 lists their indexes in globals,
+	// and isV128 marks them.
+	wide   []uint64
+	v128   []int
+	isV128 []bool
 
 	// InitLog is the guest's output during the snapshot's init, and
 	// InitDuration how long the init took.
@@ -70,8 +82,12 @@ type instance struct {
 	mod     api.Module
 	mem     api.Memory
 	globals []api.MutableGlobal
-	handle  api.Function // fresco_handle
-	out     switchWriter
+	// getV128 and setV128 read and write the v128 globals (nil: none),
+	// through wide, a buffer of their size.
+	getV128, setV128 api.Function
+	wide             []uint64
+	handle           api.Function // fresco_handle
+	out              switchWriter
 	// deadline ends the guest's sleeps: a sleep past it returns at it, and
 	// the guest, stopped by then, goes no further.
 	deadline time.Time
@@ -102,8 +118,14 @@ const readyInstances = 32
 // mutable globals (sm).
 func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
 	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
+	s.isV128 = make([]bool, len(sm.Globals))
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
+		s.types = append(s.types, g.Type)
+	}
+	s.v128 = sm.V128
+	for _, i := range sm.V128 {
+		s.isV128[i] = true
 	}
 	inv := abi.New(&invoke.Request{RequestID: "snapshot"})
 	ictx, cancel := context.WithTimeout(abi.With(ctx, inv), InitTimeout)
@@ -143,8 +165,20 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	s.initLog = bytes.Clone(log.Bytes())
 	buf, _ := in.mem.Read(0, in.mem.Size())
 	s.mem = bytes.Clone(buf)
-	for _, g := range in.globals {
-		s.globals = append(s.globals, g.Get())
+	for i, g := range in.globals {
+		v := g.Get()
+		if (s.types[i] == refFunc || s.types[i] == refExtern) && v != 0 {
+			// A reference is an address in this instance: another
+			// instance cannot be given it.
+			return nil, fmt.Errorf("%w: global %s holds a non-null reference, which the image cannot carry to other instances", errRefGlobal, s.names[i])
+		}
+		s.globals = append(s.globals, v)
+	}
+	if in.getV128 != nil {
+		if err := in.getV128.CallWithStack(ictx, in.wide); err != nil {
+			return nil, fmt.Errorf("read the v128 globals: %w", err)
+		}
+		s.wide = slices.Clone(in.wide)
 	}
 	// The instance the image was taken from is at the image: it serves
 	// the first invocation.
@@ -238,6 +272,14 @@ func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 		}
 		in.globals = append(in.globals, g)
 	}
+	if len(s.v128) > 0 {
+		in.getV128, in.setV128 = mod.ExportedFunction(wasmbin.V128GetExport), mod.ExportedFunction(wasmbin.V128SetExport)
+		if in.getV128 == nil || in.setV128 == nil {
+			mod.Close(ctx)
+			return nil, errors.New("the accessors of the v128 globals are not exported")
+		}
+		in.wide = make([]uint64, 2*len(s.v128))
+	}
 	return in, nil
 }
 
@@ -254,7 +296,15 @@ func (s *snapshot) restore(in *instance) bool {
 	}
 	copy(buf, s.mem)
 	for i, g := range in.globals {
-		g.Set(s.globals[i])
+		if !s.isV128[i] {
+			g.Set(s.globals[i])
+		}
+	}
+	if in.setV128 != nil {
+		copy(in.wide, s.wide)
+		if err := in.setV128.CallWithStack(context.Background(), in.wide); err != nil {
+			return false
+		}
 	}
 	return true
 }
@@ -278,8 +328,25 @@ func (s *snapshot) matches(in *instance) error {
 			return fmt.Errorf("global %s is %#x, the image %#x", s.names[i], g.Get(), s.globals[i])
 		}
 	}
+	if in.getV128 == nil {
+		return nil
+	}
+	if err := in.getV128.CallWithStack(context.Background(), in.wide); err != nil {
+		return fmt.Errorf("read the v128 globals: %w", err)
+	}
+	for j, i := range s.v128 {
+		if got, want := in.wide[2*j:2*j+2], s.wide[2*j:2*j+2]; !slices.Equal(got, want) {
+			return fmt.Errorf("global %s (v128) is %#x, the image %#x", s.names[i], got, want)
+		}
+	}
 	return nil
 }
+
+// Types of the reference globals (wasmbin.Global.Type).
+const (
+	refFunc   = 0x70
+	refExtern = 0x6F
+)
 
 // put takes in back after an invocation. An instance that can be reset is
 // reset in the background and made ready; any other is discarded.

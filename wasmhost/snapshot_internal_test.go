@@ -6,8 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/frescolabs/fresco/internal/invoke"
 )
@@ -110,4 +114,66 @@ func buildHelloForBench(tb testing.TB) []byte {
 		tb.Fatalf("build: %v\n%s", err, b)
 	}
 	return mustRead(tb, out)
+}
+
+// TestVerifyResetsSeesV128HighHalf: instances made from the image of the
+// globals fixture match it, v128 high half included; a reset that restores
+// a v128 global through api.MutableGlobal.Set (which clears the high half,
+// the bug of issue 14 item 4) is caught by the check --verify-resets runs.
+func TestVerifyResetsSeesV128HighHalf(t *testing.T) {
+	h, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	f, err := h.Load(context.Background(), FunctionConfig{Name: "Globals"}, mustRead(t, filepath.Join("testdata", "globals.wasm")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	s := f.snap
+	if s == nil || len(s.v128) != 1 {
+		t.Fatalf("snapshot %v (%v), want one with a v128 global", s, f.snapErr)
+	}
+	if want := []uint64{42, 7}; !slices.Equal(s.wide, want) {
+		t.Fatalf("image of the v128 global %v, want %v", s.wide, want)
+	}
+	var ins []*instance
+	for range 3 { // the first is the image's own instance, then two made
+		in, _, err := s.get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.matches(in); err != nil {
+			t.Errorf("instance %d: %v", len(ins), err)
+		}
+		ins = append(ins, in)
+	}
+	if made := s.made.Load(); made != 2 {
+		t.Errorf("%d instances made, want 2", made)
+	}
+	in := ins[2]
+	name := s.names[s.v128[0]]
+	// The guest overwrites the global; a correct reset brings it back.
+	if _, err := in.setV128.Call(context.Background(), 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.matches(in); err == nil {
+		t.Fatal("matches passes an instance whose v128 global was overwritten")
+	}
+	if !s.restore(in) {
+		t.Fatal("restore failed")
+	}
+	if err := s.matches(in); err != nil {
+		t.Fatalf("after restore: %v", err)
+	}
+	// The broken reset: the low half through the global's export.
+	in.mod.ExportedGlobal(name).(api.MutableGlobal).Set(s.globals[s.v128[0]])
+	err = s.matches(in)
+	if err == nil || !strings.Contains(err.Error(), "global "+name+" (v128) is [0x2a 0x0], the image [0x2a 0x7]") {
+		t.Errorf("matches after a reset of the low half only: %v", err)
+	}
+	for _, in := range ins {
+		s.discard(in)
+	}
 }

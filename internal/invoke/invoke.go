@@ -100,7 +100,9 @@ type Result struct {
 	// it (zero when a ready instance served it); REPORT shows it as Lambda
 	// SnapStart does.
 	RestoreDuration time.Duration
-	// MaxMemoryBytes is the size of the guest's linear memory at its peak.
+	// MaxMemoryBytes is what the guest held at its peak: its linear memory
+	// and, for a wasm guest, its tables' entries (8 bytes each), up to the
+	// function's memory size.
 	MaxMemoryBytes uint64
 }
 

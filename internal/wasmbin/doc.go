@@ -9,7 +9,11 @@
 //     snapshot.go): the mutable globals, which it exports in a copy of the
 //     binary, the imports of shared state, and, from an instruction scan of
 //     every function body (scan.go), whether code can change a table or a
-//     data segment.
+//     data segment;
+//   - bounds the tables of a module whose code can grow them (LimitTables,
+//     rewrite.go): every table gets a maximum, their sum a bound the
+//     caller derives from its memory budget, and the module an export that
+//     counts their entries.
 //
 // Every count and length is checked against the bytes that remain, and
 // errors are values: malformed input is an error naming what and the byte

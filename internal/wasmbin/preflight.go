@@ -127,7 +127,7 @@ func (p *preflighter) section(s *decoder, id byte, start int, name string) error
 	case sectionGlobal:
 		return s.vector("globals", name, 3, func(i uint32) error { return p.global(s, i) })
 	case sectionExport:
-		return p.exports(s, start, name)
+		return p.exports(s, name)
 	case sectionStart:
 		_, err := s.u32("start function index")
 		return err
@@ -200,9 +200,11 @@ func (p *preflighter) importEntry(d *decoder) error {
 	switch kind {
 	case 0x00:
 		p.importedFuncs++
+		m.importedFuncs++
 		_, err = d.u32("imported function type")
 	case 0x01:
 		m.importsTables = true
+		m.importedTables++
 		_, err = d.tableType()
 	case 0x02:
 		m.importsMemory = true
@@ -230,18 +232,20 @@ func (p *preflighter) function(d *decoder) error {
 	return err
 }
 
-// table reads table i and bounds the entries of all tables.
+// table reads table i and bounds the entries of all tables, noting its
+// limits for LimitTables.
 func (p *preflighter) table(d *decoder, i uint32) error {
 	off := d.p
-	min, err := d.tableType()
+	l, err := d.tableType()
 	if err != nil {
 		return err
 	}
-	if min > maxTableEntries || p.tableEntries+min > maxTableEntries {
+	if l.min > maxTableEntries || p.tableEntries+l.min > maxTableEntries {
 		return malformed(off, "table %d of %d entries makes %d in the tables of the module (limit %d)",
-			i, min, min+p.tableEntries, maxTableEntries)
+			i, l.min, l.min+p.tableEntries, maxTableEntries)
 	}
-	p.tableEntries += min
+	p.tableEntries += l.min
+	p.m.tables = append(p.m.tables, l)
 	return nil
 }
 
@@ -265,16 +269,13 @@ func (p *preflighter) global(d *decoder, i uint32) error {
 	return nil
 }
 
-// exports reads the export section, which starts at start, noting it for
-// the snapshot path.
-func (p *preflighter) exports(s *decoder, start int, name string) error {
+// exports reads the export section, noting the names fresco reserves.
+func (p *preflighter) exports(s *decoder, name string) error {
 	n, err := s.count("exports", name, 3)
 	if err != nil {
 		return err
 	}
-	m := p.m
-	m.exportStart, m.exportEntries, m.exportEnd, m.exportCount = start, s.p, s.end, n
-	m.reserved, err = s.exports(n)
+	p.m.reserved, err = s.exports(n)
 	return err
 }
 

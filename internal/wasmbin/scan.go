@@ -16,6 +16,7 @@ import (
 const (
 	flagMutatesTables = 1 << iota
 	flagDropsData
+	flagGrowsTables // table.grow, which also mutates a table
 )
 
 // What else can be wrong with an immediate (see also decoder.go).
@@ -126,16 +127,16 @@ type miscOp struct {
 // opcode.
 var miscImm = [...]miscOp{
 	0: {}, 1: {}, 2: {}, 3: {}, 4: {}, 5: {}, 6: {}, 7: {}, // saturating truncation
-	8:  {flagDropsData, 2},     // memory.init
-	9:  {flagDropsData, 1},     // data.drop
-	10: {0, 2},                 // memory.copy
-	11: {0, 1},                 // memory.fill
-	12: {flagMutatesTables, 2}, // table.init
-	13: {flagMutatesTables, 1}, // elem.drop
-	14: {flagMutatesTables, 2}, // table.copy
-	15: {flagMutatesTables, 1}, // table.grow
-	16: {0, 1},                 // table.size
-	17: {flagMutatesTables, 1}, // table.fill
+	8:  {flagDropsData, 2},                       // memory.init
+	9:  {flagDropsData, 1},                       // data.drop
+	10: {0, 2},                                   // memory.copy
+	11: {0, 1},                                   // memory.fill
+	12: {flagMutatesTables, 2},                   // table.init
+	13: {flagMutatesTables, 1},                   // elem.drop
+	14: {flagMutatesTables, 2},                   // table.copy
+	15: {flagMutatesTables | flagGrowsTables, 1}, // table.grow
+	16: {0, 1},                                   // table.size
+	17: {flagMutatesTables, 1},                   // table.fill
 }
 
 // scanInstructions decodes the instructions of the function body d, and

@@ -3,12 +3,11 @@ package wasmbin
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // globalExportPrefix starts the names of the exports that SnapshotModule
 // adds.
-const globalExportPrefix = "fresco:global:"
+const globalExportPrefix = reservedPrefix + "global:"
 
 // globalExportName is the name of the export that SnapshotModule adds for
 // the global at index in the module's global index space.
@@ -34,6 +33,11 @@ type SnapshotModule struct {
 	// DropsData reports memory.init or data.drop (state of data segments
 	// that an instance reset could not restore).
 	DropsData bool
+	// V128 lists the indexes in Globals of the v128 globals, whose high
+	// half api.MutableGlobal can neither read nor write: Binary exports
+	// V128GetExport, () -> (v128, ...), and V128SetExport, (v128, ...) ->
+	// (), which read and write them all, in this order.
+	V128 []int
 	// ImportsGlobals / ImportsTables / ImportsMemory report imports of those
 	// kinds (state the module shares with others; the snapshot path
 	// refuses such modules).
@@ -68,16 +72,59 @@ func (m *Module) SnapshotModule() (*SnapshotModule, error) {
 		ImportsTables:  m.importsTables,
 		ImportsMemory:  m.importsMemory,
 	}
-	if len(m.globals) == 0 {
-		sm.Binary = m.bin
-		return sm, nil
+	var wide []Global
+	for i, g := range m.globals {
+		if g.Type == valV128 {
+			sm.V128 = append(sm.V128, i)
+			wide = append(wide, g)
+		}
 	}
-	bin, err := m.exportGlobals()
+	if len(wide) > maxV128Globals {
+		return nil, fmt.Errorf("%w: %d mutable v128 globals (at most %d)", ErrUnsupported, len(wide), maxV128Globals)
+	}
+	bin, err := m.build(m.globals, v128Accessors(wide))
 	if err != nil {
 		return nil, err
 	}
 	sm.Binary = bin
 	return sm, nil
+}
+
+// Export names of the accessors of v128 globals (SnapshotModule.V128).
+const (
+	V128GetExport = reservedPrefix + "v128:get"
+	V128SetExport = reservedPrefix + "v128:set"
+)
+
+// maxV128Globals bounds the results and parameters of the accessors.
+const maxV128Globals = 1000
+
+// v128Accessors returns the functions that read and write the globals,
+// all v128, in order; none when there are none.
+func v128Accessors(globals []Global) []addedFunc {
+	if len(globals) == 0 {
+		return nil
+	}
+	n := uint32(len(globals))
+	vec := make([]byte, 0, 5+len(globals))
+	vec = AppendU32(vec, n)
+	for range globals {
+		vec = append(vec, valV128)
+	}
+	get := []byte{0x00} // no locals
+	set := []byte{0x00}
+	for i, g := range globals {
+		get = append(get, 0x23) // global.get
+		get = AppendU32(get, g.Index)
+		set = append(set, 0x20) // local.get
+		set = AppendU32(set, uint32(i))
+		set = append(set, 0x24) // global.set
+		set = AppendU32(set, g.Index)
+	}
+	return []addedFunc{
+		{name: V128GetExport, typ: append([]byte{0x60, 0x00}, vec...), body: append(get, 0x0B)},
+		{name: V128SetExport, typ: append(append([]byte{0x60}, vec...), 0x00), body: append(set, 0x0B)},
+	}
 }
 
 // global notes defined global i (its type t at off, its mutability mut at
@@ -105,7 +152,7 @@ func (m *Module) global(off, mutOff int, t, mut byte, i uint32) {
 }
 
 // exports reads the n entries of the export section and returns the names
-// that start with globalExportPrefix.
+// that start with reservedPrefix.
 func (d *decoder) exports(n uint32) (reserved []string, err error) {
 	for i := uint32(0); i < n; i++ {
 		l, err := d.u32("export name length")
@@ -116,7 +163,7 @@ func (d *decoder) exports(n uint32) (reserved []string, err error) {
 		if err := d.skip(l, "export name"); err != nil {
 			return nil, err
 		}
-		if name := d.b[start:d.p]; strings.HasPrefix(string(name), globalExportPrefix) {
+		if name := d.b[start:d.p]; isReserved(name) {
 			reserved = append(reserved, string(name))
 		}
 		off := d.p
@@ -132,44 +179,4 @@ func (d *decoder) exports(n uint32) (reserved []string, err error) {
 		}
 	}
 	return reserved, nil
-}
-
-// exportGlobals returns a copy of the binary whose export section (a new
-// one if it had none) ends with one export per mutable global.
-func (m *Module) exportGlobals() ([]byte, error) {
-	for _, name := range m.reserved {
-		for _, g := range m.globals {
-			if g.Name == name {
-				return nil, fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
-			}
-		}
-	}
-	if uint64(m.exportCount)+uint64(len(m.globals)) > 1<<32-1 {
-		return nil, fmt.Errorf("%w: too many exports", ErrUnsupported)
-	}
-	// The new export section: the original entries, then ours.
-	bin := m.bin
-	start, end := m.insertAt, m.insertAt
-	var content []byte
-	content = AppendU32(content, m.exportCount+uint32(len(m.globals)))
-	if m.exportStart >= 0 {
-		start, end = m.exportStart, m.exportEnd
-		content = append(content, bin[m.exportEntries:m.exportEnd]...)
-	}
-	for _, g := range m.globals {
-		content = AppendU32(content, uint32(len(g.Name)))
-		content = append(content, g.Name...)
-		content = append(content, 0x03) // global
-		content = AppendU32(content, g.Index)
-	}
-	if uint64(len(content)) > 1<<32-1 {
-		return nil, fmt.Errorf("%w: export section too large", ErrUnsupported)
-	}
-	out := make([]byte, 0, len(bin)-(end-start)+len(content)+6)
-	out = append(out, bin[:start]...)
-	out = append(out, sectionExport)
-	out = AppendU32(out, uint32(len(content)))
-	out = append(out, content...)
-	out = append(out, bin[end:]...)
-	return out, nil
 }

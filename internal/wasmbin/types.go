@@ -39,17 +39,26 @@ func (d *decoder) valType(what string) (byte, error) {
 	return 0, malformed(off, "invalid %s %#02x", what, c)
 }
 
-// limits reads the limits of a table or memory type and returns the
-// minimum (saturated at 2^64-1).
-func (d *decoder) limits() (min uint64, err error) {
-	off := d.p
+// limitsType is what limits reads of a table or memory type: where its
+// flags byte is and where the limits end, the flags, the minimum and the
+// maximum (both saturated at 2^64-1; max is meaningful when flags&1 != 0).
+type limitsType struct {
+	off, end int
+	flags    byte
+	min, max uint64
+}
+
+// limits reads the limits of a table or memory type.
+func (d *decoder) limits() (l limitsType, err error) {
+	l.off = d.p
 	flags, err := d.u8("limits flags")
 	if err != nil {
-		return 0, err
+		return l, err
 	}
 	if flags > 0x07 { // bit 0: has max; bit 1: shared; bit 2: 64-bit
-		return 0, malformed(off, "invalid limits flags %#02x", flags)
+		return l, malformed(l.off, "invalid limits flags %#02x", flags)
 	}
+	l.flags = flags
 	max := 5
 	if flags&0x04 != 0 {
 		max = 10
@@ -57,44 +66,47 @@ func (d *decoder) limits() (min uint64, err error) {
 	for i := byte(0); i <= flags&1; i++ {
 		start := d.p
 		if err := d.skipLEB(max, "limit"); err != nil {
-			return 0, err
+			return l, err
 		}
 		if i == 0 {
-			min = lebValue(d.b[start:d.p])
+			l.min = lebValue(d.b[start:d.p])
+		} else {
+			l.max = lebValue(d.b[start:d.p])
 		}
 	}
-	return min, nil
+	l.end = d.p
+	return l, nil
 }
 
 // tableType skips a table type, in the forms wazero reads: an optional
 // 0x40 0x00 prefix announcing an initialiser, a reference type, limits, and
-// the initialiser. It returns the table's minimum size.
-func (d *decoder) tableType() (min uint64, err error) {
+// the initialiser. It returns the table's limits.
+func (d *decoder) tableType() (l limitsType, err error) {
 	init := d.p < d.end && d.b[d.p] == 0x40
 	if init {
 		d.p++
 		if c, err := d.u8("table type"); err != nil {
-			return 0, err
+			return l, err
 		} else if c != 0 {
-			return 0, malformed(d.p-1, "table type: %#02x after 0x40 is not 0x00", c)
+			return l, malformed(d.p-1, "table type: %#02x after 0x40 is not 0x00", c)
 		}
 	}
 	c, err := d.u8("table element type")
 	if err != nil {
-		return 0, err
+		return l, err
 	}
 	if c == refNullable || c == refNonNull {
 		if _, err := d.s33("table element heap type"); err != nil {
-			return 0, err
+			return l, err
 		}
 	}
-	if min, err = d.limits(); err != nil {
-		return 0, err
+	if l, err = d.limits(); err != nil {
+		return l, err
 	}
 	if init {
 		err = d.constExpr("table initialiser")
 	}
-	return min, err
+	return l, err
 }
 
 // constExpr skips a constant expression up to and including its end.

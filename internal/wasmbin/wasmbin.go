@@ -52,16 +52,26 @@ type Module struct {
 	importsGlobals, importsTables, importsMemory bool
 	importedGlobals                              uint32
 	globals                                      []Global
-	flags                                        uint8 // flagMutatesTables, flagDropsData
-	// The export section: the offsets of its id byte, its first entry and
-	// its end (exportStart -1: none), its count, and the existing exports
-	// named like the ones SnapshotModule adds.
-	exportStart, exportEntries, exportEnd int
-	exportCount                           uint32
-	reserved                              []string
-	// insertAt is where a new export section goes.
-	insertAt int
-	lastRank int
+	flags                                        uint8 // flagMutatesTables, flagDropsData, flagGrowsTables
+	// Where each section other than custom ones is (start -1: absent),
+	// in the order they come, and whether they come in order.
+	sections   [sectionTag + 1]span
+	present    []span
+	misordered bool
+	lastRank   int
+	// The function and table index spaces: what the module imports, and
+	// the limits of the tables it defines.
+	importedFuncs, importedTables uint32
+	tables                        []limitsType
+	// types is the number of types the module defines.
+	types uint32
+	// reserved lists the module's exports named with reservedPrefix.
+	reserved []string
+	// tableLimits is the content of the table section LimitTables made,
+	// nil when it keeps the module's own; tablesFunc is the function it
+	// adds to report the tables' sizes.
+	tableLimits []byte
+	tablesFunc  *addedFunc
 	// snapErr is the first reason the snapshot path cannot use the module.
 	snapErr error
 }
@@ -79,7 +89,10 @@ func Parse(bin []byte) (*Module, error) {
 	if string(bin[4:8]) != Version {
 		return nil, malformed(4, "version %x is not 1", bin[4:8])
 	}
-	m := &Module{bin: bin, exportStart: -1, insertAt: len(bin)}
+	m := &Module{bin: bin}
+	for i := range m.sections {
+		m.sections[i].start = -1
+	}
 	p := &preflighter{m: m}
 	d := &decoder{b: bin, p: 8, end: len(bin)}
 	for d.p < d.end {
@@ -96,7 +109,9 @@ func Parse(bin []byte) (*Module, error) {
 		if s.p != s.end {
 			return nil, malformed(s.p, "%s has %d bytes after its content", name, s.end-s.p)
 		}
+		m.record(id, start, s)
 	}
+	m.types = uint32(len(p.typeParams))
 	return m, nil
 }
 
@@ -119,21 +134,18 @@ func (d *decoder) section() (byte, *decoder, error) {
 }
 
 // order checks, for the snapshot path, that the section with this id,
-// starting at start, comes in order, and notes where a new export section
-// would go.
+// starting at start, comes in order.
 func (m *Module) order(id byte, start int) {
 	if id == sectionCustom {
 		return
 	}
 	rank := sectionRank[id]
 	if rank <= m.lastRank {
+		m.misordered = true
 		m.noSnapshot(malformed(start, "section %d out of order", id))
 		return
 	}
 	m.lastRank = rank
-	if rank > sectionRank[sectionExport] && m.insertAt == len(m.bin) {
-		m.insertAt = start
-	}
 }
 
 // noSnapshot records why the snapshot path cannot use the module; the

@@ -1,0 +1,38 @@
+;; Mutable globals of every type a snapshot restores (issue 14, item 4): init
+;; sets them to the image's values (the v128 one to i64x2 42 7, whose high
+;; half api.MutableGlobal cannot see); every invocation responds with what
+;; it sees (v128, i32, i64, f32, f64, then whether the funcref and the
+;; externref are null: 44 bytes), then overwrites them all.
+(module
+  (import "fresco" "invocation_response" (func $respond (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $v (mut v128) (v128.const i64x2 1 2))
+  (global $i (mut i32) (i32.const 1))
+  (global $l (mut i64) (i64.const 2))
+  (global $f (mut f32) (f32.const 3))
+  (global $d (mut f64) (f64.const 4))
+  (global $r (mut funcref) (ref.null func))
+  (global $e (mut externref) (ref.null extern))
+  (elem declare func $handle)
+  (func (export "fresco_init")
+    (global.set $v (v128.const i64x2 42 7))
+    (global.set $i (i32.const -5))
+    (global.set $l (i64.const 0x123456789abcdef0))
+    (global.set $f (f32.const 1.5))
+    (global.set $d (f64.const -0.25)))
+  (func (export "fresco_snapshot"))
+  (func $handle (export "fresco_handle")
+    (v128.store (i32.const 0) (global.get $v))
+    (i32.store (i32.const 16) (global.get $i))
+    (i64.store (i32.const 20) (global.get $l))
+    (f32.store (i32.const 28) (global.get $f))
+    (f64.store (i32.const 32) (global.get $d))
+    (i32.store8 (i32.const 40) (ref.is_null (global.get $r)))
+    (i32.store8 (i32.const 41) (ref.is_null (global.get $e)))
+    (drop (call $respond (i32.const 0) (i32.const 44)))
+    (global.set $v (v128.const i64x2 -1 -1))
+    (global.set $i (i32.const 0x5ec7e7))
+    (global.set $l (i64.const -1))
+    (global.set $f (f32.const -1))
+    (global.set $d (f64.const nan))
+    (global.set $r (ref.func $handle))))
