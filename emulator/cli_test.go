@@ -135,9 +135,10 @@ func buildBinary(t *testing.T) string {
 // Invoke API's URL and the lines it logged until it served.
 func startBinary(t *testing.T, bin string, args ...string) (cmd *exec.Cmd, url string, seen []string) {
 	t.Helper()
-	// Ports 0 rather than 3001 and 3000, so a fresco the developer runs does
-	// not collide with the test; everything else is the default.
-	cmd = exec.Command(bin, append([]string{"--port", "0", "--api-port", "0"}, args...)...)
+	// Ports 0 rather than 3001 and 3000, and a state directory of its own,
+	// so a fresco the developer runs does not collide with the test;
+	// everything else is the default.
+	cmd = exec.Command(bin, append([]string{"--port", "0", "--api-port", "0", "--state-dir", t.TempDir()}, args...)...)
 	cmd.Dir = ".."
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
