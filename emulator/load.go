@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -114,10 +113,13 @@ func (e *Emulator) loadVersion(ctx context.Context, v functions.Version) (functi
 // loadCode compiles the artifact at path as cfg's code, or, for a process
 // function, makes the pool that runs path, whose processes start on demand.
 func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Code, functions.Runner, error) {
-	c, err := codeOf(path, cfg.AutoPublishCodeSha256)
+	// The artifact is read once: its hash is CodeSha256, and a module's
+	// bytes are what wasmhost compiles.
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return c, nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
+		return functions.Code{}, nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
 	}
+	c := codeOf(path, data, cfg.AutoPublishCodeSha256)
 	if cfg.Mode.Process() {
 		max := e.opts.MaxProcesses
 		if cfg.ReservedConcurrency > 0 {
@@ -136,36 +138,24 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path str
 			"bootstrap", path, "max_processes", max)
 		return c, pool, nil
 	}
-	r, err := e.loadWasm(ctx, cfg, path)
+	r, err := e.loadWasm(ctx, cfg, data)
 	return c, r, err
 }
 
-// codeOf describes the artifact at path: its size and CodeSha256.
-func codeOf(path, revision string) (functions.Code, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return functions.Code{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return functions.Code{}, err
-	}
+// codeOf describes the artifact at path, whose bytes are data: its size
+// and CodeSha256.
+func codeOf(path string, data []byte, revision string) functions.Code {
+	sum := sha256.Sum256(data)
 	return functions.Code{
-		Sha256:   base64.StdEncoding.EncodeToString(h.Sum(nil)),
-		Size:     n,
+		Sha256:   base64.StdEncoding.EncodeToString(sum[:]),
+		Size:     int64(len(data)),
 		Artifact: path,
 		Revision: revision,
-	}, nil
+	}
 }
 
-// loadWasm compiles the module at path and makes its snapshot.
-func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, path string) (functions.Runner, error) {
-	wasm, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load function %s: %w", cfg.LogicalID, err)
-	}
+// loadWasm compiles the module wasm and makes its snapshot.
+func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []byte) (functions.Runner, error) {
 	start := time.Now()
 	wf, err := e.host.Load(ctx, wasmhost.FunctionConfig{
 		Name:     cfg.Name,
