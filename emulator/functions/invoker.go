@@ -123,9 +123,6 @@ func NewInvoker(reg *Registry, cfg InvokerConfig) *Invoker {
 	return inv
 }
 
-// Registry returns the invoker's registry.
-func (inv *Invoker) Registry() *Registry { return inv.reg }
-
 // Lookup resolves name and qualifier (see Registry.Lookup) to a Handle
 // that invokes it through inv.
 func (inv *Invoker) Lookup(ctx context.Context, name, qualifier string) (*Handle, error) {

@@ -443,11 +443,6 @@ func (r *Registry) load(ctx context.Context, key versionKey, v Version, call *lo
 	r.mu.Unlock()
 }
 
-// Functions returns every function, sorted by name.
-func (r *Registry) Functions(ctx context.Context) ([]Function, error) {
-	return r.store.Functions(ctx)
-}
-
 // Close closes every loaded Runner, after the invocations running on it.
 func (r *Registry) Close() error {
 	r.mu.Lock()
