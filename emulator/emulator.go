@@ -152,10 +152,12 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		CacheDir:     filepath.Join(opts.CacheDir, "wazero"),
 		NoSnapshots:  opts.NoSnapshots,
 		VerifyResets: opts.VerifyResets,
+		Logger:       opts.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
+	opts.Logger.Info("snapshot instances are reset by " + host.ResetMechanism())
 	e := &Emulator{
 		opts:   opts,
 		logger: opts.Logger,

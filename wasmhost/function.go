@@ -46,6 +46,10 @@ type Module struct {
 	// wasmbin.TablesExport, which counts them.
 	tableMin       uint64
 	tablesExported bool
+	// stopChecks: the module compiled carries the stop checks
+	// (wasmbin.StopExport), and its instances are stopped by a stopper;
+	// without them the runtime's WithCloseOnContextDone stops them.
+	stopChecks bool
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -134,6 +138,45 @@ func (f *Module) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result
 	return f.invokeFresh(ctx, req)
 }
 
+// errSlotTimeout: the invocation's deadline passed while it waited for an
+// init slot.
+var errSlotTimeout = errors.New("timed out waiting for an init slot")
+
+// acquireInitSlot takes one of the host's init slots, waiting at most
+// until deadline.
+func (h *Host) acquireInitSlot(ctx context.Context, deadline time.Time) error {
+	select {
+	case h.initSlots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case h.initSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errSlotTimeout
+	}
+}
+
+// notStarted is the result of an invocation whose wait for an instance
+// ended with err.
+func (f *Module) notStarted(req *invoke.Request, err error) *invoke.Result {
+	switch {
+	case errors.Is(err, errSlotTimeout):
+		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
+			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", req.RequestID, f.cfg.Timeout.Seconds()))
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
+			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
+	}
+	return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
+		fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
+}
+
 // freshRun is one invocation in a fresh instance.
 type freshRun struct {
 	inv    *abi.Invocation
@@ -144,6 +187,10 @@ type freshRun struct {
 	// invoking goroutine only, so its sleeps follow it through this field.
 	phaseCtx context.Context
 	mod      api.Module
+	// stop stops the guest (nil: the runtime closes the module when the
+	// phase's context is done), and why says whether and why it did.
+	stop *stopper
+	why  stopReason
 	// releaseInit gives the init slot back, once.
 	releaseInit       func()
 	initTime, runTime time.Duration
@@ -161,12 +208,10 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 
 	// Instantiation and init are CPU-bound; running more of them at once
 	// than there are cores only makes every one of them late. Queue for a
-	// slot first; the time queued counts toward no limit of the guest's.
-	select {
-	case f.host.initSlots <- struct{}{}:
-	case <-ctx.Done():
-		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
-			fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
+	// slot first, within the invocation's time: a burst that waits past
+	// its timeout times out, as it would have if it had run.
+	if err := f.host.acquireInitSlot(ctx, f.deadline(req, time.Now())); err != nil {
+		return f.notStarted(req, err)
 	}
 	initDone := false
 	run.releaseInit = func() {
@@ -185,7 +230,7 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 		err = f.runStdio(ctx, run)
 	}
 
-	res := f.classify(run.phaseCtx, inv, err, run.stdout, run.log)
+	res := f.classify(run.why, inv, err, run.stdout, run.log)
 	res.Duration = run.runTime
 	res.InitDuration = run.initTime
 	if run.mod != nil {
@@ -201,7 +246,13 @@ func (f *Module) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun
 	run := &freshRun{inv: inv, log: tailbuf.New(f.cfg.MaxLogBytes), phaseCtx: ctx}
 	run.cfg = f.instanceConfig(req.TraceID).
 		WithStderr(run.log).
-		WithNanosleep(func(ns int64) { sleep(run.phaseCtx, ns) })
+		WithNanosleep(func(ns int64) {
+			if run.stop != nil {
+				run.stop.sleep(ns)
+				return
+			}
+			sleep(run.phaseCtx, ns)
+		})
 	if f.iface == InterfaceStdio {
 		run.stdout = &cappedBuffer{max: invoke.MaxResponse}
 		run.cfg = run.cfg.WithStdout(run.stdout).WithStdin(bytes.NewReader(req.Payload))
@@ -222,7 +273,8 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
 	run.mod = mod
 	if err == nil {
-		err = f.callInit(ictx, mod, run.inv)
+		run.stop = f.stopperOf(mod)
+		err, run.why = guard(ictx, run.stop, start.Add(InitTimeout), func() error { return f.callInit(ictx, mod, run.inv) })
 	}
 	cancel()
 	run.initTime = time.Since(start)
@@ -236,7 +288,14 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	defer cancel()
 	run.phaseCtx = hctx
 	run.inv.StartInvoke(deadline)
-	_, err = mod.ExportedFunction("fresco_handle").Call(hctx)
+	if run.stop != nil {
+		run.inv.AfterPost = run.stop.posted
+	}
+	handle := mod.ExportedFunction("fresco_handle")
+	err, run.why = guard(hctx, run.stop, deadline, func() error {
+		_, err := handle.Call(hctx)
+		return err
+	})
 	run.runTime = time.Since(handleStart)
 	return err
 }
@@ -254,7 +313,12 @@ func (f *Module) runStdio(ctx context.Context, run *freshRun) error {
 	run.mod = mod
 	run.releaseInit()
 	if err == nil {
-		_, err = mod.ExportedFunction("_start").Call(hctx)
+		run.stop = f.stopperOf(mod)
+		start := mod.ExportedFunction("_start")
+		err, run.why = guard(hctx, run.stop, deadline, func() error {
+			_, err := start.Call(hctx)
+			return err
+		})
 	}
 	run.runTime = time.Since(start)
 	return err
@@ -276,33 +340,31 @@ func (f *Module) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *inv
 // to be reset, or is discarded if it cannot be (see snapshot.put).
 func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invoke.Result {
 	s := f.snap
-	in, restore, err := s.get(ctx)
+	arrival := time.Now()
+	in, restore, err := s.get(ctx, f.deadline(req, arrival))
 	if err != nil {
-		if ctx.Err() != nil {
-			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
-				fmt.Sprintf("RequestId: %s Error: invocation canceled before it started", req.RequestID))
-		}
-		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
-			fmt.Sprintf("RequestId: %s Error: cannot make an instance from the snapshot: %v", req.RequestID, err))
+		return f.notStarted(req, err)
 	}
 	inv := abi.New(req)
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	in.out.w = log
 	start := time.Now()
+	if restore == 0 {
+		start = arrival // no wait worth counting: one clock read less
+	}
 	deadline := f.deadline(req, start)
-	in.deadline = deadline
 	inv.StartInvoke(deadline)
-	// wazero stops the guest at the deadline: its watcher marks the module
-	// closed, the compiled checks end the call, and the module's resources
-	// are released on this goroutine, never under running code. (Closing
-	// the module from a timer instead would free its memory while the
-	// guest runs: the race detector caught that.)
-	hctx, cancel := context.WithDeadline(abi.With(ctx, inv), deadline)
-	_, err = in.handle.Call(hctx)
+	inv.AfterPost = in.stop.posted
+	// The stopper ends the guest at the deadline (or when the caller
+	// gives up): the guest traps at its next check, on this goroutine, and
+	// the instance is discarded. Nothing frees its memory under running
+	// code.
+	in.stop.arm(ctx, deadline)
+	_, err = in.handle.Call(abi.With(ctx, inv))
+	why := in.stop.disarm()
 	runTime := time.Since(start)
-	cancel()
 
-	res := f.classify(hctx, inv, err, nil, log)
+	res := f.classify(stopped(err, why), inv, err, nil, log)
 	res.Duration = runTime
 	res.RestoreDuration = restore
 	if !in.mod.IsClosed() {
@@ -359,12 +421,21 @@ func (f *Module) callInit(ctx context.Context, mod api.Module, inv *abi.Invocati
 }
 
 // classify turns how the guest ended into a Result.
-func (f *Module) classify(ctx context.Context, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	id := inv.Request.RequestID
-	// Timeouts first: once the deadline has passed, whatever the guest was
+	// What the guest posted is the answer, however it ended after posting
+	// (a trap, an exit, an endless loop stopped postGrace later), as on the
+	// Runtime API, where a response is returned once it is posted.
+	if err != nil && !cleanExit(err) && inv.Posted && inv.Phase == abi.PhaseInvoke && !inv.InitError && inv.TooLarge == 0 && inv.Fault == nil {
+		fmt.Fprintf(log, "fresco: the guest did not return cleanly after posting its answer: %s\n", firstLine(err.Error()))
+		if inv.ErrBody != nil {
+			return &invoke.Result{Kind: invoke.FunctionError, ErrorType: inv.ErrType, Payload: inv.ErrBody}
+		}
+		return &invoke.Result{Kind: invoke.Success, Payload: inv.Response}
+	}
+	// Timeouts next: once the deadline has passed, whatever the guest was
 	// doing, the invocation timed out.
-	if exit, ok := errorsAs[*sys.ExitError](err); ok && exit.ExitCode() == sys.ExitCodeDeadlineExceeded ||
-		err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if why == stoppedDeadline {
 		if inv.Phase == abi.PhaseInit {
 			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, InitTimeout.Seconds()))
@@ -397,6 +468,10 @@ func (f *Module) classify(ctx context.Context, inv *abi.Invocation, err error, s
 			return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 				fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", id))
 		}
+	}
+	if why == stoppedCanceled {
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
+			fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
 	}
 	if err != nil {
 		return f.crash(id, err, log)
@@ -442,21 +517,28 @@ func (f *Module) classifyStdio(inv *abi.Invocation, err error, stdout *cappedBuf
 // crash reports a trap or a non-zero exit.
 func (f *Module) crash(id string, err error, log *tailbuf.Buffer) *invoke.Result {
 	if exit, ok := errorsAs[*sys.ExitError](err); ok {
-		if exit.ExitCode() == sys.ExitCodeContextCanceled {
-			return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
-				fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
-		}
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 			fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", id, exit.ExitCode()))
 	}
 	// A trap: the first line is the reason, the rest the wasm stack.
 	msg := err.Error()
 	fmt.Fprintf(log, "fresco: %s\n", msg)
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
 	return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
-		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", id, msg))
+		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", id, firstLine(msg)))
+}
+
+// cleanExit reports whether err is the guest's exit with status 0.
+func cleanExit(err error) bool {
+	exit, ok := errorsAs[*sys.ExitError](err)
+	return ok && exit.ExitCode() == 0
+}
+
+// firstLine is s up to its first newline.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func (f *Module) errorResult(kind invoke.Kind, typ, id, msg string, prev *invoke.Result) *invoke.Result {
@@ -491,17 +573,6 @@ func sleep(ctx context.Context, ns int64) {
 	select {
 	case <-t.C:
 	case <-ctx.Done():
-	}
-}
-
-// sleepUntil is a snapshot instance's nanosleep: a real sleep, cut short
-// at the deadline.
-func sleepUntil(deadline time.Time, ns int64) {
-	if d := time.Until(deadline); d < time.Duration(ns) {
-		ns = int64(max(d, 0))
-	}
-	if ns > 0 {
-		time.Sleep(time.Duration(ns))
 	}
 }
 

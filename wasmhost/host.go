@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,6 +34,12 @@ type Config struct {
 	// it is byte for byte at the image (memory, its size, globals), and
 	// panics if not. A debugging aid: it doubles the cost of a reset.
 	VerifyResets bool
+	// FullResets resets instances by copying the whole image even where
+	// the kernel tracks the pages a guest writes (reset.go): for tests of
+	// the fallback and for comparisons.
+	FullResets bool
+	// Logger receives the host's warnings (nil: discarded).
+	Logger *slog.Logger
 }
 
 // Host loads functions. It is safe for concurrent use.
@@ -49,6 +56,11 @@ type Host struct {
 	memory experimental.MemoryAllocator
 
 	noSnapshots, verifyResets bool
+	// dirty: resets copy only written pages (reset.go); resetDesc says
+	// which mechanism and, for a full copy, why.
+	dirty     bool
+	resetDesc string
+	logger    *slog.Logger
 }
 
 // New returns a Host.
@@ -56,14 +68,23 @@ func New(cfg Config) (*Host, error) {
 	if cfg.InitConcurrency <= 0 {
 		cfg.InitConcurrency = 2 * runtime.GOMAXPROCS(0)
 	}
+	dirty, desc := resetMechanism(cfg)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	h := &Host{
 		initSlots: make(chan struct{}, cfg.InitConcurrency),
 		compiling: map[[32]byte]*sync.Mutex{},
 		// Keep enough free memories for every core's instance in init and
-		// handler at once; the rest are unmapped.
-		memory:       newMemoryAllocator(4 * runtime.GOMAXPROCS(0)),
+		// handler at once; the rest are unmapped. Huge pages only help a
+		// full copy: write protection splits them at the first write.
+		memory:       newMemoryAllocator(4*runtime.GOMAXPROCS(0), !dirty),
 		noSnapshots:  cfg.NoSnapshots,
 		verifyResets: cfg.VerifyResets,
+		dirty:        dirty,
+		resetDesc:    desc,
+		logger:       logger,
 	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)

@@ -37,7 +37,11 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 		return nil, err
 	}
 	start := time.Now()
-	r, err := h.newRuntime(ctx, cfg)
+	// The guest is stopped at its deadline by checks the rewrite adds
+	// (stop.go); a module the rewrite cannot read is stopped by wazero's
+	// slower WithCloseOnContextDone instead.
+	stopErr := mod.AddStopChecks()
+	r, err := h.newRuntime(ctx, cfg, stopErr != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +71,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err := checkLinks(r, compiled); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
-	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled}
+	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled, stopChecks: stopErr == nil}
 	f.tableMin, f.tablesExported = mod.Tables()
 	if err := f.findEntryPoints(); err != nil {
 		return nil, loadErr(nil, "%s", err)
@@ -82,7 +86,9 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err := f.findSnapshotHook(); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
-	f.startInstances(ctx, sm, f.snapshotPolicy(sm, snapErr))
+	if err := f.startInstances(ctx, sm, f.snapshotPolicy(sm, snapErr)); err != nil {
+		return nil, loadErr(err, "%v", err)
+	}
 	f.CompileDuration = time.Since(start)
 	ok = true
 	return f, nil
@@ -134,12 +140,13 @@ func maxTableEntries(memoryMB int) uint64 {
 }
 
 // newRuntime returns a runtime for one function, with its memory cap and
-// the host modules.
-func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig) (wazero.Runtime, error) {
+// the host modules; closeOnDone: wazero stops the guest when its context
+// is done (the module has no stop checks).
+func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone bool) (wazero.Runtime, error) {
 	rcfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(closeOnDone)
 	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
 	if err := instantiateHostModules(ctx, r); err != nil {
 		r.Close(ctx)
@@ -283,6 +290,10 @@ var (
 	errDropsData     = errors.New("the module uses memory.init or data.drop")
 	errImportsState  = errors.New("the module imports globals, tables or memory")
 	errRefGlobal     = errors.New("a reference global cannot be restored")
+	errNoStopChecks  = errors.New("the module cannot be given stop checks")
+	// errInitTimeout: the snapshot's init did not end within InitTimeout,
+	// a load error (a hanging init would cost every invocation as much).
+	errInitTimeout = errors.New("init timed out")
 )
 
 // snapshotPolicy decides how the function's instances start: from a
@@ -296,6 +307,8 @@ func (f *Module) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initT
 		f.snapErr = errSnapshotsOff
 	case sm == nil:
 		f.snapErr = snapErr
+	case !f.stopChecks:
+		f.snapErr = errNoStopChecks
 	case (f.hasInitialize || f.hasInit) && !f.hasSnapshotHook:
 		f.snapErr = errNoConsent
 	default:
@@ -306,21 +319,26 @@ func (f *Module) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initT
 
 // startInstances fixes the environment and the instances' configuration
 // for init, and takes the snapshot when init is initSnapStart. A snapshot
-// that fails is not a load error: the init's failure, if it fails every
-// time, is every invocation's to report.
-func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) {
+// that fails is not a load error, except when its init timed out: the
+// init's failure, if it fails every time, is every invocation's to report,
+// but an init that hangs would make every invocation wait InitTimeout.
+func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) error {
 	f.env = lambdaEnv(f.cfg, init)
 	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
 	if init != initSnapStart {
-		return
+		return nil
 	}
 	snap, err := f.takeSnapshot(ctx, sm)
+	if errors.Is(err, errInitTimeout) {
+		return err
+	}
 	if err != nil {
 		f.snapErr = fmt.Errorf("taking the snapshot failed: %w", err)
 		f.env = lambdaEnv(f.cfg, initOnDemand)
 		f.baseConfig = f.moduleConfig(true)
-		return
+		return nil
 	}
 	f.snap = snap
 	snap.startTrimmer()
+	return nil
 }

@@ -6,4 +6,4 @@ import "github.com/tetratelabs/wazero/experimental"
 
 // newMemoryAllocator returns nil elsewhere: wazero's default, Go-heap
 // memory.
-func newMemoryAllocator(keep int) experimental.MemoryAllocator { return nil }
+func newMemoryAllocator(keep int, huge bool) experimental.MemoryAllocator { return nil }

@@ -29,10 +29,11 @@ type memoryPool struct {
 	mu   sync.Mutex
 	free map[uint64][]*mmapMemory // by reserved size
 	max  int                      // mappings kept per size
+	huge bool                     // madvise(MADV_HUGEPAGE) new mappings
 }
 
-func newMemoryPool(keep int) *memoryPool {
-	return &memoryPool{free: map[uint64][]*mmapMemory{}, max: keep}
+func newMemoryPool(keep int, huge bool) *memoryPool {
+	return &memoryPool{free: map[uint64][]*mmapMemory{}, max: keep, huge: huge}
 }
 
 func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
@@ -56,7 +57,9 @@ func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
 		// than failing the invocation.
 		return &heapMemory{max: max}
 	}
-	hugePages(b)
+	if p.huge {
+		hugePages(b)
+	}
 	return &mmapMemory{pool: p, buf: b}
 }
 
@@ -142,4 +145,6 @@ func (m *heapMemory) Reallocate(size uint64) []byte {
 func (m *heapMemory) Free() { m.buf = nil }
 
 // newMemoryAllocator returns the allocator of a host's instances.
-func newMemoryAllocator(keep int) experimental.MemoryAllocator { return newMemoryPool(keep) }
+func newMemoryAllocator(keep int, huge bool) experimental.MemoryAllocator {
+	return newMemoryPool(keep, huge)
+}

@@ -74,6 +74,16 @@ type snapshot struct {
 	stop     chan struct{}
 	// Counters for tests and the bench program.
 	made, reused, discarded atomic.Int64
+
+	// The dirty-page resets (reset.go): the page size, the hot set once
+	// learnt, and while learning, how many resets wrote each page.
+	page     uint64
+	hot      atomic.Pointer[hotSet]
+	learnMu  sync.Mutex
+	seen     []uint8
+	learnt   int
+	stats    resetStats
+	trackErr sync.Once
 }
 
 // instance is one instance of a snapshot function. One invocation at a time
@@ -88,9 +98,12 @@ type instance struct {
 	wide             []uint64
 	handle           api.Function // fresco_handle
 	out              switchWriter
-	// deadline ends the guest's sleeps: a sleep past it returns at it, and
-	// the guest, stopped by then, goes no further.
-	deadline time.Time
+	// stop stops the guest, and ends its sleeps.
+	stop *stopper
+	// pages tracks the pages the guest writes (nil: resets copy the whole
+	// image); hotApplied says the hot set is unprotected.
+	pages      *dirtyPages
+	hotApplied bool
 }
 
 // switchWriter writes to w, which is set per invocation (nil: discard).
@@ -117,7 +130,7 @@ const readyInstances = 32
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
 func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
-	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets}
+	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets, page: pageSize}
 	s.isV128 = make([]bool, len(sm.Globals))
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
@@ -136,7 +149,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
-	in.out.w, in.deadline = log, start.Add(InitTimeout)
+	in.out.w = log
 	mod := in.mod
 	ok := false
 	defer func() {
@@ -144,17 +157,22 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 			mod.Close(context.Background())
 		}
 	}()
-	if err := f.callInit(ictx, mod, inv); err != nil {
+	err, why := guard(ictx, in.stop, start.Add(InitTimeout), func() error {
+		if err := f.callInit(ictx, mod, inv); err != nil || inv.InitError || !f.hasSnapshotHook {
+			return err
+		}
+		_, err := mod.ExportedFunction("fresco_snapshot").Call(ictx)
+		return err
+	})
+	switch {
+	case why == stoppedDeadline:
+		return nil, fmt.Errorf("%w after %v", errInitTimeout, InitTimeout)
+	case err != nil:
 		return nil, fmt.Errorf("init: %w", err)
-	}
-	if inv.InitError {
+	case inv.InitError:
 		return nil, fmt.Errorf("init error %s: %s", inv.ErrType, inv.ErrBody)
 	}
-	if f.hasSnapshotHook {
-		if _, err := mod.ExportedFunction("fresco_snapshot").Call(ictx); err != nil {
-			return nil, fmt.Errorf("fresco_snapshot: %w", err)
-		}
-	}
+	in.stop.clear()
 	if inv.Tainted != "" {
 		return nil, fmt.Errorf("init called %s, which changes WASI state an image cannot hold", inv.Tainted)
 	}
@@ -189,8 +207,9 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 }
 
 // get returns an instance at the image: a ready one, one being reset, or a
-// new one, and how long making a new one took.
-func (s *snapshot) get(ctx context.Context) (*instance, time.Duration, error) {
+// new one, and how long making a new one took. Waiting for an init slot
+// to make one ends at deadline.
+func (s *snapshot) get(ctx context.Context, deadline time.Time) (*instance, time.Duration, error) {
 	s.lastUsed.Store(time.Now().UnixNano())
 	select {
 	case in := <-s.ready:
@@ -214,19 +233,17 @@ func (s *snapshot) get(ctx context.Context) (*instance, time.Duration, error) {
 		}
 	}
 	start := time.Now()
-	in, err := s.newInstance(ctx)
+	in, err := s.newInstance(ctx, deadline)
 	return in, time.Since(start), err
 }
 
 // newInstance makes an instance at the image: it instantiates the module
 // (running no guest code), then writes the image over its memory and
 // globals.
-func (s *snapshot) newInstance(ctx context.Context) (*instance, error) {
+func (s *snapshot) newInstance(ctx context.Context, deadline time.Time) (*instance, error) {
 	f := s.f
-	select {
-	case f.host.initSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := f.host.acquireInitSlot(ctx, deadline); err != nil {
+		return nil, err
 	}
 	defer func() { <-f.host.initSlots }()
 	in, err := s.instantiate(context.WithoutCancel(ctx))
@@ -255,7 +272,7 @@ func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 	f := s.f
 	in := &instance{}
 	cfg := f.baseConfig.WithStdout(&in.out).WithStderr(&in.out).
-		WithNanosleep(func(ns int64) { sleepUntil(in.deadline, ns) })
+		WithNanosleep(func(ns int64) { in.stop.sleep(ns) })
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
 	}
@@ -264,6 +281,7 @@ func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod, in.mem, in.handle = mod, mod.Memory(), mod.ExportedFunction("fresco_handle")
+	in.stop = f.stopperOf(mod)
 	for _, name := range s.names {
 		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {
@@ -294,7 +312,8 @@ func (s *snapshot) restore(in *instance) bool {
 	if !ok {
 		return false
 	}
-	copy(buf, s.mem)
+	s.restoreMemory(in, buf)
+	in.stop.clear()
 	for i, g := range in.globals {
 		if !s.isV128[i] {
 			g.Set(s.globals[i])
@@ -328,6 +347,9 @@ func (s *snapshot) matches(in *instance) error {
 			return fmt.Errorf("global %s is %#x, the image %#x", s.names[i], g.Get(), s.globals[i])
 		}
 	}
+	if !in.stop.isClear() {
+		return errors.New("the stop global is set")
+	}
 	if in.getV128 == nil {
 		return nil
 	}
@@ -356,7 +378,7 @@ func (s *snapshot) put(in *instance, reusable bool) {
 		s.discard(in)
 		return
 	}
-	if len(s.mem) <= resetInline {
+	if len(s.mem) <= resetInline || in.pages != nil {
 		s.reset(in)
 		return
 	}
@@ -371,9 +393,10 @@ func (s *snapshot) put(in *instance, reusable bool) {
 
 // resetInline is the image size up to which an instance is reset by the
 // invocation that used it, after its result is made: copying a few pages
-// costs less than handing the work to another goroutine. Larger images are
-// reset in the background, so the invocation's caller does not wait for
-// the copy.
+// costs less than handing the work to another goroutine. So is an
+// instance whose written pages are tracked, whatever its size. Larger
+// images are reset in the background, so the invocation's caller does not
+// wait for the copy.
 const resetInline = 256 << 10
 
 // reset brings in back to the image and makes it ready, or discards it.
@@ -397,7 +420,7 @@ func (s *snapshot) reset(in *instance) {
 
 func (s *snapshot) discard(in *instance) {
 	s.discarded.Add(1)
-	in.mod.Close(context.Background())
+	in.close()
 }
 
 // A function idle for idleAfter keeps idleKeep ready instances: a burst
@@ -455,7 +478,7 @@ func (s *snapshot) close() {
 	for {
 		select {
 		case in := <-s.ready:
-			in.mod.Close(context.Background())
+			in.close()
 		default:
 			return
 		}

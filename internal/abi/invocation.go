@@ -42,6 +42,17 @@ type Invocation struct {
 	// Tainted names the first host call the guest made that keeps its
 	// instance from being reset to the image (Module.Resettable).
 	Tainted string
+	// AfterPost, if set, runs when the guest has posted its answer (the
+	// host then bounds how long the guest may run on).
+	AfterPost func()
+}
+
+// MarkPosted records that the guest has posted its answer.
+func (inv *Invocation) MarkPosted() {
+	inv.Posted = true
+	if inv.AfterPost != nil {
+		inv.AfterPost()
+	}
 }
 
 // New returns the state of an invocation of req, in its init phase.

@@ -26,7 +26,8 @@ func (p *preflighter) body(d *decoder, i uint32) error {
 			index, p.params+p.locals, localsPerCodeByte, maxFunctionLocals, p.localsBudget)
 	}
 	if p.m.snapErr == nil {
-		flags, err := scanInstructions(b)
+		p.m.bodies = append(p.m.bodies, bodySpan{content: b.end - int(size), instr: b.p, end: b.end})
+		flags, err := p.m.scanInstructions(b)
 		if err != nil {
 			p.m.noSnapshot(err)
 		}

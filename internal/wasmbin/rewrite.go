@@ -37,7 +37,7 @@ func (m *Module) record(id byte, start int, s *decoder) {
 	_, _ = d.rawU32() // the section size, read before
 	sp := span{id: id, start: start, content: d.p, entries: d.p, end: s.end}
 	switch id {
-	case sectionType, sectionFunction, sectionTable, sectionExport, sectionCode:
+	case sectionType, sectionFunction, sectionTable, sectionMemory, sectionGlobal, sectionExport, sectionCode:
 		sp.count, _ = d.rawU32() // the count, read before
 		sp.entries = d.p
 	}
@@ -79,7 +79,10 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 	if m.tablesFunc != nil {
 		funcs = append([]addedFunc{*m.tablesFunc}, funcs...)
 	}
-	if len(globals) == 0 && len(funcs) == 0 && m.tableLimits == nil {
+	if m.stopChecks {
+		funcs = append([]addedFunc{m.yieldFunc()}, funcs...) // the first: its index is funcBase
+	}
+	if len(globals) == 0 && len(funcs) == 0 && m.tableLimits == nil && !m.stopChecks {
 		return m.bin, nil
 	}
 	for _, name := range m.reserved {
@@ -95,8 +98,8 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 		}
 	}
 	var edits []edit
-	add := func(id byte, n int, entries []byte) error {
-		e, err := m.extend(id, n, entries)
+	add := func(id byte, n int, existing, entries []byte) error {
+		e, err := m.extend(id, n, existing, entries)
 		edits = append(edits, e)
 		return err
 	}
@@ -108,12 +111,21 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 	for _, g := range globals {
 		exports = appendExport(exports, g.Name, 0x03, g.Index)
 	}
-	if len(funcs) > 0 {
-		var types, indexes, bodies []byte
-		funcBase := uint64(m.importedFuncs) + uint64(m.sections[sectionFunction].count)
-		if uint64(m.types)+uint64(len(funcs)) > 1<<32-1 || funcBase+uint64(len(funcs)) > 1<<32-1 {
-			return nil, fmt.Errorf("%w: too many types or functions", ErrUnsupported)
+	funcBase := uint64(m.importedFuncs) + uint64(m.sections[sectionFunction].count)
+	if uint64(m.types)+uint64(len(funcs)) > 1<<32-1 || funcBase+uint64(len(funcs)) > 1<<32-1 {
+		return nil, fmt.Errorf("%w: too many types or functions", ErrUnsupported)
+	}
+	var code []byte // the code section's bodies, when the stop checks change them
+	if m.stopChecks {
+		if err := add(sectionGlobal, 2, nil, stopGlobals()); err != nil {
+			return nil, err
 		}
+		exports = appendExport(exports, StopExport, 0x03, m.stopIndex())
+		exports = appendExport(exports, FuelExport, 0x03, m.stopIndex()+1)
+		code = m.checkedBodies(uint32(funcBase))
+	}
+	var types, indexes, bodies []byte
+	if len(funcs) > 0 {
 		for i, f := range funcs {
 			types = append(types, f.typ...)
 			indexes = AppendU32(indexes, m.types+uint32(i))
@@ -121,26 +133,34 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 			bodies = append(bodies, f.body...)
 			exports = appendExport(exports, f.name, 0x00, uint32(funcBase)+uint32(i))
 		}
-		for _, s := range []struct {
-			id      byte
-			entries []byte
-		}{{sectionType, types}, {sectionFunction, indexes}, {sectionCode, bodies}} {
-			if err := add(s.id, len(funcs), s.entries); err != nil {
-				return nil, err
-			}
+		if err := add(sectionType, len(funcs), nil, types); err != nil {
+			return nil, err
+		}
+		if err := add(sectionFunction, len(funcs), nil, indexes); err != nil {
+			return nil, err
 		}
 	}
-	if err := add(sectionExport, len(globals)+len(funcs), exports); err != nil {
+	if len(funcs) > 0 || code != nil {
+		if err := add(sectionCode, len(funcs), code, bodies); err != nil {
+			return nil, err
+		}
+	}
+	exported := len(globals) + len(funcs)
+	if m.stopChecks {
+		exported += 2
+	}
+	if err := add(sectionExport, exported, nil, exports); err != nil {
 		return nil, err
 	}
 	return m.splice(edits), nil
 }
 
 // extend returns the edit that appends n entries to the section id (a new
-// section if the module has none). The count keeps at least its width, so
-// that what follows it in the section keeps its offset from the start of
-// the content (DWARF's code offsets count from there).
-func (m *Module) extend(id byte, n int, entries []byte) (edit, error) {
+// section if the module has none), after its existing entries (nil: those
+// of the input). The count keeps at least its width, so that what follows
+// it in the section keeps its offset from the start of the content
+// (DWARF's code offsets count from there; the stop checks move them).
+func (m *Module) extend(id byte, n int, existing, entries []byte) (edit, error) {
 	s := m.sections[id]
 	if s.start < 0 {
 		at := m.insertAt(id)
@@ -151,8 +171,11 @@ func (m *Module) extend(id byte, n int, entries []byte) (edit, error) {
 	if count > 1<<32-1 {
 		return edit{}, fmt.Errorf("%w: too many entries in the %s section", ErrUnsupported, sectionNames[id])
 	}
+	if existing == nil {
+		existing = m.bin[s.entries:s.end]
+	}
 	content := appendU32Width(nil, uint32(count), s.entries-s.content)
-	content = append(content, m.bin[s.entries:s.end]...)
+	content = append(content, existing...)
 	content = append(content, entries...)
 	if uint64(len(content)) > 1<<32-1 {
 		return edit{}, fmt.Errorf("%w: %s section too large", ErrUnsupported, sectionNames[id])

@@ -142,19 +142,45 @@ var miscImm = [...]miscOp{
 // scanInstructions decodes the instructions of the function body d, and
 // reports which of the flags apply to it. It errors on an immediate that
 // runs past the body and on opcodes outside WebAssembly 2.0.
-func scanInstructions(d *decoder) (flags uint8, err error) {
+//
+// It also notes, for the stop checks (stop.go), where each loop's body
+// starts, and refuses a global.get or global.set of a global the module
+// does not have: the rewrite adds one, which such an instruction of an
+// invalid module would otherwise reach.
+func (m *Module) scanInstructions(d *decoder) (flags uint8, err error) {
+	globals := uint64(m.importedGlobals) + uint64(m.sections[sectionGlobal].count)
 	for d.p < d.end {
 		off := d.p
 		op := d.b[d.p]
 		d.p++
+		if op == opGlobalGet || op == opGlobalSet {
+			i, err := d.rawU32()
+			if err != nil {
+				return 0, opcodeError(off, op, d.end, err)
+			}
+			if uint64(i) >= globals {
+				return 0, malformed(off, "global index %d out of range (the module has %d globals)", i, globals)
+			}
+			continue
+		}
 		f, err := scanImmediate(d, op)
 		if err != nil {
 			return 0, opcodeError(off, op, d.end, err)
+		}
+		if op == opLoop {
+			m.loops = append(m.loops, d.p)
 		}
 		flags |= f
 	}
 	return flags, nil
 }
+
+// Opcodes the scanner looks at.
+const (
+	opLoop      = 0x03
+	opGlobalGet = 0x23
+	opGlobalSet = 0x24
+)
 
 // opcodeError places the error about the instruction at off.
 func opcodeError(off int, op byte, end int, err error) error {

@@ -74,6 +74,12 @@ type Module struct {
 	tablesFunc  *addedFunc
 	// snapErr is the first reason the snapshot path cannot use the module.
 	snapErr error
+	// For the stop checks (stop.go): where each function body's content
+	// and instructions are, where each loop's body starts (offsets in bin,
+	// ascending), and whether AddStopChecks asked for them.
+	bodies     []bodySpan
+	loops      []int
+	stopChecks bool
 }
 
 // Parse reads bin, a binary that may be invalid or hostile (it comes from

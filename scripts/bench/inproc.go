@@ -135,13 +135,22 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 					return nil, err
 				}
 				host = h
+				addNote("resets: %s", h.ResetMechanism())
 			}
+			runtime.GC()
+			rssBefore := residentBytes()
 			start := time.Now()
 			f, err := host.Load(ctx, wasmhost.FunctionConfig{Name: m.name}, wasm)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", frescoName, err)
 			}
 			took := time.Since(start)
+			runtime.GC()
+			// What a loaded, idle function holds: its compiled code (mapped
+			// from the cache), its image and the instance it was taken from.
+			loadRSS := residentBytes() - rssBefore
+			addNote("%s: resident cost of the loaded, idle function: %.1f MB", m.key, float64(loadRSS)/(1<<20))
+			addExtra(m.key+"_idle_rss_mb", "%.1f", float64(loadRSS)/(1<<20))
 			snap, why := f.Snapshot()
 			if snap {
 				_, initTook := f.SnapshotInit()
@@ -162,6 +171,10 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 			})
 			progress("%s", r)
 			rows = append(rows, r)
+			if st := f.ResetStats(); st.Dirty+st.Full > 0 {
+				addNote("%s: resets: %d of written pages, %d full copies; reset p50 %s; hot set %d pages", m.key, st.Dirty, st.Full, st.P50.Round(10*time.Nanosecond), st.HotPages)
+				addExtra(m.key+"_reset_p50_us", "%.2f", float64(st.P50)/float64(time.Microsecond))
+			}
 			if m.key != "c" {
 				if err := soak(ctx, cfg, m.key, f, req, progress); err != nil {
 					f.Close(context.Background())

@@ -31,11 +31,11 @@ func response(ctx context.Context, mod api.Module, stack []uint64) {
 	case inv.Posted:
 		stack[0] = abi.I32(errnoAlreadySent)
 	case n > invoke.MaxResponse:
-		inv.Posted = true
+		inv.MarkPosted()
 		inv.TooLarge = int64(n)
 		stack[0] = abi.I32(errnoTooLarge)
 	default:
-		inv.Posted = true
+		inv.MarkPosted()
 		inv.Response = abi.Read(inv, mod, call, ptr, n)
 		stack[0] = abi.I32(errnoOK)
 	}
@@ -69,7 +69,7 @@ func postErrorDocument(inv *abi.Invocation, mod api.Module, call string, initErr
 	if inv.Posted {
 		return errnoAlreadySent
 	}
-	inv.Posted = true
+	inv.MarkPosted()
 	if bodyLen > invoke.MaxResponse {
 		inv.TooLarge = int64(bodyLen)
 		return errnoTooLarge
