@@ -90,7 +90,7 @@ func (m *Module) yieldFunc() addedFunc {
 	stop, fuel := m.stopIndex(), m.stopIndex()+1
 	b := []byte{0x00, opGlobalGet} // no locals
 	b = AppendU32(b, stop)
-	b = append(b, 0x04, 0x40, 0x00, 0x0B) // if unreachable end
+	b = append(b, 0x04, 0x40, 0x00, 0x0B)             // if unreachable end
 	b = append(b, 0x41, 0x00, 0x40, 0x00, 0x1A, 0x41) // memory.grow 0, drop; i32.const
 	b = appendS32(b, Fuel)
 	b = append(b, opGlobalSet)
