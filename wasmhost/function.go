@@ -268,13 +268,13 @@ func (f *Module) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun
 // against the phase it ended in.
 func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	start := time.Now()
-	ictx, cancel := context.WithTimeout(ctx, InitTimeout)
+	ictx, cancel := context.WithTimeout(ctx, f.host.initTimeout)
 	run.phaseCtx = ictx
 	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
 	run.mod = mod
 	if err == nil {
 		run.stop = f.stopperOf(mod)
-		err, run.why = guard(ictx, run.stop, start.Add(InitTimeout), func() error { return f.callInit(ictx, mod, run.inv) })
+		err, run.why = guard(ictx, run.stop, start.Add(f.host.initTimeout), func() error { return f.callInit(ictx, mod, run.inv) })
 	}
 	cancel()
 	run.initTime = time.Since(start)
@@ -438,7 +438,7 @@ func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout
 	if why == stoppedDeadline {
 		if inv.Phase == abi.PhaseInit {
 			return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
-				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, InitTimeout.Seconds()))
+				fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", id, f.host.initTimeout.Seconds()))
 		}
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, f.cfg.Timeout.Seconds()))

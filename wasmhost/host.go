@@ -61,6 +61,8 @@ type Host struct {
 	dirty     bool
 	resetDesc string
 	logger    *slog.Logger
+	// initTimeout bounds a guest's init: InitTimeout, shorter in tests.
+	initTimeout time.Duration
 }
 
 // New returns a Host.
@@ -85,6 +87,7 @@ func New(cfg Config) (*Host, error) {
 		dirty:        dirty,
 		resetDesc:    desc,
 		logger:       logger,
+		initTimeout:  InitTimeout,
 	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)

@@ -141,7 +141,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 		s.isV128[i] = true
 	}
 	inv := abi.New(&invoke.Request{RequestID: "snapshot"})
-	ictx, cancel := context.WithTimeout(abi.With(ctx, inv), InitTimeout)
+	ictx, cancel := context.WithTimeout(abi.With(ctx, inv), f.host.initTimeout)
 	defer cancel()
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	start := time.Now()
@@ -157,7 +157,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 			mod.Close(context.Background())
 		}
 	}()
-	err, why := guard(ictx, in.stop, start.Add(InitTimeout), func() error {
+	err, why := guard(ictx, in.stop, start.Add(f.host.initTimeout), func() error {
 		if err := f.callInit(ictx, mod, inv); err != nil || inv.InitError || !f.hasSnapshotHook {
 			return err
 		}
@@ -166,7 +166,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	})
 	switch {
 	case why == stoppedDeadline:
-		return nil, fmt.Errorf("%w after %v", errInitTimeout, InitTimeout)
+		return nil, fmt.Errorf("%w after %v", errInitTimeout, f.host.initTimeout)
 	case err != nil:
 		return nil, fmt.Errorf("init: %w", err)
 	case inv.InitError:

@@ -73,7 +73,13 @@ func (s *stopper) arm(ctx context.Context, deadline time.Time) {
 		s.timer.Reset(time.Until(deadline))
 	}
 	if ctx.Done() != nil {
-		s.cancel = context.AfterFunc(ctx, func() { s.fire(gen, stoppedCanceled) })
+		s.cancel = context.AfterFunc(ctx, func() {
+			why := stoppedCanceled
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				why = stoppedDeadline
+			}
+			s.fire(gen, why)
+		})
 	}
 }
 

@@ -149,6 +149,8 @@ var miscImm = [...]miscOp{
 // invalid module would otherwise reach.
 func (m *Module) scanInstructions(d *decoder) (flags uint8, err error) {
 	globals := uint64(m.importedGlobals) + uint64(m.sections[sectionGlobal].count)
+	body := &m.bodies[len(m.bodies)-1]
+	straight := true // no branch or call yet: the first loop's check covers the entry
 	for d.p < d.end {
 		off := d.p
 		op := d.b[d.p]
@@ -169,10 +171,26 @@ func (m *Module) scanInstructions(d *decoder) (flags uint8, err error) {
 		}
 		if op == opLoop {
 			m.loops = append(m.loops, d.p)
+			if straight && !body.entryCovered {
+				body.entryCovered = true
+			}
+		}
+		if divertsFlow(op) {
+			straight = false
 		}
 		flags |= f
 	}
 	return flags, nil
+}
+
+// divertsFlow reports whether op may make the code after it run other
+// than next: a call, a branch, a return, the end of a block, or an if.
+func divertsFlow(op byte) bool {
+	switch op {
+	case 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13:
+		return true
+	}
+	return false
 }
 
 // Opcodes the scanner looks at.

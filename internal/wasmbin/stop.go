@@ -44,8 +44,12 @@ const Fuel = 1 << 14
 
 // bodySpan is where a function body is in the binary: its content (after
 // its size), its instructions (after its locals) and its end.
+// entryCovered: the body reaches its first loop without a branch or a call
+// (as every function the Go compiler emits does), so the check at that
+// loop's start serves as the entry's.
 type bodySpan struct {
 	content, instr, end int
+	entryCovered        bool
 }
 
 // AddStopChecks makes the binaries m returns afterwards (Binary,
@@ -116,7 +120,9 @@ func (m *Module) checkedBodies(yield uint32) []byte {
 	var body []byte
 	for _, b := range m.bodies {
 		body = append(body[:0], m.bin[b.content:b.instr]...)
-		body = append(body, check...)
+		if !b.entryCovered {
+			body = append(body, check...)
+		}
 		at := b.instr
 		for len(loops) > 0 && loops[0] <= b.end {
 			body = append(body, m.bin[at:loops[0]]...)

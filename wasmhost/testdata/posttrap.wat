@@ -1,0 +1,8 @@
+;; Posts its response, then traps: the response is the answer.
+(module
+  (import "fresco" "invocation_response" (func $respond (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"posted\":true}") ;; 15 bytes
+  (func (export "fresco_handle")
+    (drop (call $respond (i32.const 0) (i32.const 15)))
+    unreachable))
