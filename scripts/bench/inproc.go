@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -137,7 +138,7 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 				host = h
 				addNote("resets: %s", h.ResetMechanism())
 			}
-			runtime.GC()
+			debug.FreeOSMemory()
 			rssBefore := residentBytes()
 			start := time.Now()
 			f, err := host.Load(ctx, wasmhost.FunctionConfig{Name: m.name}, wasm)
@@ -145,7 +146,7 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 				return nil, fmt.Errorf("%s: %w", frescoName, err)
 			}
 			took := time.Since(start)
-			runtime.GC()
+			debug.FreeOSMemory()
 			// What a loaded, idle function holds: its compiled code (mapped
 			// from the cache), its image and the instance it was taken from.
 			loadRSS := residentBytes() - rssBefore
