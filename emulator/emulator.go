@@ -57,6 +57,10 @@ type Options struct {
 	// --no-snapshots); VerifyResets checks every reset instance against
 	// its snapshot (--verify-resets). See wasmhost.Config.
 	NoSnapshots, VerifyResets bool
+	// FullResets resets snapshot instances by copying their whole image,
+	// even where the kernel tracks the pages a guest writes (fresco start
+	// --full-resets).
+	FullResets bool
 	// MaxProcesses bounds the runtime processes of each process function
 	// (FrescoMode native, or a bootstrap) that sets no
 	// ReservedConcurrentExecutions (default procpool.DefaultMaxProcesses).
@@ -152,6 +156,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		CacheDir:     filepath.Join(opts.CacheDir, "wazero"),
 		NoSnapshots:  opts.NoSnapshots,
 		VerifyResets: opts.VerifyResets,
+		FullResets:   opts.FullResets,
 		Logger:       opts.Logger,
 	})
 	if err != nil {

@@ -53,3 +53,36 @@ func BenchmarkInvoke(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInvokeParallel measures invocations from as many goroutines as
+// -cpu says (b.RunParallel, 32 per core here, as the HTTP bench's c32),
+// for both reset mechanisms, in one run.
+//
+//	go test ./wasmhost -run '^$' -bench InvokeParallel -benchmem
+func BenchmarkInvokeParallel(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		wasm func(testing.TB) []byte
+	}{
+		{"go-hello", func(tb testing.TB) []byte { return sample(tb, "hello") }},
+		{"c-hello", func(tb testing.TB) []byte { return readFile(tb, "../samples/chello/chello.wasm") }},
+	} {
+		wasm := m.wasm(b)
+		for _, full := range []bool{false, true} {
+			name := m.name + map[bool]string{false: "/dirty", true: "/full"}[full]
+			b.Run(name, func(b *testing.B) {
+				f := loadOn(b, wasmhost.Config{FullResets: full}, m.name, wasm)
+				b.SetParallelism(16)
+				b.RunParallel(func(pb *testing.PB) {
+					req := request(`{"name":"Ada"}`)
+					for pb.Next() {
+						if res := f.Invoke(context.Background(), req); res.Kind != 0 {
+							b.Errorf("%v %s", res.Kind, res.Payload)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}

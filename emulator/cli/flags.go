@@ -20,7 +20,7 @@ type common struct {
 	cacheDir string
 	logLevel string
 
-	noSnapshots, verifyResets bool
+	noSnapshots, verifyResets, fullResets bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -33,6 +33,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")
 	fs.BoolVar(&c.noSnapshots, "no-snapshots", false, "run every invocation's init again instead of starting from a pre-initialised snapshot")
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
+	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
 }
 
 func (c *common) options(stderr io.Writer) (emulator.Options, error) {
@@ -54,6 +55,7 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		BuildOutput:  stderr,
 		NoSnapshots:  c.noSnapshots,
 		VerifyResets: c.verifyResets,
+		FullResets:   c.fullResets,
 	}, nil
 }
 

@@ -152,6 +152,7 @@ Resources:
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		FunctionLog: io.Discard,
 		BuildOutput: io.Discard,
+		FullResets:  cfg.fullResets,
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	ready := make(chan string, 1)

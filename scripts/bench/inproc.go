@@ -131,7 +131,7 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 
 		if cfg.only.MatchString(frescoName) {
 			if host == nil {
-				h, err := wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(cfg.cacheDir, "wazero")})
+				h, err := wasmhost.New(wasmhost.Config{CacheDir: filepath.Join(cfg.cacheDir, "wazero"), FullResets: cfg.fullResets})
 				if err != nil {
 					return nil, err
 				}

@@ -75,6 +75,7 @@ type config struct {
 	duration   time.Duration // per HTTP row
 	only       *regexp.Regexp
 	cpuprofile string
+	fullResets bool          // -full-resets
 	soak       time.Duration // -soak: the HTTP soak alone, this long per function
 	root       string        // the repository root
 	cacheDir   string        // os.UserCacheDir()/fresco
@@ -88,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	duration := fs.Duration("duration", 0, "duration of each HTTP row (default 3s, 1s with -short)")
 	only := fs.String("only", "", "run only the rows whose name matches this regexp (e.g. '^c/|^http/c/')")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fullResets := fs.Bool("full-resets", false, "reset instances by copying their whole image (the fallback), for a comparison")
 	soak := fs.Duration("soak", 0, "run only the HTTP soak: 64 keep-alive clients against the Go and the C Hello for this long each, with errors, p50/p99, RSS and goroutines before and after")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	c := &config{short: *short, n: *n, duration: *duration, cpuprofile: *cpuprofile, soak: *soak}
+	c := &config{short: *short, n: *n, duration: *duration, cpuprofile: *cpuprofile, soak: *soak, fullResets: *fullResets}
 	if c.n <= 0 {
 		c.n = 1000
 		if c.short {
