@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/frescolabs/fresco/scripts/bench/naive"
@@ -69,20 +70,23 @@ func BenchmarkInvokeParallel(b *testing.B) {
 	} {
 		wasm := m.wasm(b)
 		for _, full := range []bool{false, true} {
-			name := m.name + map[bool]string{false: "/dirty", true: "/full"}[full]
-			b.Run(name, func(b *testing.B) {
-				f := loadOn(b, wasmhost.Config{FullResets: full}, m.name, wasm)
-				b.SetParallelism(16)
-				b.RunParallel(func(pb *testing.PB) {
-					req := request(`{"name":"Ada"}`)
-					for pb.Next() {
-						if res := f.Invoke(context.Background(), req); res.Kind != 0 {
-							b.Errorf("%v %s", res.Kind, res.Payload)
-							return
+			for _, par := range []int{1, 16} {
+				name := m.name + map[bool]string{false: "/dirty", true: "/full"}[full] + fmt.Sprintf("/x%d", par)
+				b.Run(name, func(b *testing.B) {
+					f := loadOn(b, wasmhost.Config{CacheDir: testCacheDir(), FullResets: full}, m.name, wasm)
+					b.SetParallelism(par)
+					b.ResetTimer()
+					b.RunParallel(func(pb *testing.PB) {
+						req := request(`{"name":"Ada"}`)
+						for pb.Next() {
+							if res := f.Invoke(context.Background(), req); res.Kind != 0 {
+								b.Errorf("%v %s", res.Kind, res.Payload)
+								return
+							}
 						}
-					}
+					})
 				})
-			})
+			}
 		}
 	}
 }

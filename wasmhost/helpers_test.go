@@ -33,11 +33,7 @@ var (
 func host(t testing.TB) *wasmhost.Host {
 	t.Helper()
 	hostOnce.Do(func() {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
-		}
-		cache := filepath.Join(dir, "fresco", "wazero-test")
+		cache := testCacheDir()
 		testHost, hostErr = wasmhost.New(wasmhost.Config{CacheDir: cache, VerifyResets: true})
 		if hostErr == nil {
 			benchHost, hostErr = wasmhost.New(wasmhost.Config{CacheDir: cache})
@@ -50,6 +46,16 @@ func host(t testing.TB) *wasmhost.Host {
 		return benchHost
 	}
 	return testHost
+}
+
+// testCacheDir is the compilation cache of the package's tests, on disk,
+// so that reruns do not recompile the Go samples.
+func testCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "fresco", "wazero-test")
 }
 
 // goWasm builds the Go package at pkg (relative to the repository root) to

@@ -55,7 +55,7 @@ type snapshot struct {
 	initDuration time.Duration
 
 	// ready holds instances at the image, waiting for an invocation.
-	ready chan *instance
+	ready *readyStack
 	// resetting counts instances being reset in the background; a caller
 	// that finds ready empty waits for one of them rather than making a
 	// new instance, which costs far more than a reset.
@@ -130,7 +130,7 @@ const readyInstances = 32
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
 func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
-	s := &snapshot{f: f, ready: make(chan *instance, readyInstances), verify: f.host.verifyResets, page: pageSize}
+	s := &snapshot{f: f, ready: newReadyStack(readyInstances), verify: f.host.verifyResets, page: pageSize}
 	s.isV128 = make([]bool, len(sm.Globals))
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
@@ -201,7 +201,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	// The instance the image was taken from is at the image: it serves
 	// the first invocation.
 	in.out.w = nil
-	s.ready <- in
+	s.ready.push(in)
 	ok = true
 	return s, nil
 }
@@ -211,31 +211,31 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 // to make one ends at deadline.
 func (s *snapshot) get(ctx context.Context, deadline time.Time) (*instance, time.Duration, error) {
 	s.lastUsed.Store(time.Now().UnixNano())
-	select {
-	case in := <-s.ready:
+	if in := s.ready.pop(); in != nil {
 		s.reused.Add(1)
 		return in, 0, nil
-	default:
 	}
 	if s.resetting.Load() > 0 {
-		// A reset takes well under a millisecond; making an instance of a
-		// Go module takes several.
-		t := time.NewTimer(2 * time.Millisecond)
-		select {
-		case in := <-s.ready:
-			t.Stop()
+		// A reset takes well under a millisecond alone, longer when resets
+		// are what the cores are busy with; making an instance of a Go
+		// module takes several, and more of them would only add to the
+		// resets to do. Waiters are served in turn as resets end.
+		if in := s.ready.wait(ctx, resetWait); in != nil {
 			s.reused.Add(1)
 			return in, 0, nil
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, 0, ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
 		}
 	}
 	start := time.Now()
 	in, err := s.newInstance(ctx, deadline)
 	return in, time.Since(start), err
 }
+
+// resetWait bounds how long get waits for a reset in flight before it
+// makes a new instance.
+const resetWait = 20 * time.Millisecond
 
 // newInstance makes an instance at the image: it instantiates the module
 // (running no guest code), then writes the image over its memory and
@@ -411,9 +411,7 @@ func (s *snapshot) reset(in *instance) {
 			panic(fmt.Sprintf("fresco: function %s: reset instance is not at the image: %v", s.f.cfg.Name, err))
 		}
 	}
-	select {
-	case s.ready <- in:
-	default:
+	if !s.ready.push(in) {
 		s.discard(in)
 	}
 }
@@ -456,14 +454,13 @@ func (s *snapshot) trim(now time.Time) int {
 		return 0
 	}
 	n := 0
-	for len(s.ready) > idleKeep {
-		select {
-		case in := <-s.ready:
-			s.discard(in)
-			n++
-		default:
-			return n
+	for s.ready.len() > idleKeep {
+		in := s.ready.pop()
+		if in == nil {
+			break
 		}
+		s.discard(in)
+		n++
 	}
 	return n
 }
@@ -475,13 +472,8 @@ func (s *snapshot) close() {
 		close(s.stop)
 	}
 	s.resets.Wait()
-	for {
-		select {
-		case in := <-s.ready:
-			in.close()
-		default:
-			return
-		}
+	for in := s.ready.pop(); in != nil; in = s.ready.pop() {
+		in.close()
 	}
 }
 

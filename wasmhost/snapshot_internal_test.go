@@ -82,14 +82,14 @@ func TestSnapshotTrimsIdleInstances(t *testing.T) {
 	for _, in := range ins {
 		f.snap.put(in, true)
 	}
-	if got := len(f.snap.ready); got != 5 {
+	if got := f.snap.ready.len(); got != 5 {
 		t.Fatalf("%d ready instances after the burst, want 5", got)
 	}
 	if n := f.snap.trim(time.Now()); n != 0 {
 		t.Errorf("trimmed %d instances of a function used just now", n)
 	}
-	if n := f.snap.trim(time.Now().Add(idleAfter + time.Second)); n != 5-idleKeep || len(f.snap.ready) != idleKeep {
-		t.Errorf("trimmed %d, %d ready; want %d trimmed, %d ready", n, len(f.snap.ready), 5-idleKeep, idleKeep)
+	if n := f.snap.trim(time.Now().Add(idleAfter + time.Second)); n != 5-idleKeep || f.snap.ready.len() != idleKeep {
+		t.Errorf("trimmed %d, %d ready; want %d trimmed, %d ready", n, f.snap.ready.len(), 5-idleKeep, idleKeep)
 	}
 	if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "after-trim"}); res.Kind != invoke.Success {
 		t.Errorf("after the trim: %v %s", res.Kind, res.Payload)
