@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ type Config struct {
 	// it is byte for byte at the image (memory, its size, globals), and
 	// panics if not. A debugging aid: it doubles the cost of a reset.
 	VerifyResets bool
+	// ReadyMemoryMB bounds the memory the ready instances of all functions
+	// hold (their images), in MB; an instance reset past it is discarded.
+	// Default: a quarter of the machine's memory, at most 4096.
+	ReadyMemoryMB int
 	// FullResets resets instances by copying the whole image even where
 	// the kernel tracks the pages a guest writes (reset.go): for tests of
 	// the fallback and for comparisons.
@@ -63,6 +68,8 @@ type Host struct {
 	logger    *slog.Logger
 	// initTimeout bounds a guest's init: InitTimeout, shorter in tests.
 	initTimeout time.Duration
+	// ready bounds the ready instances' memory (Config.ReadyMemoryMB).
+	ready *readyBudget
 }
 
 // New returns a Host.
@@ -88,6 +95,10 @@ func New(cfg Config) (*Host, error) {
 		resetDesc:    desc,
 		logger:       logger,
 		initTimeout:  InitTimeout,
+		ready:        &readyBudget{limit: int64(cfg.ReadyMemoryMB) << 20},
+	}
+	if cfg.ReadyMemoryMB <= 0 {
+		h.ready.limit = defaultReadyMemory()
 	}
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -99,6 +110,20 @@ func New(cfg Config) (*Host, error) {
 		h.cache = wazero.NewCompilationCache()
 	}
 	return h, nil
+}
+
+// ReadyMemory reports the budget of the ready instances' memory, in
+// bytes, and how much of it they hold now.
+func (h *Host) ReadyMemory() (limit, used int64) { return h.ready.limit, h.ready.used.Load() }
+
+// giveBackMemory returns to the operating system what idle functions no
+// longer hold: the pool's free linear memories and the Go heap's free
+// pages.
+func (h *Host) giveBackMemory() {
+	if p, ok := h.memory.(interface{ release() }); ok {
+		p.release()
+	}
+	debug.FreeOSMemory()
 }
 
 // Close releases the compilation cache. Functions must be closed first.

@@ -104,6 +104,19 @@ func (p *memoryPool) put(m *mmapMemory) {
 	unix.Munmap(m.buf)
 }
 
+// release unmaps the free mappings.
+func (p *memoryPool) release() {
+	p.mu.Lock()
+	free := p.free
+	p.free = map[uint64][]*mmapMemory{}
+	p.mu.Unlock()
+	for _, list := range free {
+		for _, m := range list {
+			unix.Munmap(m.buf)
+		}
+	}
+}
+
 type mmapMemory struct {
 	pool *memoryPool
 	buf  []byte

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,14 +13,40 @@ import (
 // whose pages the caches of this core most likely still hold (a queue
 // cycles through every ready instance in turn). An instance pushed while
 // callers wait for one (wait) goes to the longest waiting of them.
+//
+// Every instance kept counts its image's size against the host's budget
+// for ready instances (Config.ReadyMemoryMB); past it, push keeps nothing.
 type readyStack struct {
 	mu      sync.Mutex
 	items   []*instance
 	max     int
 	waiters []chan *instance
+	// budget is the host's; size what one instance counts against it.
+	budget *readyBudget
+	size   int64
 }
 
-func newReadyStack(max int) *readyStack { return &readyStack{max: max} }
+func newReadyStack(max int, budget *readyBudget, size int64) *readyStack {
+	return &readyStack{max: max, budget: budget, size: size}
+}
+
+// readyBudget bounds the memory the ready instances of all of a host's
+// functions hold.
+type readyBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// take reserves n bytes, or reports false.
+func (b *readyBudget) take(n int64) bool {
+	if b.used.Add(n) > b.limit {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *readyBudget) give(n int64) { b.used.Add(-n) }
 
 // push adds in, or hands it to a waiting caller, and reports false
 // (keeping nothing) when the stack is full.
@@ -32,7 +59,7 @@ func (r *readyStack) push(in *instance) bool {
 		w <- in // buffered: never blocks
 		return true
 	}
-	if len(r.items) >= r.max {
+	if len(r.items) >= r.max || !r.budget.take(r.size) {
 		r.mu.Unlock()
 		return false
 	}
@@ -56,6 +83,7 @@ func (r *readyStack) popLocked() *instance {
 	in := r.items[n-1]
 	r.items[n-1] = nil
 	r.items = r.items[:n-1]
+	r.budget.give(r.size)
 	return in
 }
 

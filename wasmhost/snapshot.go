@@ -130,7 +130,7 @@ const readyInstances = 32
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
 func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
-	s := &snapshot{f: f, ready: newReadyStack(readyInstances), verify: f.host.verifyResets, page: pageSize}
+	s := &snapshot{f: f, verify: f.host.verifyResets, page: pageSize}
 	s.isV128 = make([]bool, len(sm.Globals))
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
@@ -183,6 +183,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	s.initLog = bytes.Clone(log.Bytes())
 	buf, _ := in.mem.Read(0, in.mem.Size())
 	s.mem = bytes.Clone(buf)
+	s.ready = newReadyStack(readyInstances, f.host.ready, int64(len(s.mem)))
 	for i, g := range in.globals {
 		v := g.Get()
 		if (s.types[i] == refFunc || s.types[i] == refExtern) && v != 0 {
@@ -201,7 +202,9 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	// The instance the image was taken from is at the image: it serves
 	// the first invocation.
 	in.out.w = nil
-	s.ready.push(in)
+	if !s.ready.push(in) {
+		in.close() // the host's ready instances are at their budget
+	}
 	ok = true
 	return s, nil
 }
@@ -434,7 +437,7 @@ func (s *snapshot) startTrimmer() {
 	s.stop = make(chan struct{})
 	s.lastUsed.Store(time.Now().UnixNano())
 	go func() {
-		t := time.NewTicker(idleAfter / 2)
+		t := time.NewTicker(idleAfter / 4)
 		defer t.Stop()
 		for {
 			select {
@@ -461,6 +464,9 @@ func (s *snapshot) trim(now time.Time) int {
 		}
 		s.discard(in)
 		n++
+	}
+	if n > 0 {
+		s.f.host.giveBackMemory()
 	}
 	return n
 }
