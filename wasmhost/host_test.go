@@ -147,8 +147,8 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 		Env:      map[string]string{"GREETING": "bonjour", "AWS_REGION": "eu-west-3"},
 	})
 	req := request(`{}`)
-	// The tenant is long enough that the guest reads the client context in
-	// a second call (values up to 256 bytes take one).
+	// The tenant is long enough that the guest reads its context record in
+	// a second call (records up to 512 bytes take one).
 	tenant := "acme-" + strings.Repeat("x", 400)
 	req.ClientContext = []byte(`{"custom":{"tenant":"` + tenant + `"},"env":{"locale":"fr"}}`)
 	req.CognitoIdentity = []byte(`{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}`)
