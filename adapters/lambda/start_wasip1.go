@@ -26,9 +26,11 @@ func start(handler interface{}, options []Option) {
 }
 
 // invoke runs one invocation the way aws-lambda-go's runtime loop does:
-// same context, same deadline, same error and panic documents.
+// same context, same deadline, same error and panic documents. The
+// deadline's context starts no timer unless the handler waits on it
+// (withDeadline).
 func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
-	ctx, cancel := context.WithDeadline(base, time.UnixMilli(inv.DeadlineMs))
+	ctx, cancel := withDeadline(base, time.UnixMilli(inv.DeadlineMs))
 	defer cancel()
 	lc := lambdacontext.LambdaContext{
 		AwsRequestID:       inv.RequestID,
@@ -79,7 +81,7 @@ func baseContext(h Handler) context.Context {
 // that returns zero values, wrapped by aws-lambda-go like the real one. So
 // encoding/json's and reflect's caches for the handler's event and response
 // types, aws-lambda-go's and this package's first-use work (the process
-// environment's copy, context and timer machinery) are done before fresco
+// environment's copy, context machinery) are done before fresco
 // takes the snapshot, and no invocation pays for them. The user's handler
 // is never called.
 func warm(handler interface{}, options []Option, base context.Context) {
@@ -113,6 +115,11 @@ func warm(handler interface{}, options []Option, base context.Context) {
 		Payload:            event,
 	})
 	os.Unsetenv("_X_AMZN_TRACE_ID")
+	// A handler that waits on its context's Done starts a timer: that
+	// machinery's first use, too, belongs in the image.
+	ctx, cancel := withDeadline(base, time.Now().Add(time.Minute))
+	ctx.Done()
+	cancel()
 }
 
 // noopHandler stands in for a Handler during warm.
