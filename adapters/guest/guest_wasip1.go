@@ -108,13 +108,17 @@ func frescoHandle() {
 const (
 	recordEntropy  = 0  // [32]byte
 	recordDeadline = 32 // i64 milliseconds
-	recordLengths  = 40 // 5 × u32
+	recordLengths  = 40 // 5 × u32: trace id, request id, ARN, client context, Cognito identity
 	recordValues   = 60
+
+	// traceEnvPrefix goes over the end of the header, in front of the
+	// trace id, to make Invocation.TraceEnv.
+	traceEnvPrefix = "_X_AMZN_TRACE_ID="
 )
 
 // readContext fills inv's context values with one host call and copies
 // the record's entropy to key; false if the host gave no record. The
-// values share one string allocation.
+// values, and TraceEnv, share one string allocation.
 func readContext(inv *Invocation, key *[32]byte) bool {
 	// Every record but one with a large client context or Cognito
 	// identity fits the stack buffer; the host says how long the record
@@ -139,15 +143,21 @@ func readContext(inv *Invocation, key *[32]byte) bool {
 	if end > len(rec) || end < recordValues {
 		return false
 	}
-	values := string(rec[recordValues:end])
+	copy(key[:], rec[recordEntropy:])
+	inv.DeadlineMs = int64(binary.LittleEndian.Uint64(rec[recordDeadline:]))
+	// The header is read: its last bytes become the name in front of the
+	// trace id, which comes first.
+	start := recordValues - len(traceEnvPrefix)
+	copy(rec[start:], traceEnvPrefix)
+	values := string(rec[start:end])
+	inv.TraceEnv = values[:len(traceEnvPrefix)+lens[0]]
+	values = values[len(traceEnvPrefix):]
 	var v [5]string
 	for i, n := range lens {
 		v[i], values = values[:n], values[n:]
 	}
-	inv.RequestID, inv.InvokedFunctionARN, inv.TraceID = v[0], v[1], v[2]
+	inv.TraceID, inv.RequestID, inv.InvokedFunctionARN = v[0], v[1], v[2]
 	inv.ClientContext, inv.CognitoIdentity = v[3], v[4]
-	inv.DeadlineMs = int64(binary.LittleEndian.Uint64(rec[recordDeadline:]))
-	copy(key[:], rec[recordEntropy:])
 	return true
 }
 

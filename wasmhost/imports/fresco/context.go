@@ -36,7 +36,7 @@ func contextValue(inv *abi.Invocation, name string) (string, bool) {
 const (
 	recordEntropy  = 0  // [32]byte, fresh for every call
 	recordDeadline = 32 // i64, milliseconds since the Unix epoch
-	recordLengths  = 40 // 5 × u32: request id, ARN, trace id, client context, Cognito identity
+	recordLengths  = 40 // 5 × u32: trace id, request id, ARN, client context, Cognito identity
 	recordValues   = 60 // the values, in that order
 
 	entropySize = 32
@@ -44,7 +44,7 @@ const (
 
 // recordSize is the size of inv's context record.
 func recordSize(req *invoke.Request) int {
-	return recordValues + len(req.RequestID) + len(req.InvokedFunctionARN) + len(req.TraceID) +
+	return recordValues + len(req.TraceID) + len(req.RequestID) + len(req.InvokedFunctionARN) +
 		len(req.ClientContext) + len(req.CognitoIdentity)
 }
 
@@ -56,7 +56,7 @@ func putRecord(b []byte, inv *abi.Invocation) {
 	rand.Read(b[recordEntropy : recordEntropy+entropySize])
 	binary.LittleEndian.PutUint64(b[recordDeadline:], uint64(inv.Deadline.UnixMilli()))
 	off := recordValues
-	for i, v := range [...]string{req.RequestID, req.InvokedFunctionARN, req.TraceID} {
+	for i, v := range [...]string{req.TraceID, req.RequestID, req.InvokedFunctionARN} {
 		binary.LittleEndian.PutUint32(b[recordLengths+4*i:], uint32(len(v)))
 		off += copy(b[off:], v)
 	}

@@ -111,7 +111,7 @@ func TestContextAll(t *testing.T) {
 			if got.deadline != deadline.UnixMilli() {
 				t.Errorf("deadline %d, want %d", got.deadline, deadline.UnixMilli())
 			}
-			wantValues := [5]string{tc.req.RequestID, tc.req.InvokedFunctionARN, tc.req.TraceID,
+			wantValues := [5]string{tc.req.TraceID, tc.req.RequestID, tc.req.InvokedFunctionARN,
 				string(tc.req.ClientContext), string(tc.req.CognitoIdentity)}
 			if got.values != wantValues {
 				t.Errorf("values %q, want %q", got.values, wantValues)
