@@ -204,6 +204,31 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 	}
 }
 
+// TestTraceIDIsEachInvocations checks that every invocation of a
+// snapshotted Go guest, however its instance was made or reused, sees its
+// own trace id in _X_AMZN_TRACE_ID, and its own request id.
+func TestTraceIDIsEachInvocations(t *testing.T) {
+	f := load(t, "Context", sample(t, "context"), wasmhost.FunctionConfig{})
+	for i := range 20 {
+		req := request(`{}`)
+		req.TraceID = fmt.Sprintf("Root=1-00000000-%024d;Parent=%016d;Sampled=1", i, i)
+		res := f.Invoke(context.Background(), req)
+		if res.Kind != invoke.Success {
+			t.Fatalf("%v %s\n%s", res.Kind, res.Payload, res.Log)
+		}
+		var got struct {
+			RequestID string `json:"request_id"`
+			TraceID   string `json:"trace_id"`
+		}
+		if err := json.Unmarshal(res.Payload, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.TraceID != req.TraceID || got.RequestID != req.RequestID {
+			t.Fatalf("invocation %d saw trace %q, request %q; want %q, %q", i, got.TraceID, got.RequestID, req.TraceID, req.RequestID)
+		}
+	}
+}
+
 func TestSleepWithinAndPastTimeout(t *testing.T) {
 	f := load(t, "Sleep", sample(t, "sleep"), wasmhost.FunctionConfig{Timeout: time.Second})
 	res := f.Invoke(context.Background(), request(`{"ms":50}`))

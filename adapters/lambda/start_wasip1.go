@@ -5,7 +5,6 @@ package lambda
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"reflect"
 	"time"
 	"unsafe"
@@ -15,6 +14,10 @@ import (
 
 	"github.com/frescolabs/fresco/adapters/guest"
 )
+
+// traceEnvName is the environment variable aws-lambda-go sets to the
+// invocation's trace id.
+const traceEnvName = "_X_AMZN_TRACE_ID"
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
@@ -43,7 +46,10 @@ func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, str
 		return failure(errorResponse(err))
 	}
 	ctx = lambdacontext.NewContext(ctx, &lc)
-	os.Setenv("_X_AMZN_TRACE_ID", inv.TraceID)
+	// An instance runs one invocation, so the trace id goes into the
+	// environment as well, as aws-lambda-go does when it does not run
+	// invocations concurrently.
+	setTraceEnv(inv)
 	//lint:ignore SA1029 aws-lambda-go's own key, which handlers read.
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", inv.TraceID) //nolint:staticcheck
 
@@ -114,7 +120,7 @@ func warm(handler interface{}, options []Option, base context.Context) {
 		DeadlineMs:         time.Now().Add(time.Minute).UnixMilli(),
 		Payload:            event,
 	})
-	os.Unsetenv("_X_AMZN_TRACE_ID")
+	prepareTraceEnv()
 	// A handler that waits on its context's Done starts a timer: that
 	// machinery's first use, too, belongs in the image.
 	ctx, cancel := withDeadline(base, time.Now().Add(time.Minute))
