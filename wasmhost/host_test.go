@@ -147,8 +147,8 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 		Env:      map[string]string{"GREETING": "bonjour", "AWS_REGION": "eu-west-3"},
 	})
 	req := request(`{}`)
-	// The tenant is long enough that the guest reads the client context in
-	// a second call (values up to 256 bytes take one).
+	// The tenant is long enough that the guest reads its context record in
+	// a second call (records up to 512 bytes take one).
 	tenant := "acme-" + strings.Repeat("x", 400)
 	req.ClientContext = []byte(`{"custom":{"tenant":"` + tenant + `"},"env":{"locale":"fr"}}`)
 	req.CognitoIdentity = []byte(`{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}`)
@@ -201,6 +201,31 @@ func TestContextAndEnvironmentReachTheGuest(t *testing.T) {
 	}
 	if got.RemainingMs <= 0 || got.RemainingMs > 5000 {
 		t.Errorf("remaining %d ms, want within the 5 s timeout", got.RemainingMs)
+	}
+}
+
+// TestTraceIDIsEachInvocations checks that every invocation of a
+// snapshotted Go guest, however its instance was made or reused, sees its
+// own trace id in _X_AMZN_TRACE_ID, and its own request id.
+func TestTraceIDIsEachInvocations(t *testing.T) {
+	f := load(t, "Context", sample(t, "context"), wasmhost.FunctionConfig{})
+	for i := range 20 {
+		req := request(`{}`)
+		req.TraceID = fmt.Sprintf("Root=1-00000000-%024d;Parent=%016d;Sampled=1", i, i)
+		res := f.Invoke(context.Background(), req)
+		if res.Kind != invoke.Success {
+			t.Fatalf("%v %s\n%s", res.Kind, res.Payload, res.Log)
+		}
+		var got struct {
+			RequestID string `json:"request_id"`
+			TraceID   string `json:"trace_id"`
+		}
+		if err := json.Unmarshal(res.Payload, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.TraceID != req.TraceID || got.RequestID != req.RequestID {
+			t.Fatalf("invocation %d saw trace %q, request %q; want %q, %q", i, got.TraceID, got.RequestID, req.TraceID, req.RequestID)
+		}
 	}
 }
 

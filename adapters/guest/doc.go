@@ -19,6 +19,10 @@ type Invocation struct {
 	DeadlineMs         int64
 	InvokedFunctionARN string
 	TraceID            string
+	// TraceEnv is "_X_AMZN_TRACE_ID=" + TraceID, sharing TraceID's bytes:
+	// the environment entry for the trace id, for an adapter that puts it
+	// in the environment as aws-lambda-go does. Empty if there is none.
+	TraceEnv string
 	// ClientContext and CognitoIdentity are JSON documents, empty when absent.
 	ClientContext   string
 	CognitoIdentity string

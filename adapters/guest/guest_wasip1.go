@@ -3,7 +3,7 @@
 package guest
 
 import (
-	"strconv"
+	"encoding/binary"
 	"unsafe"
 )
 
@@ -13,8 +13,9 @@ func eventSize() int32
 //go:wasmimport fresco invocation_event_read
 func eventRead(buf unsafe.Pointer, n int32) int32
 
-//go:wasmimport fresco invocation_context
-func contextGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, capacity int32) int32
+//go:wasmimport fresco invocation_context_all
+//go:noescape
+func contextAll(buf unsafe.Pointer, capacity int32) int32
 
 //go:wasmimport fresco invocation_response
 func response(buf unsafe.Pointer, n int32) int32
@@ -69,8 +70,10 @@ func frescoInit() {
 	}
 }
 
-// beforeHandle runs first in every invocation (snapshot_wasip1.go sets it).
-var beforeHandle = func() {}
+// reseed, when set (snapshot_wasip1.go), gives the runtime's random
+// generators a fresh key at the start of every invocation: the context
+// record's entropy (ok), or none if the host sent no record.
+var reseed func(key [32]byte, ok bool)
 
 // warmers run before a snapshot is taken (see OnSnapshot).
 var warmers []func()
@@ -83,15 +86,12 @@ func OnSnapshot(f func()) { warmers = append(warmers, f) }
 
 //go:wasmexport fresco_handle
 func frescoHandle() {
-	beforeHandle()
-	inv := &Invocation{
-		RequestID:          contextValue(HeaderRequestID),
-		InvokedFunctionARN: contextValue(HeaderFunctionARN),
-		TraceID:            contextValue(HeaderTraceID),
-		ClientContext:      contextValue(HeaderClientContext),
-		CognitoIdentity:    contextValue(HeaderCognitoIdentity),
+	inv := &Invocation{}
+	var key [32]byte
+	ok := readContext(inv, &key)
+	if reseed != nil {
+		reseed(key, ok)
 	}
-	inv.DeadlineMs, _ = strconv.ParseInt(contextValue(HeaderDeadlineMs), 10, 64)
 	if n := eventSize(); n > 0 {
 		inv.Payload = make([]byte, n)
 		eventRead(unsafe.Pointer(&inv.Payload[0]), n)
@@ -104,25 +104,61 @@ func frescoHandle() {
 	response(ptr(out), int32(len(out)))
 }
 
-func contextValue(name string) string {
-	// One call in the common case: every value but a client context or a
-	// Cognito identity fits the stack buffer; the host says how long a
-	// value is, so a longer one takes a second call.
-	var small [256]byte
-	// (No unsafe.StringData: this file is also compiled inside
-	// aws-lambda-go's module, whose go.mod may predate Go 1.20.)
-	b := []byte(name)
-	namePtr, nameLen := ptr(b), int32(len(b))
-	n := contextGet(namePtr, nameLen, unsafe.Pointer(&small[0]), int32(len(small)))
-	switch {
-	case n <= 0:
-		return ""
-	case int(n) <= len(small):
-		return string(small[:n])
+// The context record of invocation_context_all (docs/abi.md).
+const (
+	recordEntropy  = 0  // [32]byte
+	recordDeadline = 32 // i64 milliseconds
+	recordLengths  = 40 // 5 × u32: trace id, request id, ARN, client context, Cognito identity
+	recordValues   = 60
+
+	// traceEnvPrefix goes over the end of the header, in front of the
+	// trace id, to make Invocation.TraceEnv.
+	traceEnvPrefix = "_X_AMZN_TRACE_ID="
+)
+
+// readContext fills inv's context values with one host call and copies
+// the record's entropy to key; false if the host gave no record. The
+// values, and TraceEnv, share one string allocation.
+func readContext(inv *Invocation, key *[32]byte) bool {
+	// Every record but one with a large client context or Cognito
+	// identity fits the stack buffer; the host says how long the record
+	// is, so a longer one takes a second call.
+	var small [512]byte
+	rec := small[:]
+	n := contextAll(unsafe.Pointer(&rec[0]), int32(len(rec)))
+	for int(n) > len(rec) {
+		rec = make([]byte, n)
+		n = contextAll(unsafe.Pointer(&rec[0]), n)
 	}
-	buf := make([]byte, n)
-	contextGet(namePtr, nameLen, unsafe.Pointer(&buf[0]), n)
-	return string(buf)
+	if n < recordValues {
+		return false
+	}
+	rec = rec[:n]
+	var lens [5]int
+	end := recordValues
+	for i := range lens {
+		lens[i] = int(binary.LittleEndian.Uint32(rec[recordLengths+4*i:]))
+		end += lens[i]
+	}
+	if end > len(rec) || end < recordValues {
+		return false
+	}
+	copy(key[:], rec[recordEntropy:])
+	inv.DeadlineMs = int64(binary.LittleEndian.Uint64(rec[recordDeadline:]))
+	// The header is read: its last bytes become the name in front of the
+	// trace id, which comes first.
+	start := recordValues - len(traceEnvPrefix)
+	copy(rec[start:], traceEnvPrefix)
+	values := string(rec[start:end])
+	inv.TraceEnv = values[:len(traceEnvPrefix)+lens[0]]
+	values = values[len(traceEnvPrefix):]
+	var v [5]string
+	for i, n := range lens {
+		v[i], values = values[:n], values[n:]
+	}
+	inv.TraceID, inv.RequestID, inv.InvokedFunctionARN = v[0], v[1], v[2]
+	inv.ClientContext, inv.CognitoIdentity = v[3], v[4]
+	return true
 }
 
 // ptr is the address of b's first byte, or nil for an empty slice (the host

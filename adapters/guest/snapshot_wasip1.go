@@ -18,10 +18,13 @@ import (
 // chacha8 state, then each M's state from it. An image taken after init
 // would hand every invocation the same math/rand and math/rand/v2 sequence,
 // the same map iteration order and the same hash/maphash seeds. So every
-// invocation starts by reseeding: fresh entropy (WASI random_get) becomes
+// invocation starts by reseeding: fresh entropy from the host becomes
 // the global state's key, and the runtime's own mrandinit derives the M's
 // state from it, exactly as at start-up. The runtime's hash key (alginit)
 // is left as is: maps made during init hash with it.
+//
+// The entropy comes with the invocation's context (invocation_context_all),
+// so reseeding costs no host call of its own.
 
 // globalRandLayout mirrors runtime.globalRand (runtime/rand.go) on wasm:
 // a mutex (one uintptr without lock ranking), the 32-byte seed buffer, the
@@ -49,7 +52,7 @@ var runtimeM0 [1]byte
 func runtimeMrandinit(mp unsafe.Pointer)
 
 func init() {
-	beforeHandle = reseed
+	reseed = reseedRuntime
 }
 
 // prepareSnapshot runs in fresco_snapshot, before the image is taken.
@@ -59,9 +62,9 @@ func prepareSnapshot() {
 	if !runtimeGlobalRand.init || runtimeGlobalRand.state.i > runtimeGlobalRand.state.n || runtimeGlobalRand.state.n > 32 {
 		panic("fresco: this Go runtime's random state has an unknown layout; snapshots are off")
 	}
-	// Reseeding's own first use (crypto/rand's lazy set-up) belongs in
-	// the image, not in every invocation.
-	reseed()
+	// Reseeding's own first use belongs in the image, not in every
+	// invocation.
+	reseedRuntime([32]byte{}, false)
 	for _, warm := range warmers {
 		warm()
 	}
@@ -69,16 +72,19 @@ func prepareSnapshot() {
 	// empties the allocator's per-P span caches, and an image taken right
 	// after it would have every invocation refill them (and sweep) anew.
 	runtime.GC()
-	reseed()
+	reseedRuntime([32]byte{}, false)
 	for _, warm := range warmers {
 		warm()
 	}
 }
 
-// reseed gives the runtime's random generators fresh entropy.
-func reseed() {
-	var key [32]byte
-	rand.Read(key[:])
+// reseedRuntime makes key the runtime's random key; without one (!ok:
+// during init, or from a host that sent none) it draws one from
+// crypto/rand.
+func reseedRuntime(key [32]byte, ok bool) {
+	if !ok {
+		rand.Read(key[:])
+	}
 	st := &runtimeGlobalRand.state
 	for i := range st.seed {
 		st.seed[i] = uint64(key[8*i]) | uint64(key[8*i+1])<<8 | uint64(key[8*i+2])<<16 | uint64(key[8*i+3])<<24 |

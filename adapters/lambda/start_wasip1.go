@@ -5,7 +5,6 @@ package lambda
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"reflect"
 	"time"
 	"unsafe"
@@ -15,6 +14,10 @@ import (
 
 	"github.com/frescolabs/fresco/adapters/guest"
 )
+
+// traceEnvName is the environment variable aws-lambda-go sets to the
+// invocation's trace id.
+const traceEnvName = "_X_AMZN_TRACE_ID"
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
@@ -26,9 +29,11 @@ func start(handler interface{}, options []Option) {
 }
 
 // invoke runs one invocation the way aws-lambda-go's runtime loop does:
-// same context, same deadline, same error and panic documents.
+// same context, same deadline, same error and panic documents. The
+// deadline's context starts no timer unless the handler waits on it
+// (withDeadline).
 func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
-	ctx, cancel := context.WithDeadline(base, time.UnixMilli(inv.DeadlineMs))
+	ctx, cancel := withDeadline(base, time.UnixMilli(inv.DeadlineMs))
 	defer cancel()
 	lc := lambdacontext.LambdaContext{
 		AwsRequestID:       inv.RequestID,
@@ -41,7 +46,10 @@ func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, str
 		return failure(errorResponse(err))
 	}
 	ctx = lambdacontext.NewContext(ctx, &lc)
-	os.Setenv("_X_AMZN_TRACE_ID", inv.TraceID)
+	// An instance runs one invocation, so the trace id goes into the
+	// environment as well, as aws-lambda-go does when it does not run
+	// invocations concurrently.
+	setTraceEnv(inv)
 	//lint:ignore SA1029 aws-lambda-go's own key, which handlers read.
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", inv.TraceID) //nolint:staticcheck
 
@@ -79,7 +87,7 @@ func baseContext(h Handler) context.Context {
 // that returns zero values, wrapped by aws-lambda-go like the real one. So
 // encoding/json's and reflect's caches for the handler's event and response
 // types, aws-lambda-go's and this package's first-use work (the process
-// environment's copy, context and timer machinery) are done before fresco
+// environment's copy, context machinery) are done before fresco
 // takes the snapshot, and no invocation pays for them. The user's handler
 // is never called.
 func warm(handler interface{}, options []Option, base context.Context) {
@@ -112,7 +120,12 @@ func warm(handler interface{}, options []Option, base context.Context) {
 		DeadlineMs:         time.Now().Add(time.Minute).UnixMilli(),
 		Payload:            event,
 	})
-	os.Unsetenv("_X_AMZN_TRACE_ID")
+	prepareTraceEnv()
+	// A handler that waits on its context's Done starts a timer: that
+	// machinery's first use, too, belongs in the image.
+	ctx, cancel := withDeadline(base, time.Now().Add(time.Minute))
+	ctx.Done()
+	cancel()
 }
 
 // noopHandler stands in for a Handler during warm.

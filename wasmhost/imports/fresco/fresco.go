@@ -46,6 +46,7 @@ var functions = []function{
 	{"invocation_event_size", none, one, eventSize},
 	{"invocation_event_read", two, one, eventRead},
 	{"invocation_context", four, one, contextLookup},
+	{"invocation_context_all", two, one, contextAll},
 	{"invocation_response", two, one, response},
 	{"invocation_error", four, one, postError("invocation_error", false)},
 	{"init_error", four, one, postError("init_error", true)},

@@ -8,7 +8,8 @@ import (
 	"github.com/frescolabs/fresco/internal/abi"
 )
 
-// The calls that read the invocation: its event and its context values.
+// The calls that read the invocation: its event and its context values
+// (one by one, or all at once with fresh entropy).
 // During init they answer -NOT_IN_INVOCATION.
 
 // maxContextName bounds the name a guest may pass to invocation_context.
@@ -70,4 +71,30 @@ func contextLookup(ctx context.Context, mod api.Module, stack []uint64) {
 		mem.WriteString(buf, v[:n])
 	}
 	stack[0] = abi.I32(int32(len(v)))
+}
+
+// contextAll is invocation_context_all(buf, cap) -> len: the whole context
+// record (context.go) when it fits in cap bytes, nothing otherwise; len is
+// the record's size either way.
+func contextAll(ctx context.Context, mod api.Module, stack []uint64) {
+	const call = ModuleName + ".invocation_context_all"
+	inv := abi.From(ctx)
+	buf, capacity := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if !inv.InInvoke() {
+		stack[0] = abi.I32(-errnoNotInInvocation)
+		return
+	}
+	var mem api.Memory
+	if capacity > 0 {
+		mem = abi.CheckRange(inv, mod, call, buf, capacity)
+	}
+	// The request's values are bounded far below 2 GiB (the edge limits
+	// them), so n fits the i32 result.
+	n := uint32(recordSize(inv.Request))
+	if n <= capacity {
+		// A view of guest memory: the record is written in place.
+		b, _ := mem.Read(buf, n)
+		putRecord(b, inv)
+	}
+	stack[0] = abi.I32(int32(n))
 }
