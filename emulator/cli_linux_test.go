@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"os"
@@ -40,7 +41,12 @@ func TestKilledFrescoTakesItsProcesses(t *testing.T) {
 		if time.Since(start) > 10*time.Second {
 			t.Fatal("fresco started no runtime process for NativeSleep")
 		}
-		kids = children(t, cmd.Process.Pid)
+		for _, pid := range children(t, cmd.Process.Pid) {
+			// Not procpool's sweeper, which outlives fresco a moment.
+			if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); string(comm) != "fresco-sweeper\n" {
+				kids = append(kids, pid)
+			}
+		}
 	}
 	time.Sleep(200 * time.Millisecond) // into the handler's sleep
 	cmd.Process.Signal(syscall.SIGKILL)
@@ -54,6 +60,61 @@ func TestKilledFrescoTakesItsProcesses(t *testing.T) {
 				t.Fatalf("runtime process %d outlived the fresco that started it", pid)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// TestKill9LeavesNoRuntimeProcess: the fresco binary runs a bootstrap
+// whose two sleeps are in sessions of their own (one its child, one
+// orphaned to fresco at once) and is killed with SIGKILL; the bootstrap
+// and both sleeps die within seconds (procpool's sweeper).
+func TestKill9LeavesNoRuntimeProcess(t *testing.T) {
+	bin := buildBinary(t)
+	state := t.TempDir()
+	var log syncBuffer
+	cmd, url := startLogged(t, bin, &log, "--state-dir", t.TempDir(),
+		"-t", filepath.Join("emulator", "testdata", "kill9", "template.yaml"),
+		"--parameter-overrides", "StateDir="+state)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+
+	resp, err := http.Post(url+"/2015-03-31/functions/Escape/invocations", "", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte(`{"pid":`)) {
+		t.Fatalf("%d %s\n%s", resp.StatusCode, body, log.String())
+	}
+	bootstrap, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(string(body), `{"pid":`), "}"))
+	pids := []int{bootstrap}
+	for _, name := range []string{"child.pid", "orphan.pid"} {
+		b, err := os.ReadFile(filepath.Join(state, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	for _, pid := range pids {
+		if !alive(pid) {
+			t.Fatalf("process %d is not running before the kill", pid)
+		}
+	}
+
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("process %d outlived fresco's kill -9 by 5 s\n%s", pid, log.String())
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }

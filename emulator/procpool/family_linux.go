@@ -113,7 +113,7 @@ type family struct {
 // reaped) with apiAddr as its Runtime API.
 func newFamily(root int, apiAddr string) *family {
 	st, _ := statOf(root)
-	return &family{root: root, rootStart: st.start, marker: []byte("AWS_LAMBDA_RUNTIME_API=" + apiAddr + "\x00")}
+	return &family{root: root, rootStart: st.start, marker: apiMarker(apiAddr)}
 }
 
 // walk calls visit on every live member, the root first, then its
@@ -170,7 +170,7 @@ func (f *family) adopted(pid int) bool {
 	if err != nil {
 		return false
 	}
-	return bytes.HasPrefix(b, f.marker) || bytes.Contains(b, append([]byte{0}, f.marker...))
+	return carries(b, f.marker)
 }
 
 // members lists the family's live processes.

@@ -87,12 +87,6 @@ func readPid(t *testing.T, state, name string) int {
 	return pid
 }
 
-// exists tells whether pid is a process, zombie or not.
-func exists(pid int) bool {
-	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
-}
-
 // grandchildren returns the pids of the bootstrap's two sleeps, checking
 // they are alive.
 func grandchildren(t *testing.T, state string) []int {

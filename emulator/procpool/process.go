@@ -36,6 +36,8 @@ var errNotStarted = errors.New("runtime process not started")
 type process struct {
 	cmd     *exec.Cmd
 	pid     int
+	api     string   // its Runtime API's address
+	sweeper *sweeper // which sweeps its family if fresco is killed
 	queue   *Queue
 	server  *http.Server
 	fam     *family // the process, its descendants and their orphans
@@ -119,18 +121,39 @@ func startProcess(pool *Pool) (*process, error) {
 		p.server.Close()
 		return nil, fmt.Errorf("output pipe: %w", err)
 	}
-	cmd := exec.Command(pool.bin)
-	cmd.Dir = pool.dir
-	cmd.Env = append(pool.env[:len(pool.env):len(pool.env)], "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
-	cmd.Stdout = w
-	cmd.Stderr = w
-	setProcessGroup(cmd)
+	p.api = ln.Addr().String()
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(pool.bin)
+		cmd.Dir = pool.dir
+		cmd.Env = append(pool.env[:len(pool.env):len(pool.env)], "AWS_LAMBDA_RUNTIME_API="+p.api)
+		cmd.Stdout = w
+		cmd.Stderr = w
+		setProcessGroup(cmd)
+		return cmd
+	}
+	// Before the start: from then on, a kill -9 of fresco does not leave
+	// the family behind.
+	p.sweeper = sweeperFor(pool.logger)
+	p.sweeper.watch(p.api)
+	cmd := newCmd()
+	inCgroup := p.sweeper.place(cmd)
 	p.spawned = time.Now()
 	err = cmd.Start()
+	if err != nil && inCgroup {
+		// The cgroup may be what failed (clone3 refused): try without.
+		cmd = newCmd()
+		p.spawned = time.Now()
+		err2 := cmd.Start()
+		if err2 == nil {
+			p.sweeper.cgroupFailed(err)
+		}
+		err = err2
+	}
 	w.Close() // the process has its own copy
 	if err != nil {
 		close(ln.started)
 		r.Close()
+		p.sweeper.forget(p.api)
 		p.server.Close()
 		return nil, err
 	}
@@ -233,6 +256,8 @@ func (p *process) stop(grace time.Duration) {
 			p.terminate(grace)
 		}
 		p.kill(before)
+		// Before the address is released, and may be another's.
+		p.sweeper.forget(p.api)
 		p.server.Close()
 		p.out.wait(100 * time.Millisecond)
 		p.out.close()
