@@ -90,6 +90,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 		return nil, loadErr(err, "%v", err)
 	}
 	f.CompileDuration = time.Since(start)
+	adviseHugeCode()
 	ok = true
 	return f, nil
 }

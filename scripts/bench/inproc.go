@@ -152,6 +152,9 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 			loadRSS := residentBytes() - rssBefore
 			addNote("%s: resident cost of the loaded, idle function: %.1f MB", m.key, float64(loadRSS)/(1<<20))
 			addExtra(m.key+"_idle_rss_mb", "%.1f", float64(loadRSS)/(1<<20))
+			if huge := smapsRollup("AnonHugePages:"); huge > 0 {
+				addNote("%s: the process's anonymous memory in huge pages after the load (compiled code): %.0f MB", m.key, float64(huge)/(1<<20))
+			}
 			snap, why := f.Snapshot()
 			if snap {
 				_, initTook := f.SnapshotInit()

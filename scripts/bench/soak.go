@@ -85,6 +85,22 @@ func soak(ctx context.Context, cfg *config, key string, f *wasmhost.Module, req 
 	return nil
 }
 
+// smapsRollup is a field of /proc/self/smaps_rollup in bytes, 0 where it
+// is not available.
+func smapsRollup(field string) int64 {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, field); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // residentBytes is the process's resident set size (VmRSS), 0 where
 // /proc is not available.
 func residentBytes() int64 {
