@@ -177,3 +177,88 @@ func TestVerifyResetsSeesV128HighHalf(t *testing.T) {
 		s.discard(in)
 	}
 }
+
+// TestReadyMemoryBudget: ready instances of all functions hold at most the
+// host's budget; an instance reset past it is discarded, and the functions
+// still serve. The trim of an idle function gives its memories back.
+func TestReadyMemoryBudget(t *testing.T) {
+	wasm := mustRead(t, filepath.Join("testdata", "pages.wasm")) // a 4 MB image
+	h, err := New(Config{ReadyMemoryMB: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	var fs []*Module
+	for _, name := range []string{"A", "B"} {
+		f, err := h.Load(context.Background(), FunctionConfig{Name: name}, wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close(context.Background())
+		fs = append(fs, f)
+	}
+	limit, used := h.ReadyMemory()
+	if limit != 10<<20 || used != 8<<20 {
+		t.Fatalf("budget %d, used %d after two loads; want %d, %d", limit, used, 10<<20, 8<<20)
+	}
+	// A burst of four instances of each: at most two of the eight fit.
+	for _, f := range fs {
+		var ins []*instance
+		for range 4 {
+			in, _, err := f.snap.get(context.Background(), time.Now().Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins = append(ins, in)
+		}
+		for _, in := range ins {
+			f.snap.put(in, true)
+		}
+	}
+	if _, used := h.ReadyMemory(); used > limit {
+		t.Errorf("ready instances hold %d bytes, over the budget of %d", used, limit)
+	}
+	if got := fs[0].snap.ready.len() + fs[1].snap.ready.len(); got != 2 {
+		t.Errorf("%d instances ready, want the 2 the budget holds", got)
+	}
+	ev := []byte("\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00")
+	for _, f := range fs {
+		if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "r", Payload: ev}); res.Kind != invoke.Success || string(res.Payload) != "clean" {
+			t.Errorf("%s: %v %s", f.Name(), res.Kind, res.Payload)
+		}
+	}
+	pool := h.memory.(*memoryPool)
+	free := func() int {
+		pool.mu.Lock()
+		defer pool.mu.Unlock()
+		n := 0
+		for _, list := range pool.free {
+			n += len(list)
+		}
+		return n
+	}
+	if free() == 0 {
+		t.Fatal("the discarded instances' memories are not in the pool")
+	}
+	// Make both idle with more than one ready instance, then trim.
+	for _, f := range fs {
+		for f.snap.ready.len() < 2 {
+			in, err := f.snap.newInstance(context.Background(), time.Now().Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Past the budget (counted, as push would): the trim's to discard.
+			f.snap.ready.budget.used.Add(f.snap.ready.size)
+			f.snap.ready.items = append(f.snap.ready.items, in)
+		}
+		if n := f.snap.trim(time.Now().Add(idleAfter + time.Second)); n == 0 {
+			t.Errorf("%s: nothing trimmed", f.Name())
+		}
+	}
+	if n := free(); n != 0 {
+		t.Errorf("%d free memories kept after an idle trim, want 0", n)
+	}
+	if _, used := h.ReadyMemory(); used != 2*4<<20 {
+		t.Errorf("ready instances hold %d bytes after the trim, want the two kept", used)
+	}
+}
