@@ -61,6 +61,9 @@ type Options struct {
 	// even where the kernel tracks the pages a guest writes (fresco start
 	// --full-resets).
 	FullResets bool
+	// ReadyMemoryMB bounds the memory of ready snapshot instances, all
+	// functions together (0: a quarter of the machine's, at most 4 GB).
+	ReadyMemoryMB int
 	// MaxProcesses bounds the runtime processes of each process function
 	// (FrescoMode native, or a bootstrap) that sets no
 	// ReservedConcurrentExecutions (default procpool.DefaultMaxProcesses).
@@ -153,16 +156,18 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		return nil, err
 	}
 	host, err := wasmhost.New(wasmhost.Config{
-		CacheDir:     filepath.Join(opts.CacheDir, "wazero"),
-		NoSnapshots:  opts.NoSnapshots,
-		VerifyResets: opts.VerifyResets,
-		FullResets:   opts.FullResets,
-		Logger:       opts.Logger,
+		CacheDir:      filepath.Join(opts.CacheDir, "wazero"),
+		NoSnapshots:   opts.NoSnapshots,
+		VerifyResets:  opts.VerifyResets,
+		FullResets:    opts.FullResets,
+		ReadyMemoryMB: opts.ReadyMemoryMB,
+		Logger:        opts.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	opts.Logger.Info("snapshot instances are reset by " + host.ResetMechanism())
+	readyLimit, _ := host.ReadyMemory()
+	opts.Logger.Info("snapshot instances are reset by "+host.ResetMechanism(), "ready_memory_mb", readyLimit>>20)
 	e := &Emulator{
 		opts:   opts,
 		logger: opts.Logger,

@@ -21,6 +21,7 @@ type common struct {
 	logLevel string
 
 	noSnapshots, verifyResets, fullResets bool
+	readyMemoryMB                         int
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -33,6 +34,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")
 	fs.BoolVar(&c.noSnapshots, "no-snapshots", false, "run every invocation's init again instead of starting from a pre-initialised snapshot")
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
+	fs.IntVar(&c.readyMemoryMB, "ready-memory-mb", 0, "bound the memory of ready instances, all functions together, in MB (default: a quarter of the machine's, at most 4096)")
 	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
 }
 
@@ -46,16 +48,17 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		return emulator.Options{}, err
 	}
 	return emulator.Options{
-		Template:     c.template,
-		EnvVars:      c.envVars,
-		Parameters:   params,
-		CacheDir:     c.cacheDir,
-		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-		FunctionLog:  stderr,
-		BuildOutput:  stderr,
-		NoSnapshots:  c.noSnapshots,
-		VerifyResets: c.verifyResets,
-		FullResets:   c.fullResets,
+		Template:      c.template,
+		EnvVars:       c.envVars,
+		Parameters:    params,
+		CacheDir:      c.cacheDir,
+		Logger:        slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		FunctionLog:   stderr,
+		BuildOutput:   stderr,
+		NoSnapshots:   c.noSnapshots,
+		VerifyResets:  c.verifyResets,
+		FullResets:    c.fullResets,
+		ReadyMemoryMB: c.readyMemoryMB,
 	}, nil
 }
 
