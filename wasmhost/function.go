@@ -341,16 +341,16 @@ func (f *Module) finish(res *invoke.Result, id string, log *tailbuf.Buffer) *inv
 func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invoke.Result {
 	s := f.snap
 	arrival := time.Now()
-	in, restore, err := s.get(ctx, f.deadline(req, arrival))
+	in, restore, err := s.get(ctx, arrival, f.deadline(req, arrival))
 	if err != nil {
 		return f.notStarted(req, err)
 	}
 	inv := abi.New(req)
 	log := tailbuf.New(f.cfg.MaxLogBytes)
 	in.out.w = log
-	start := time.Now()
-	if restore == 0 {
-		start = arrival // no wait worth counting: one clock read less
+	start := arrival // no wait worth counting: one clock read less
+	if restore != 0 {
+		start = time.Now()
 	}
 	deadline := f.deadline(req, start)
 	inv.StartInvoke(deadline)
@@ -359,7 +359,7 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	// gives up): the guest traps at its next check, on this goroutine, and
 	// the instance is discarded. Nothing frees its memory under running
 	// code.
-	in.stop.arm(ctx, deadline)
+	in.stop.arm(ctx, deadline, deadline.Sub(start))
 	_, err = in.handle.Call(abi.With(ctx, inv))
 	why := in.stop.disarm()
 	runTime := time.Since(start)

@@ -43,19 +43,30 @@ type hotSet struct {
 // resetStats is what a snapshot counts of its resets (ResetStats).
 type resetStats struct {
 	dirty, full atomic.Int64
-	// times holds the durations of the last len(times) resets.
+	// times holds the durations of the last len(times) timed resets (one
+	// in timeEvery).
 	times [1024]atomic.Int64
 	next  atomic.Uint64
+	count atomic.Uint64
 }
 
-func (r *resetStats) record(d time.Duration, dirty bool) {
+// timeThis says whether to time the next reset: one in timeEvery, for
+// clock reads cost a reset of a small image as much as the reset.
+func (r *resetStats) timeThis() bool { return r.count.Add(1)%timeEvery == 1 }
+
+const timeEvery = 8
+
+// record counts a reset, and its duration since start when it was timed.
+func (r *resetStats) record(dirty, timed bool, start time.Time) {
 	if dirty {
 		r.dirty.Add(1)
 	} else {
 		r.full.Add(1)
 	}
-	i := r.next.Add(1) - 1
-	r.times[i%uint64(len(r.times))].Store(int64(d))
+	if timed {
+		i := r.next.Add(1) - 1
+		r.times[i%uint64(len(r.times))].Store(int64(time.Since(start)))
+	}
 }
 
 // ResetStats reports how a function's instances were reset.
@@ -65,7 +76,7 @@ type ResetStats struct {
 	// Dirty counts resets that copied only written pages; Full those that
 	// copied the whole image.
 	Dirty, Full int64
-	// P50 is the median of the last 1,024 resets.
+	// P50 is the median of the last 1,024 timed resets (one in eight).
 	P50 time.Duration
 	// HotPages is the size of the hot set, once learnt.
 	HotPages int
@@ -101,20 +112,29 @@ func (f *Module) ResetStats() ResetStats {
 
 // restoreMemory writes the image over buf, in's memory.
 func (s *snapshot) restoreMemory(in *instance, buf []byte) {
-	start := time.Now()
-	if in.pages != nil && s.restoreDirty(in, buf) {
-		s.stats.record(time.Since(start), true)
-		return
+	timed := s.stats.timeThis()
+	var start time.Time
+	if timed {
+		start = time.Now()
 	}
-	copy(buf, s.mem)
-	switch {
-	case in.pages != nil:
-		s.protectAll(in)
-	case s.f.host.dirty:
-		s.startTracking(in, buf)
+	dirty := in.pages != nil && s.restoreDirty(in, buf)
+	if !dirty {
+		copy(buf, s.mem)
+		switch {
+		case in.pages != nil:
+			s.protectAll(in)
+		case s.f.host.dirty && len(s.mem) > trackAbove:
+			s.startTracking(in, buf)
+		}
 	}
-	s.stats.record(time.Since(start), false)
+	s.stats.record(dirty, timed, start)
 }
+
+// trackAbove is the image size up to which resets copy the whole image
+// even where pages can be tracked: a scan of the written pages (a system
+// call, ~1 µs) costs as much as copying 64 KB, and a small image spares
+// the guest its faults on the pages it writes.
+const trackAbove = 256 << 10
 
 // restoreDirty copies back the pages written since the last reset and
 // protects them again. It reports false, having changed nothing, when the

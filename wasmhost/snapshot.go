@@ -212,8 +212,8 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 // get returns an instance at the image: a ready one, one being reset, or a
 // new one, and how long making a new one took. Waiting for an init slot
 // to make one ends at deadline.
-func (s *snapshot) get(ctx context.Context, deadline time.Time) (*instance, time.Duration, error) {
-	s.lastUsed.Store(time.Now().UnixNano())
+func (s *snapshot) get(ctx context.Context, now, deadline time.Time) (*instance, time.Duration, error) {
+	s.lastUsed.Store(now.UnixNano())
 	if in := s.ready.pop(); in != nil {
 		s.reused.Add(1)
 		return in, 0, nil

@@ -43,7 +43,7 @@ func BenchmarkSnapshotReset(b *testing.B) {
 			if f.snap == nil {
 				b.Fatalf("no snapshot: %v", f.snapErr)
 			}
-			in, _, err := f.snap.get(context.Background(), time.Now().Add(time.Minute))
+			in, _, err := f.snap.get(context.Background(), time.Now(), time.Now().Add(time.Minute))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestSnapshotTrimsIdleInstances(t *testing.T) {
 	defer f.Close(context.Background())
 	var ins []*instance
 	for range 5 {
-		in, _, err := f.snap.get(context.Background(), time.Now().Add(time.Minute))
+		in, _, err := f.snap.get(context.Background(), time.Now(), time.Now().Add(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestVerifyResetsSeesV128HighHalf(t *testing.T) {
 	}
 	var ins []*instance
 	for range 3 { // the first is the image's own instance, then two made
-		in, _, err := s.get(context.Background(), time.Now().Add(time.Minute))
+		in, _, err := s.get(context.Background(), time.Now(), time.Now().Add(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestReadyMemoryBudget(t *testing.T) {
 	for _, f := range fs {
 		var ins []*instance
 		for range 4 {
-			in, _, err := f.snap.get(context.Background(), time.Now().Add(time.Minute))
+			in, _, err := f.snap.get(context.Background(), time.Now(), time.Now().Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}

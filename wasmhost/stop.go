@@ -41,6 +41,9 @@ type stopper struct {
 	// wake is closed when the guest is stopped, ending its sleep; made by
 	// the first sleep of an arming.
 	wake chan struct{}
+	// answered: the guest has posted its answer, and is stopped postGrace
+	// later if it has not returned.
+	answered bool
 }
 
 // stopReason is why a guest was stopped.
@@ -59,18 +62,18 @@ const postGrace = 50 * time.Millisecond
 
 func newStopper(stop, fuel api.MutableGlobal) *stopper { return &stopper{stop: stop, fuel: fuel} }
 
-// arm starts watching the deadline and ctx for one invocation. The global
-// must be 0 (a new instance, or one restore reset).
-func (s *stopper) arm(ctx context.Context, deadline time.Time) {
+// arm starts watching the deadline, in d, and ctx for one invocation. The
+// globals must be clear (a new instance, or one restore reset).
+func (s *stopper) arm(ctx context.Context, deadline time.Time, d time.Duration) {
 	s.mu.Lock()
-	s.armed, s.why, s.deadline, s.wake = true, notStopped, deadline, nil
+	s.armed, s.why, s.deadline, s.wake, s.answered = true, notStopped, deadline, nil, false
 	s.gen++
 	gen := s.gen
 	s.mu.Unlock()
 	if s.timer == nil {
-		s.timer = time.AfterFunc(time.Until(deadline), s.fireDeadline)
+		s.timer = time.AfterFunc(d, s.fireDeadline)
 	} else {
-		s.timer.Reset(time.Until(deadline))
+		s.timer.Reset(d)
 	}
 	if ctx.Done() != nil {
 		s.cancel = context.AfterFunc(ctx, func() {
@@ -88,6 +91,10 @@ func (s *stopper) fireDeadline() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.armed || s.why != notStopped {
+		return
+	}
+	if s.answered {
+		s.stopLocked(stoppedDeadline) // the answer posted stands (Module.classify)
 		return
 	}
 	if left := time.Until(s.deadline); left > 0 {
@@ -117,20 +124,16 @@ func (s *stopper) stopLocked(why stopReason) {
 	}
 }
 
-// posted gives a guest that posted its answer postGrace to return, within
-// its deadline.
+// posted gives a guest that posted its answer postGrace to return (at
+// most postGrace past its deadline: its answer is in).
 func (s *stopper) posted() {
-	at := time.Now().Add(postGrace)
 	s.mu.Lock()
-	if !s.armed || !at.Before(s.deadline) {
-		s.mu.Unlock()
-		return
-	}
-	s.deadline = at
+	armed := s.armed && !s.answered
+	s.answered = true
 	s.mu.Unlock()
-	// The callback reports a stop at this deadline as stoppedDeadline;
-	// the answer posted stands either way (Module.classify).
-	s.timer.Reset(postGrace)
+	if armed {
+		s.timer.Reset(postGrace)
+	}
 }
 
 // disarm ends the watch once the guest has returned, and reports whether
@@ -198,7 +201,7 @@ func guard(ctx context.Context, s *stopper, deadline time.Time, fn func() error)
 		err := fn()
 		return err, stoppedBy(ctx, err)
 	}
-	s.arm(ctx, deadline)
+	s.arm(ctx, deadline, time.Until(deadline))
 	err := fn()
 	return err, stopped(err, s.disarm())
 }
