@@ -125,3 +125,34 @@ func (r *readyStack) len() int {
 	defer r.mu.Unlock()
 	return len(r.items)
 }
+
+// Provision makes ready instances of f until it has n (at most
+// readyInstances, within the host's budget), as Lambda's provisioned
+// concurrency keeps instances initialised ahead of invocations, and
+// returns how many are ready. A function without a snapshot has none.
+func (f *Module) Provision(ctx context.Context, n int) (int, error) {
+	s := f.snap
+	if s == nil {
+		return 0, nil
+	}
+	n = min(n, readyInstances)
+	for s.ready.len() < n {
+		in, err := s.newInstance(ctx, time.Now().Add(f.host.initTimeout))
+		if err != nil {
+			return s.ready.len(), err
+		}
+		if !s.ready.push(in) {
+			s.discard(in)
+			break
+		}
+	}
+	return s.ready.len(), nil
+}
+
+// Ready reports how many instances of f are ready.
+func (f *Module) Ready() int {
+	if f.snap == nil {
+		return 0
+	}
+	return f.snap.ready.len()
+}

@@ -262,3 +262,29 @@ func TestReadyMemoryBudget(t *testing.T) {
 		t.Errorf("ready instances hold %d bytes after the trim, want the two kept", used)
 	}
 }
+
+// TestProvision: Provision makes ready instances up to what is asked, and
+// invocations take them.
+func TestProvision(t *testing.T) {
+	h, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	f, err := h.Load(context.Background(), FunctionConfig{Name: "Pages"}, mustRead(t, filepath.Join("testdata", "pages.wasm")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	if n, err := f.Provision(context.Background(), 3); err != nil || n != 3 || f.Ready() != 3 {
+		t.Fatalf("Provision(3) = %d, %v; %d ready", n, err, f.Ready())
+	}
+	made := f.snap.made.Load()
+	ev := []byte("\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00")
+	if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "r", Payload: ev}); res.Kind != invoke.Success || res.RestoreDuration != 0 {
+		t.Errorf("%v %s, restore %v: want a provisioned instance", res.Kind, res.Payload, res.RestoreDuration)
+	}
+	if f.snap.made.Load() != made {
+		t.Error("an invocation made an instance although some were provisioned")
+	}
+}

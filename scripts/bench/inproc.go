@@ -175,6 +175,17 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 			})
 			progress("%s", r)
 			rows = append(rows, r)
+			if snap {
+				// What each more ready instance holds.
+				debug.FreeOSMemory()
+				before, ready := residentBytes(), f.Ready()
+				if got, err := f.Provision(ctx, ready+8); err == nil && got > ready {
+					debug.FreeOSMemory()
+					per := float64(residentBytes()-before) / float64(got-ready) / (1 << 20)
+					addNote("%s: resident cost of each ready instance: %.1f MB (%d made)", m.key, per, got-ready)
+					addExtra(m.key+"_instance_rss_mb", "%.1f", per)
+				}
+			}
 			if st := f.ResetStats(); st.Dirty+st.Full > 0 {
 				addNote("%s: resets: %d of written pages, %d full copies; reset p50 %s; hot set %d pages", m.key, st.Dirty, st.Full, st.P50.Round(10*time.Nanosecond), st.HotPages)
 				addExtra(m.key+"_reset_p50_us", "%.2f", float64(st.P50)/float64(time.Microsecond))
