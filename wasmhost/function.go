@@ -443,6 +443,10 @@ func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, f.cfg.Timeout.Seconds()))
 	}
+	if why == stoppedCanceled {
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
+			fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
+	}
 	if inv.TooLarge > 0 || stdout != nil && stdout.overflowed() {
 		size := inv.TooLarge
 		if stdout != nil && stdout.overflowed() {
@@ -468,10 +472,6 @@ func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout
 			return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
 				fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", id))
 		}
-	}
-	if why == stoppedCanceled {
-		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
-			fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
 	}
 	if err != nil {
 		return f.crash(id, err, log)

@@ -114,3 +114,21 @@ func TestSnapshotInitHangIsLoadError(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestCallerGivesUp: a spinning guest whose caller's context is canceled
+// is stopped then, not at its deadline, and the invocation says so.
+func TestCallerGivesUp(t *testing.T) {
+	h := newTestHost(t, Config{})
+	f := loadTest(t, h, "loop", FunctionConfig{Timeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	res := f.Invoke(ctx, &invoke.Request{RequestID: "r"})
+	if res.Kind != invoke.Crash || res.ErrorType != invoke.ErrCanceled {
+		t.Errorf("%v %s %s, want %s", res.Kind, res.ErrorType, res.Payload, invoke.ErrCanceled)
+	}
+	// Not a timing assertion on speed: the deadline is a minute away.
+	if elapsed := time.Since(start); elapsed > 30*time.Second {
+		t.Errorf("stopped after %v", elapsed)
+	}
+}
