@@ -240,6 +240,14 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 	return f.finish(res, req.RequestID, run.log)
 }
 
+// setStopper makes s (nil: none) the run's stopper, and its invocation's.
+func (run *freshRun) setStopper(s *stopper) {
+	run.stop = s
+	if s != nil {
+		run.inv.Stop = s
+	}
+}
+
 // newFreshRun sets up the instance's configuration and output for inv.
 func (f *Module) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
 	req := inv.Request
@@ -273,7 +281,7 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
 	run.mod = mod
 	if err == nil {
-		run.stop = f.stopperOf(mod)
+		run.setStopper(f.stopperOf(mod))
 		err, run.why = guard(ictx, run.stop, start.Add(f.host.initTimeout), func() error { return f.callInit(ictx, mod, run.inv) })
 	}
 	cancel()
@@ -288,9 +296,6 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	defer cancel()
 	run.phaseCtx = hctx
 	run.inv.StartInvoke(deadline)
-	if run.stop != nil {
-		run.inv.AfterPost = run.stop.posted
-	}
 	handle := mod.ExportedFunction("fresco_handle")
 	err, run.why = guard(hctx, run.stop, deadline, func() error {
 		_, err := handle.Call(hctx)
@@ -313,7 +318,7 @@ func (f *Module) runStdio(ctx context.Context, run *freshRun) error {
 	run.mod = mod
 	run.releaseInit()
 	if err == nil {
-		run.stop = f.stopperOf(mod)
+		run.setStopper(f.stopperOf(mod))
 		start := mod.ExportedFunction("_start")
 		err, run.why = guard(hctx, run.stop, deadline, func() error {
 			_, err := start.Call(hctx)
@@ -354,12 +359,12 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	}
 	deadline := f.deadline(req, start)
 	inv.StartInvoke(deadline)
-	inv.AfterPost = in.stop.posted
+	inv.Stop = in.stop
 	// The stopper ends the guest at the deadline (or when the caller
 	// gives up): the guest traps at its next check, on this goroutine, and
 	// the instance is discarded. Nothing frees its memory under running
 	// code.
-	in.stop.arm(ctx, deadline, deadline.Sub(start))
+	in.stop.arm(ctx, deadline)
 	_, err = in.handle.Call(abi.With(ctx, inv))
 	why := in.stop.disarm()
 	runTime := time.Since(start)

@@ -62,8 +62,12 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if sm != nil {
 		bin = sm.Binary
 	}
+	cctx := ctx
+	if stopErr == nil {
+		cctx = experimental.WithFunctionListenerFactory(ctx, yieldListeners)
+	}
 	unlock := h.lockModule(bin)
-	compiled, err := r.CompileModule(ctx, bin)
+	compiled, err := r.CompileModule(cctx, bin)
 	unlock()
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)

@@ -157,6 +157,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 			mod.Close(context.Background())
 		}
 	}()
+	inv.Stop = in.stop
 	err, why := guard(ictx, in.stop, start.Add(f.host.initTimeout), func() error {
 		if err := f.callInit(ictx, mod, inv); err != nil || inv.InitError || !f.hasSnapshotHook {
 			return err

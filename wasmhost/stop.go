@@ -3,47 +3,48 @@ package wasmhost
 import (
 	"context"
 	"errors"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/wasmbin"
 )
 
 // A stopper ends one instance's guest: at the invocation's deadline, when
-// its caller gives up, or a short while after it has posted its answer. It
-// sets the global of the stop checks (wasmbin.StopExport), which the
-// guest's code tests at every call and loop iteration, and the guest traps
-// at its next one; the invocation that ran it then reads why.
+// its caller gives up, or a short while after it has posted its answer.
+//
+// The module fresco compiles has stop checks (internal/wasmbin/stop.go):
+// every loop iteration and call decrements a fuel global, and every
+// wasmbin.Fuel checks the guest calls $yield. The host listens to that
+// call (yieldListener): on the guest's own goroutine, in Go, it reads the
+// clock and the caller's context, and when the time is up it sets the
+// globals so that $yield traps at once. A guest that runs is so checked
+// every few hundred microseconds at most, whatever else runs: no timer and
+// no other goroutine is involved, so guests spinning on every core (which
+// hold every processor of the Go runtime) are stopped as promptly as one.
+// A sleeping guest is woken at the deadline or when the caller gives up,
+// and stopped by the same check.
 //
 // This replaces wazero's WithCloseOnContextDone, whose check leaves the
 // guest's native code for Go at every loop header and starts a goroutine
-// per call: for a Go guest that was two thirds of its time. A stopper
-// costs a load and a branch per check, and per invocation a timer reset.
+// per call: for a Go guest that was two thirds of its time.
 //
-// One invocation at a time arms it. The timer is the instance's, reused;
-// a callback of an earlier arming that runs late finds the deadline ahead
-// and reschedules itself for it rather than stopping the wrong invocation.
+// One invocation at a time arms it, and only its goroutine uses it.
 type stopper struct {
 	// stop and fuel are the guest's globals of the checks.
 	stop, fuel api.MutableGlobal
-	timer      *time.Timer
-	// cancel stops watching the invocation's context.
-	cancel func() bool
 
-	mu       sync.Mutex
-	armed    bool
-	gen      uint64
+	// Of the current arming.
+	ctx      context.Context
 	deadline time.Time
+	// graceEnd is when a guest that posted its answer is stopped (zero:
+	// it has not posted).
+	graceEnd time.Time
 	why      stopReason
-	// wake is closed when the guest is stopped, ending its sleep; made by
-	// the first sleep of an arming.
-	wake chan struct{}
-	// answered: the guest has posted its answer, and is stopped postGrace
-	// later if it has not returned.
-	answered bool
 }
 
 // stopReason is why a guest was stopped.
@@ -62,152 +63,127 @@ const postGrace = 50 * time.Millisecond
 
 func newStopper(stop, fuel api.MutableGlobal) *stopper { return &stopper{stop: stop, fuel: fuel} }
 
-// arm starts watching the deadline, in d, and ctx for one invocation. The
-// globals must be clear (a new instance, or one restore reset).
-func (s *stopper) arm(ctx context.Context, deadline time.Time, d time.Duration) {
-	s.mu.Lock()
-	s.armed, s.why, s.deadline, s.wake, s.answered = true, notStopped, deadline, nil, false
-	s.gen++
-	gen := s.gen
-	s.mu.Unlock()
-	if s.timer == nil {
-		s.timer = time.AfterFunc(d, s.fireDeadline)
-	} else {
-		s.timer.Reset(d)
+// arm starts one invocation's watch: until deadline, or ctx. The globals
+// must be clear (a new instance, or one restore reset).
+func (s *stopper) arm(ctx context.Context, deadline time.Time) {
+	s.ctx, s.deadline, s.graceEnd, s.why = ctx, deadline, time.Time{}, notStopped
+}
+
+// Check is the stop check's host side (abi.Stopper).
+func (s *stopper) Check(context.Context) {
+	if s.why != notStopped || s.ctx == nil {
+		return
 	}
-	if ctx.Done() != nil {
-		s.cancel = context.AfterFunc(ctx, func() {
-			why := stoppedCanceled
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				why = stoppedDeadline
-			}
-			s.fire(gen, why)
-		})
+	switch now := time.Now(); {
+	case s.ctx.Err() != nil:
+		s.stopFor(stoppedCanceled)
+		if errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
+			s.why = stoppedDeadline
+		}
+	case !now.Before(s.deadline):
+		s.stopFor(stoppedDeadline)
+	case !s.graceEnd.IsZero() && !now.Before(s.graceEnd):
+		// The answer posted stands (Module.classify).
+		s.stopFor(stoppedDeadline)
 	}
 }
 
-// fireDeadline is the timer's callback.
-func (s *stopper) fireDeadline() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.armed || s.why != notStopped {
-		return
-	}
-	if s.answered {
-		s.stopLocked(stoppedDeadline) // the answer posted stands (Module.classify)
-		return
-	}
-	if left := time.Until(s.deadline); left > 0 {
-		// Early: an earlier arming's callback, or a deadline moved.
-		s.timer.Reset(left)
-		return
-	}
-	s.stopLocked(stoppedDeadline)
-}
-
-// fire stops the guest of arming gen for why, if it still runs.
-func (s *stopper) fire(gen uint64, why stopReason) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.armed && s.gen == gen && s.why == notStopped {
-		s.stopLocked(why)
-	}
-}
-
-func (s *stopper) stopLocked(why stopReason) {
+// stopFor makes the guest trap at its next check.
+func (s *stopper) stopFor(why stopReason) {
 	s.why = why
 	s.stop.Set(1)
 	s.fuel.Set(0)
-	if s.wake != nil {
-		close(s.wake)
-		s.wake = nil
-	}
 }
 
-// posted gives a guest that posted its answer postGrace to return (at
-// most postGrace past its deadline: its answer is in).
-func (s *stopper) posted() {
-	s.mu.Lock()
-	armed := s.armed && !s.answered
-	s.answered = true
-	s.mu.Unlock()
-	if armed {
-		s.timer.Reset(postGrace)
+// Posted gives a guest that posted its answer postGrace to return
+// (abi.Stopper).
+func (s *stopper) Posted() {
+	if s.graceEnd.IsZero() {
+		s.graceEnd = time.Now().Add(postGrace)
 	}
 }
 
 // disarm ends the watch once the guest has returned, and reports whether
-// and why it was stopped. After disarm nothing sets the global.
+// and why it was stopped.
 func (s *stopper) disarm() stopReason {
-	if s.cancel != nil {
-		s.cancel()
-		s.cancel = nil
-	}
-	s.timer.Stop()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.armed = false
+	s.ctx = nil
 	return s.why
 }
 
 // clear sets the globals back to their initial values (after disarm),
 // for the instance's next invocation.
 func (s *stopper) clear() {
-	s.mu.Lock()
 	s.stop.Set(0)
 	s.fuel.Set(wasmbin.Fuel)
 	s.why = notStopped
-	s.mu.Unlock()
 }
 
 // isClear reports whether the globals are at their initial values (a
 // reset's verification).
 func (s *stopper) isClear() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return s.stop.Get() == 0 && s.fuel.Get() == wasmbin.Fuel
 }
 
 // sleep is the guest's nanosleep: a real sleep, cut short at the deadline
-// or when the guest is stopped.
+// (or the end of the grace after posting) or when the caller gives up;
+// the guest is then stopped at its next check.
 func (s *stopper) sleep(ns int64) {
-	s.mu.Lock()
-	if s.why != notStopped {
-		s.mu.Unlock()
+	if s.ctx == nil || s.why != notStopped {
 		return
 	}
-	d := min(time.Duration(ns), time.Until(s.deadline))
-	if s.wake == nil {
-		s.wake = make(chan struct{})
+	end := s.deadline
+	if !s.graceEnd.IsZero() && s.graceEnd.Before(end) {
+		end = s.graceEnd
 	}
-	wake := s.wake
-	s.mu.Unlock()
-	if d <= 0 {
-		return
+	if d := min(time.Duration(ns), time.Until(end)); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+		}
+		t.Stop()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-wake:
+	s.Check(s.ctx)
+}
+
+// yieldListener listens to $yield (wasmbin.YieldExport) in modules with
+// stop checks, and only to it: nothing else pays for listening.
+type yieldListener struct{}
+
+func (yieldListener) Before(ctx context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
+	if inv := abi.From(ctx); inv != nil && inv.Stop != nil {
+		inv.Stop.Check(ctx)
 	}
 }
 
+func (yieldListener) After(context.Context, api.Module, api.FunctionDefinition, []uint64) {}
+
+func (yieldListener) Abort(context.Context, api.Module, api.FunctionDefinition, error) {}
+
+// yieldListeners gives $yield its listener when a module is compiled.
+var yieldListeners = experimental.FunctionListenerFactoryFunc(func(def api.FunctionDefinition) experimental.FunctionListener {
+	if slices.Contains(def.ExportNames(), wasmbin.YieldExport) {
+		return yieldListener{}
+	}
+	return nil
+})
+
 // guard runs fn, a call of the guest, under s until deadline (s nil: the
 // runtime's close on ctx, whose deadline is the same, stops it), and
-// returns its error and whether and why the guest was stopped.
+// returns its error and whether and why the guest was stopped. The call's
+// context must carry an invocation whose Stop is s.
 func guard(ctx context.Context, s *stopper, deadline time.Time, fn func() error) (error, stopReason) {
 	if s == nil {
 		err := fn()
 		return err, stoppedBy(ctx, err)
 	}
-	s.arm(ctx, deadline, time.Until(deadline))
+	s.arm(ctx, deadline)
 	err := fn()
 	return err, stopped(err, s.disarm())
 }
 
 // stopped is why a guest whose call returned err was stopped: a guest that
-// returned normally was not, even if its stopper fired as it returned.
+// returned normally was not, even if it was told to stop as it returned.
 func stopped(err error, why stopReason) stopReason {
 	if err == nil {
 		return notStopped

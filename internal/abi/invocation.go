@@ -42,16 +42,28 @@ type Invocation struct {
 	// Tainted names the first host call the guest made that keeps its
 	// instance from being reset to the image (Module.Resettable).
 	Tainted string
-	// AfterPost, if set, runs when the guest has posted its answer (the
-	// host then bounds how long the guest may run on).
-	AfterPost func()
+	// Stop, if set, is told when the guest posts its answer (the host then
+	// bounds how long the guest may run on), and asked, at the guest's
+	// periodic checks, whether to stop it.
+	Stop Stopper
+}
+
+// Stopper stops a guest: wasmhost's, through the stop checks its rewrite
+// adds to modules.
+type Stopper interface {
+	// Posted is called when the guest has posted its answer.
+	Posted()
+	// Check is called on the guest's goroutine, periodically while it
+	// runs, with the context of its call; it stops the guest if its time
+	// is up or its caller has gone.
+	Check(ctx context.Context)
 }
 
 // MarkPosted records that the guest has posted its answer.
 func (inv *Invocation) MarkPosted() {
 	inv.Posted = true
-	if inv.AfterPost != nil {
-		inv.AfterPost()
+	if inv.Stop != nil {
+		inv.Stop.Posted()
 	}
 }
 

@@ -34,9 +34,9 @@ import (
 
 // Export names of the globals AddStopChecks adds.
 const (
-	StopExport = reservedPrefix + "stop"
-	FuelExport = reservedPrefix + "fuel"
-	yieldName  = reservedPrefix + "yield"
+	StopExport  = reservedPrefix + "stop"
+	FuelExport  = reservedPrefix + "fuel"
+	YieldExport = reservedPrefix + "yield"
 )
 
 // Fuel is the number of checks between two calls of $yield.
@@ -64,7 +64,7 @@ func (m *Module) AddStopChecks() error {
 	if m.importsMemory || m.sections[sectionMemory].count == 0 {
 		return fmt.Errorf("%w: the module defines no memory", ErrUnsupported)
 	}
-	for _, name := range []string{StopExport, FuelExport, yieldName} {
+	for _, name := range []string{StopExport, FuelExport, YieldExport} {
 		if slices.Contains(m.reserved, name) {
 			return fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
 		}
@@ -99,7 +99,7 @@ func (m *Module) yieldFunc() addedFunc {
 	b = appendS32(b, Fuel)
 	b = append(b, opGlobalSet)
 	b = AppendU32(b, fuel)
-	return addedFunc{name: yieldName, typ: []byte{0x60, 0x00, 0x00}, body: append(b, 0x0B)}
+	return addedFunc{name: YieldExport, typ: []byte{0x60, 0x00, 0x00}, body: append(b, 0x0B)}
 }
 
 // checkedBodies returns the entries of the code section, each function

@@ -46,18 +46,23 @@ func readWasm(rel string) func(context.Context, *config, func(string, ...any)) (
 // cache directory as the server's, so a second run, and the HTTP rows,
 // reuse the artifact).
 func buildHello(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error) {
+	return buildSample(ctx, cfg, progress, "hello")
+}
+
+// buildSample builds samples/<dir>, a Go function, as fresco does.
+func buildSample(ctx context.Context, cfg *config, progress func(string, ...any), dir string) ([]byte, error) {
 	start := time.Now()
 	b := &build.Builder{CacheDir: filepath.Join(cfg.cacheDir, "build")}
 	out, err := b.Build(ctx, []*sam.FunctionSpec{{
-		LogicalID: "Hello",
-		Name:      "Hello",
-		CodeURI:   filepath.Join(cfg.root, "samples", "hello"),
+		LogicalID: "Sample",
+		Name:      "Sample",
+		CodeURI:   filepath.Join(cfg.root, "samples", dir),
 	}})
 	if err != nil {
 		return nil, err
 	}
-	progress("built samples/hello in %s", time.Since(start).Round(time.Millisecond))
-	return os.ReadFile(out["Hello"])
+	progress("built samples/%s in %s", dir, time.Since(start).Round(time.Millisecond))
+	return os.ReadFile(out["Sample"])
 }
 
 // Hello's handler, copied from samples/hello/main.go, for the native row:

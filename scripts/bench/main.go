@@ -175,6 +175,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := timeoutLateness(ctx, cfg, progress); err != nil {
+		return err
+	}
 	rows = append(rows, httpRows...)
 	m.loadAfter = loadAverage()
 	m.elapsed = time.Since(start)

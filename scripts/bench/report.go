@@ -45,7 +45,8 @@ func rowNames() []string {
 	for _, t := range targets {
 		names = append(names, t.rowName(1), t.rowName(concurrency))
 	}
-	return names
+	// Not a row of the table: the notes of timeoutLateness.
+	return append(names, "timeouts")
 }
 
 // newRow names a row from its name: "go/fresco", "http/c/c32".
