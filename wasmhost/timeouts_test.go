@@ -132,3 +132,18 @@ func TestCallerGivesUp(t *testing.T) {
 		t.Errorf("stopped after %v", elapsed)
 	}
 }
+
+// TestNoStopChecksStillTimesOut: a module that cannot be given the stop
+// checks is stopped at its deadline by wazero's own check, and is not
+// snapshotted.
+func TestNoStopChecksStillTimesOut(t *testing.T) {
+	h := newTestHost(t, Config{})
+	f := loadTest(t, h, "loop_nochecks", FunctionConfig{Timeout: 200 * time.Millisecond})
+	if f.stopChecks || f.snap != nil || !errors.Is(f.snapErr, errNoStopChecks) {
+		t.Fatalf("stop checks %v, snapshot %v (%v)", f.stopChecks, f.snap != nil, f.snapErr)
+	}
+	res := f.Invoke(context.Background(), &invoke.Request{RequestID: "r"})
+	if res.Kind != invoke.Timeout || res.ErrorType != invoke.ErrTimeout {
+		t.Errorf("%v %s %s", res.Kind, res.ErrorType, res.Payload)
+	}
+}
