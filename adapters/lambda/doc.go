@@ -20,5 +20,6 @@
 // deadline.
 //
 // It is guest code: it compiles to GOOS=wasip1 and imports nothing of the
-// host (fresco's other packages) but adapters/guest.
+// host (fresco's other packages) but adapters/guest and
+// adapters/internal/lambdart.
 package lambda

@@ -13,11 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/internal/lambdart"
 )
-
-// traceEnvName is the environment variable aws-lambda-go sets to the
-// invocation's trace id.
-const traceEnvName = "_X_AMZN_TRACE_ID"
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
@@ -31,9 +28,9 @@ func start(handler interface{}, options []Option) {
 // invoke runs one invocation the way aws-lambda-go's runtime loop does:
 // same context, same deadline, same error and panic documents. The
 // deadline's context starts no timer unless the handler waits on it
-// (withDeadline).
+// (lambdart.WithDeadline).
 func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, string, []byte) {
-	ctx, cancel := withDeadline(base, time.UnixMilli(inv.DeadlineMs))
+	ctx, cancel := lambdart.WithDeadline(base, time.UnixMilli(inv.DeadlineMs))
 	defer cancel()
 	lc := lambdacontext.LambdaContext{
 		AwsRequestID:       inv.RequestID,
@@ -49,7 +46,7 @@ func invoke(base context.Context, h Handler, inv *guest.Invocation) ([]byte, str
 	// An instance runs one invocation, so the trace id goes into the
 	// environment as well, as aws-lambda-go does when it does not run
 	// invocations concurrently.
-	setTraceEnv(inv)
+	lambdart.SetTraceEnv(inv.TraceEnv, inv.TraceID)
 	//lint:ignore SA1029 aws-lambda-go's own key, which handlers read.
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", inv.TraceID) //nolint:staticcheck
 
@@ -120,10 +117,10 @@ func warm(handler interface{}, options []Option, base context.Context) {
 		DeadlineMs:         time.Now().Add(time.Minute).UnixMilli(),
 		Payload:            event,
 	})
-	prepareTraceEnv()
+	lambdart.PrepareTraceEnv()
 	// A handler that waits on its context's Done starts a timer: that
 	// machinery's first use, too, belongs in the image.
-	ctx, cancel := withDeadline(base, time.Now().Add(time.Minute))
+	ctx, cancel := lambdart.WithDeadline(base, time.Now().Add(time.Minute))
 	ctx.Done()
 	cancel()
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/frescolabs/fresco/adapters"
 	"github.com/frescolabs/fresco/adapters/guest"
 )
 
@@ -38,6 +39,9 @@ const (
 	// last, so that its init runs after rpc_function.go's (see the glue).
 	awsLambdaGlueFile = "lambda/zz_fresco_wasip1.go"
 	awsLambdaGuestDir = "lambda/frescoguest"
+	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
+	// package only the lambda package may import.
+	awsLambdaRuntimeDir = "lambda/internal/lambdart"
 
 	// The aws-lambda-go versions that have every internal the glue uses;
 	// older ones fail to compile it, which Build reports as an
@@ -66,8 +70,13 @@ var guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
 // carries.
 var guestSourceFiles = []string{"guest_wasip1.go", "snapshot_wasip1.go", "doc.go"}
 
-// loadAwsLambdaPatch assembles the patch from the glue and adapters/guest's
-// own source, with only its package clause changed.
+// lambdaRuntimeDir is adapters/internal/lambdart in
+// adapters.LambdaRuntimeSource, whose every file the patch carries.
+const lambdaRuntimeDir = "internal/lambdart"
+
+// loadAwsLambdaPatch assembles the patch from the glue, adapters/guest's
+// own source, with only its package clause changed, and
+// adapters/internal/lambdart's, unchanged.
 var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 	p := &awsLambdaPatch{files: map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}}
 	for _, name := range guestSourceFiles {
@@ -79,6 +88,17 @@ var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 			return nil, fmt.Errorf("fresco guest source %s: %d package clauses, want 1", name, n)
 		}
 		p.files[awsLambdaGuestDir+"/"+name] = guestPackageClause.ReplaceAll(src, []byte("package frescoguest"))
+	}
+	runtime, err := fs.ReadDir(adapters.LambdaRuntimeSource, lambdaRuntimeDir)
+	if err != nil || len(runtime) == 0 {
+		return nil, fmt.Errorf("fresco lambdart source: %d files, %v", len(runtime), err)
+	}
+	for _, e := range runtime {
+		src, err := fs.ReadFile(adapters.LambdaRuntimeSource, lambdaRuntimeDir+"/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("fresco lambdart source: %w", err)
+		}
+		p.files[awsLambdaRuntimeDir+"/"+e.Name()] = src
 	}
 	h := sha256.New()
 	for _, name := range slices.Sorted(maps.Keys(p.files)) {

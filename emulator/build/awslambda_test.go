@@ -162,6 +162,47 @@ func TestBuildUnchangedAwsLambdaHandler(t *testing.T) {
 			t.Errorf("stack trace does not name the handler in main.go: %s", res.Payload)
 		}
 	})
+	t.Run("deadline and trace id per invocation", func(t *testing.T) {
+		if on, why := f.Snapshot(); !on {
+			t.Fatalf("no snapshot (%s): the trace id would always be os.Setenv", why)
+		}
+		// Each invocation its own deadline and trace id; the last has no
+		// trace id, and must not see the one before.
+		for i := range 21 {
+			req := awsLambdaRequest(100+i, `{"probe":true}`)
+			req.Deadline = time.Now().Add(time.Duration(20+i) * time.Second).Truncate(time.Millisecond)
+			req.TraceID = fmt.Sprintf("Root=1-5759e988-bd862e3fe1be46a9%08x;Parent=53995c3f42cd8ad8;Sampled=1", i)
+			if i == 20 {
+				req.TraceID = ""
+			}
+			res := f.Invoke(context.Background(), req)
+			var p struct {
+				DeadlineMs   int64    `json:"deadline_ms"`
+				Err          string   `json:"err"`
+				TraceEnv     string   `json:"trace_env"`
+				TraceCtx     string   `json:"trace_ctx"`
+				Environ      []string `json:"environ"`
+				Waited       string   `json:"waited"`
+				DeadlineType string   `json:"deadline_type"`
+			}
+			if res.Kind != invoke.Success || json.Unmarshal(res.Payload, &p) != nil {
+				t.Fatalf("invocation %d: %v %s\nlog:\n%s", i, res.Kind, res.Payload, res.Log)
+			}
+			switch env := "_X_AMZN_TRACE_ID=" + req.TraceID; {
+			case p.DeadlineMs != req.Deadline.UnixMilli() || p.Err != "":
+				t.Errorf("invocation %d: deadline %d (Err %q), want %d", i, p.DeadlineMs, p.Err, req.Deadline.UnixMilli())
+			case p.TraceEnv != req.TraceID || p.TraceCtx != req.TraceID:
+				t.Errorf("invocation %d: os.Getenv %q, context value %q, want %q", i, p.TraceEnv, p.TraceCtx, req.TraceID)
+			case len(p.Environ) != 1 || p.Environ[0] != env:
+				t.Errorf("invocation %d: os.Environ has %q, want [%q]", i, p.Environ, env)
+			case p.Waited != context.DeadlineExceeded.Error():
+				t.Errorf("invocation %d: a derived timeout ended with %q", i, p.Waited)
+			case p.DeadlineType != "*lambdart.deadlineContext":
+				// fresco's timer-less context, not context.WithDeadline's.
+				t.Errorf("invocation %d: the deadline is a %s", i, p.DeadlineType)
+			}
+		}
+	})
 	t.Run("bad client context", func(t *testing.T) {
 		req := awsLambdaRequest(5, `{}`)
 		req.ClientContext = []byte(`not json`)
@@ -245,7 +286,30 @@ func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 			t.Errorf("lambda/frescoguest/%s is not adapters/guest/%s with package frescoguest", name, name)
 		}
 	}
-	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+1 {
+	// adapters/internal/lambdart's files, tests aside, are copied as they
+	// are.
+	runtime, err := filepath.Glob(filepath.Join("..", "..", "adapters", "internal", "lambdart", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runtimeFiles int
+	for _, name := range runtime {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		runtimeFiles++
+		orig, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := patch.files[awsLambdaRuntimeDir+"/"+filepath.Base(name)]; !ok || !bytes.Equal(got, orig) {
+			t.Errorf("%s/%s is not adapters/internal/lambdart/%s", awsLambdaRuntimeDir, filepath.Base(name), filepath.Base(name))
+		}
+	}
+	if runtimeFiles == 0 {
+		t.Errorf("adapters/internal/lambdart has no files")
+	}
+	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+runtimeFiles+1 {
 		t.Errorf("patch files: %v", slices.Sorted(maps.Keys(patch.files)))
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -19,6 +21,7 @@ type Request struct {
 	Fail  string `json:"fail"`
 	Raw   string `json:"raw"`
 	Panic bool   `json:"panic"`
+	Probe bool   `json:"probe"`
 }
 
 // ValidationError is the typed error the handler returns; aws-lambda-go
@@ -37,8 +40,55 @@ type Response struct {
 	Cognito   string `json:"cognito,omitempty"`
 }
 
+// Probe is what the handler sees of its deadline and trace id.
+type Probe struct {
+	DeadlineMs int64    `json:"deadline_ms"`
+	Err        string   `json:"err"`       // ctx.Err() before the deadline
+	TraceEnv   string   `json:"trace_env"` // os.Getenv
+	TraceCtx   any      `json:"trace_ctx"` // aws-lambda-go's context value
+	Environ    []string `json:"environ"`   // os.Environ's _X_AMZN_TRACE_ID entries
+	Waited     string   `json:"waited"`    // a derived timeout's Err, after its Done
+	// Under the context values, the type of the context that holds the
+	// deadline.
+	DeadlineType string `json:"deadline_type"`
+}
+
+// deadlineType unwraps ctx's context.WithValue layers.
+func deadlineType(ctx context.Context) string {
+	v := reflect.ValueOf(ctx)
+	for v.Type().String() == "*context.valueCtx" {
+		v = v.Elem().FieldByName("Context").Elem()
+	}
+	return v.Type().String()
+}
+
+func probe(ctx context.Context) Probe {
+	d, _ := ctx.Deadline()
+	p := Probe{
+		DeadlineMs:   d.UnixMilli(),
+		TraceEnv:     os.Getenv("_X_AMZN_TRACE_ID"),
+		TraceCtx:     ctx.Value("x-amzn-trace-id"),
+		DeadlineType: deadlineType(ctx),
+	}
+	if err := ctx.Err(); err != nil {
+		p.Err = err.Error()
+	}
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "_X_AMZN_TRACE_ID=") {
+			p.Environ = append(p.Environ, kv)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	<-short.Done()
+	p.Waited = short.Err().Error()
+	return p
+}
+
 func handle(ctx context.Context, req Request) (any, error) {
 	switch {
+	case req.Probe:
+		return probe(ctx), nil
 	case req.Fail != "":
 		return nil, &ValidationError{Field: req.Fail}
 	case req.Panic:

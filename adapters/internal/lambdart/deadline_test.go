@@ -1,4 +1,4 @@
-package lambda
+package lambdart
 
 import (
 	"context"
@@ -17,7 +17,7 @@ var implementations = []struct {
 	with func(context.Context, time.Time) (context.Context, context.CancelFunc)
 }{
 	{"context.WithDeadline", context.WithDeadline},
-	{"withDeadline", withDeadline},
+	{"WithDeadline", WithDeadline},
 }
 
 type keyType struct{}
@@ -100,7 +100,7 @@ func TestDeadlineContextBehavesAsWithDeadline(t *testing.T) {
 				ctx, cancel := impl.with(context.Background(), time.Now().Add(soon))
 				defer cancel()
 				// Poll Err the way a handler checking for time would; under
-				// WithDeadline it turns when the timer fires.
+				// context.WithDeadline it turns when the timer fires.
 				for ctx.Err() == nil {
 					time.Sleep(time.Millisecond)
 				}
@@ -205,11 +205,11 @@ func TestDeadlineContextBehavesAsWithDeadline(t *testing.T) {
 
 func TestDeadlineContextStartsNoTimerUntilWaitedOn(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := withDeadline(context.Background(), time.Now().Add(time.Hour))
+	ctx, cancel := WithDeadline(context.Background(), time.Now().Add(time.Hour))
 	defer cancel()
 	c, ok := ctx.(*deadlineContext)
 	if !ok {
-		t.Fatalf("withDeadline(Background) is a %T", ctx)
+		t.Fatalf("WithDeadline(Background) is a %T", ctx)
 	}
 	ctx.Deadline()
 	ctx.Err()
@@ -231,7 +231,7 @@ func TestDeadlineContextStartsNoTimerUntilWaitedOn(t *testing.T) {
 func TestDeadlineContextFallsBackForADoneParent(t *testing.T) {
 	t.Parallel()
 	parent, cancelParent := context.WithCancel(context.Background())
-	ctx, cancel := withDeadline(parent, time.Now().Add(time.Hour))
+	ctx, cancel := WithDeadline(parent, time.Now().Add(time.Hour))
 	defer cancel()
 	if _, ok := ctx.(*deadlineContext); ok {
 		t.Fatal("a cancellable parent got the timer-less context")
@@ -244,7 +244,7 @@ func TestDeadlineContextFallsBackForADoneParent(t *testing.T) {
 	early := time.Now().Add(time.Minute)
 	parent, cancelParent = context.WithDeadline(context.Background(), early)
 	defer cancelParent()
-	ctx, cancel = withDeadline(parent, early.Add(time.Hour))
+	ctx, cancel = WithDeadline(parent, early.Add(time.Hour))
 	defer cancel()
 	if d, _ := ctx.Deadline(); !d.Equal(early) {
 		t.Fatalf("Deadline() = %v, want the parent's %v", d, early)
@@ -256,7 +256,7 @@ func TestDeadlineContextFallsBackForADoneParent(t *testing.T) {
 func TestDeadlineContextHammer(t *testing.T) {
 	t.Parallel()
 	for i := 0; i < 200; i++ {
-		ctx, cancel := withDeadline(context.Background(), time.Now().Add(time.Duration(i%7)*100*time.Microsecond))
+		ctx, cancel := WithDeadline(context.Background(), time.Now().Add(time.Duration(i%7)*100*time.Microsecond))
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
@@ -293,7 +293,7 @@ func TestDeadlineContextHammer(t *testing.T) {
 
 func TestDeadlineContextString(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := withDeadline(context.Background(), time.Now().Add(time.Hour))
+	ctx, cancel := WithDeadline(context.Background(), time.Now().Add(time.Hour))
 	defer cancel()
 	if s := ctx.(interface{ String() string }).String(); len(s) < len("context.Background.WithDeadline(") || s[:len("context.Background.WithDeadline(")] != "context.Background.WithDeadline(" {
 		t.Errorf("String() = %q", s)

@@ -1,4 +1,4 @@
-package lambda
+package lambdart
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// withDeadline is context.WithDeadline(parent, d), without the runtime
-// timer WithDeadline starts at once when parent can never be cancelled and
+// WithDeadline is context.WithDeadline(parent, d), without the runtime
+// timer context.WithDeadline starts at once when parent can never be cancelled and
 // has no deadline of its own: Background, or values over it, which is what
 // aws-lambda-go's WithContext (usually) and WithContextValue give.
 //
@@ -17,11 +17,11 @@ import (
 // fresco nothing needs the timer to stop a guest: the host stops it at the
 // deadline wherever it is. So the context below starts one only when
 // someone waits for it: Done, or a context derived from it (whose
-// cancellation then follows it as a child of WithDeadline's would). Err
+// cancellation then follows it as a child of context.WithDeadline's would). Err
 // compares the clock with the deadline, so it reports DeadlineExceeded
 // from the deadline on, timer or not. Any other parent gets
 // context.WithDeadline itself.
-func withDeadline(parent context.Context, d time.Time) (context.Context, context.CancelFunc) {
+func WithDeadline(parent context.Context, d time.Time) (context.Context, context.CancelFunc) {
 	if parent.Done() != nil {
 		return context.WithDeadline(parent, d)
 	}
@@ -32,7 +32,7 @@ func withDeadline(parent context.Context, d time.Time) (context.Context, context
 	return c, c.cancel
 }
 
-// deadlineContext is the context withDeadline returns for a parent that is
+// deadlineContext is the context WithDeadline returns for a parent that is
 // never done. Once it ends (the deadline passed, or cancel), its Err and
 // Done are those of a context.WithDeadline that ended the same way.
 type deadlineContext struct {

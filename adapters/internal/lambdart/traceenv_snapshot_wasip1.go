@@ -1,13 +1,11 @@
 //go:build wasip1 && fresco_snapshot
 
-package lambda
+package lambdart
 
 import (
 	"os"
 	"strings"
 	_ "unsafe" // go:linkname
-
-	"github.com/frescolabs/fresco/adapters/guest"
 )
 
 // The trace id reaches os.Getenv without os.Setenv on every invocation.
@@ -33,27 +31,31 @@ var syscallEnv map[string]int
 // -1 when every invocation uses os.Setenv.
 var traceEnvIndex = -1
 
-// setTraceEnv makes os.Getenv(traceEnvName) the invocation's trace id.
-func setTraceEnv(inv *guest.Invocation) {
-	if i := traceEnvIndex; i >= 0 && i < len(syscallEnvs) && inv.TraceEnv != "" &&
-		strings.HasPrefix(syscallEnvs[i], traceEnvName+"=") {
-		syscallEnvs[i] = inv.TraceEnv
+// SetTraceEnv makes os.Getenv(TraceEnvName) the invocation's trace id,
+// traceID. traceEnv is TraceEnvName + "=" + traceID, as the guest binding
+// makes it (guest.Invocation.TraceEnv), or empty: then, or before
+// PrepareTraceEnv found the variable, it is os.Setenv.
+func SetTraceEnv(traceEnv, traceID string) {
+	if i := traceEnvIndex; i >= 0 && i < len(syscallEnvs) && traceEnv != "" &&
+		strings.HasPrefix(syscallEnvs[i], TraceEnvName+"=") {
+		syscallEnvs[i] = traceEnv
 		return
 	}
-	os.Setenv(traceEnvName, inv.TraceID)
+	os.Setenv(TraceEnvName, traceID)
 }
 
-// prepareTraceEnv runs before the snapshot: it leaves the variable in the
-// image, empty, and learns where syscall keeps it.
-func prepareTraceEnv() {
-	const empty = traceEnvName + "="
-	os.Setenv(traceEnvName, "")
-	i, ok := syscallEnv[traceEnvName]
+// PrepareTraceEnv runs before the snapshot (from guest.OnSnapshot): it
+// leaves the variable in the image, empty, and learns where syscall keeps
+// it.
+func PrepareTraceEnv() {
+	const empty = TraceEnvName + "="
+	os.Setenv(TraceEnvName, "")
+	i, ok := syscallEnv[TraceEnvName]
 	if !ok || i < 0 || i >= len(syscallEnvs) || syscallEnvs[i] != empty {
 		return
 	}
-	syscallEnvs[i] = traceEnvName + "=fresco-probe"
-	ok = os.Getenv(traceEnvName) == "fresco-probe"
+	syscallEnvs[i] = TraceEnvName + "=fresco-probe"
+	ok = os.Getenv(TraceEnvName) == "fresco-probe"
 	syscallEnvs[i] = empty
 	if ok {
 		traceEnvIndex = i
