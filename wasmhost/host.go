@@ -70,6 +70,8 @@ type Host struct {
 	initTimeout time.Duration
 	// ready bounds the ready instances' memory (Config.ReadyMemoryMB).
 	ready *readyBudget
+	// procs is GOMAXPROCS at New: the invocations that can run at once.
+	procs int
 }
 
 // New returns a Host.
@@ -95,6 +97,7 @@ func New(cfg Config) (*Host, error) {
 		resetDesc:    desc,
 		logger:       logger,
 		initTimeout:  InitTimeout,
+		procs:        runtime.GOMAXPROCS(0),
 		ready:        &readyBudget{limit: int64(cfg.ReadyMemoryMB) << 20},
 	}
 	if cfg.ReadyMemoryMB <= 0 {

@@ -60,6 +60,10 @@ type snapshot struct {
 	// that finds ready empty waits for one of them rather than making a
 	// new instance, which costs far more than a reset.
 	resetting atomic.Int32
+	// busy counts instances handed to invocations and not yet back;
+	// makeCost is what making one took lately (ns, a moving average).
+	busy     atomic.Int32
+	makeCost atomic.Int64
 	// resets tracks the background resets, which close waits for: a reset
 	// must not write to a memory that closing the runtime gave back to the
 	// pool.
@@ -215,16 +219,31 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 // to make one ends at deadline.
 func (s *snapshot) get(ctx context.Context, now, deadline time.Time) (*instance, time.Duration, error) {
 	s.lastUsed.Store(now.UnixNano())
+	in, took, err := s.take(ctx, deadline)
+	if err == nil {
+		s.busy.Add(1)
+	}
+	return in, took, err
+}
+
+func (s *snapshot) take(ctx context.Context, deadline time.Time) (*instance, time.Duration, error) {
 	if in := s.ready.pop(); in != nil {
 		s.reused.Add(1)
 		return in, 0, nil
 	}
-	if s.resetting.Load() > 0 {
-		// A reset takes well under a millisecond alone, longer when resets
-		// are what the cores are busy with; making an instance of a Go
-		// module takes several, and more of them would only add to the
-		// resets to do. Waiters are served in turn as resets end.
-		if in := s.ready.wait(ctx, resetWait); in != nil {
+	if s.resetting.Load() > 0 || int(s.busy.Load()) >= s.f.host.procs {
+		// Every core already runs an invocation of this function, or an
+		// instance is being reset: one will be back soon (a Go Hello
+		// invocation takes tens of microseconds, a reset a few, a full
+		// copy well under a millisecond), and making an instance would
+		// cost milliseconds of the cores they need. So wait for one, as
+		// long as making one takes, within the deadline; waiters are
+		// served in turn.
+		wait := min(max(resetWait, time.Duration(s.makeCost.Load())), time.Until(deadline))
+		if wait <= 0 {
+			return nil, 0, errSlotTimeout
+		}
+		if in := s.ready.wait(ctx, wait); in != nil {
 			s.reused.Add(1)
 			return in, 0, nil
 		}
@@ -234,11 +253,19 @@ func (s *snapshot) get(ctx context.Context, now, deadline time.Time) (*instance,
 	}
 	start := time.Now()
 	in, err := s.newInstance(ctx, deadline)
-	return in, time.Since(start), err
+	took := time.Since(start)
+	if err == nil {
+		if old := s.makeCost.Load(); old == 0 {
+			s.makeCost.Store(int64(took))
+		} else {
+			s.makeCost.Store(old + (int64(took)-old)/4)
+		}
+	}
+	return in, took, err
 }
 
-// resetWait bounds how long get waits for a reset in flight before it
-// makes a new instance.
+// resetWait is the least get waits for an instance in use before it
+// makes a new one.
 const resetWait = 20 * time.Millisecond
 
 // newInstance makes an instance at the image: it instantiates the module
@@ -377,6 +404,7 @@ const (
 // put takes in back after an invocation. An instance that can be reset is
 // reset in the background and made ready; any other is discarded.
 func (s *snapshot) put(in *instance, reusable bool) {
+	s.busy.Add(-1)
 	in.out.w = nil
 	if !reusable {
 		s.discard(in)
