@@ -21,16 +21,14 @@ import (
 // which traps (unreachable) if $stop is set, and otherwise refuels and
 // grows the memory by 0 pages: a no-op for the guest, but a call out of
 // native code into wazero's Go code, where the Go scheduler can preempt
-// the goroutine. Without that, guests spinning on every core would hold
-// every processor of the Go runtime, and the timer that stops them would
-// never run.
-//
-// The host stops a guest by setting $stop to 1 and $fuel to 0: the guest
-// traps at its next check, or, if its own decrement overwrote the 0, within
-// Fuel checks. Code without calls or loops runs a bounded number of
-// instructions, so every guest reaches a check soon after. (Bulk memory and
-// table instructions are bounded by the memory and table limits; host
-// calls end at the deadline themselves.)
+// the goroutine. The host (wasmhost/stop.go) listens to $yield: on entry
+// it reads the clock and the caller's context, and sets $stop to 1 (and
+// $fuel to 0) when the guest's time is up, so that $yield traps at once.
+// A body skips the entry check when its first loop comes before any call
+// or branch (bodySpan.entryCovered). Code without calls or loops runs a
+// bounded number of instructions, so every running guest reaches $yield
+// within Fuel checks. (Bulk memory and table instructions are bounded by
+// the memory and table limits; host calls end at the deadline themselves.)
 
 // Export names of the globals AddStopChecks adds.
 const (
