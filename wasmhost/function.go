@@ -162,6 +162,10 @@ func (h *Host) acquireInitSlot(ctx context.Context, deadline time.Time) error {
 	}
 }
 
+// initSlotFree reports whether an init slot is free now (it may not be by
+// the time the caller asks for it).
+func (h *Host) initSlotFree() bool { return len(h.initSlots) < cap(h.initSlots) }
+
 // notStarted is the result of an invocation whose wait for an instance
 // ended with err.
 func (f *Module) notStarted(req *invoke.Request, err error) *invoke.Result {

@@ -153,6 +153,9 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
+	// What making an instance will cost, until one is made: instantiating,
+	// then as much again for the image's copy and the tracking.
+	s.makeCost.Store(2 * int64(time.Since(start)))
 	in.out.w = log
 	mod := in.mod
 	ok := false
@@ -231,14 +234,16 @@ func (s *snapshot) take(ctx context.Context, deadline time.Time) (*instance, tim
 		s.reused.Add(1)
 		return in, 0, nil
 	}
-	if s.resetting.Load() > 0 || int(s.busy.Load()) >= s.f.host.procs {
+	for s.resetting.Load() > 0 || int(s.busy.Load()) >= s.f.host.procs {
 		// Every core already runs an invocation of this function, or an
 		// instance is being reset: one will be back soon (a Go Hello
 		// invocation takes tens of microseconds, a reset a few, a full
 		// copy well under a millisecond), and making an instance would
 		// cost milliseconds of the cores they need. So wait for one, as
 		// long as making one takes, within the deadline; waiters are
-		// served in turn.
+		// served in turn. Past that, make one if an init slot is free,
+		// else go on waiting: queueing behind other inits would take
+		// longer than an invocation in flight.
 		wait := min(max(resetWait, time.Duration(s.makeCost.Load())), time.Until(deadline))
 		if wait <= 0 {
 			return nil, 0, errSlotTimeout
@@ -249,6 +254,9 @@ func (s *snapshot) take(ctx context.Context, deadline time.Time) (*instance, tim
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
+		}
+		if s.f.host.initSlotFree() {
+			break
 		}
 	}
 	start := time.Now()

@@ -125,8 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("bad -only: %w", err)
 	}
 	c.only = re
-	if !slices.ContainsFunc(rowNames(), re.MatchString) {
-		return nil, fmt.Errorf("-only %q matches no row (rows: %s)", *only, strings.Join(rowNames(), " "))
+	if !slices.ContainsFunc(rowNames(), re.MatchString) && !slices.ContainsFunc(sections, re.MatchString) {
+		return nil, fmt.Errorf("-only %q matches no row (rows: %s; sections: %s)", *only, strings.Join(rowNames(), " "), strings.Join(sections, " "))
 	}
 	if c.root, err = repoRoot(); err != nil {
 		return nil, err

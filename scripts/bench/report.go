@@ -45,9 +45,12 @@ func rowNames() []string {
 	for _, t := range targets {
 		names = append(names, t.rowName(1), t.rowName(concurrency))
 	}
-	// Not a row of the table: the notes of timeoutLateness.
-	return append(names, "timeouts")
+	return names
 }
+
+// sections are what -only can name besides rows: parts of the run that
+// report notes rather than a row of the table (timeoutLateness).
+var sections = []string{"timeouts"}
 
 // newRow names a row from its name: "go/fresco", "http/c/c32".
 func newRow(name string) *row {
