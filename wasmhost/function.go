@@ -138,9 +138,9 @@ func (f *Module) Invoke(ctx context.Context, req *invoke.Request) *invoke.Result
 	return f.invokeFresh(ctx, req)
 }
 
-// errSlotTimeout: the invocation's deadline passed while it waited for an
-// init slot.
-var errSlotTimeout = errors.New("timed out waiting for an init slot")
+// errWaitTimeout: the invocation's deadline passed while it waited for an
+// init slot or for an instance in use.
+var errWaitTimeout = errors.New("timed out waiting for an instance")
 
 // acquireInitSlot takes one of the host's init slots, waiting at most
 // until deadline.
@@ -158,7 +158,7 @@ func (h *Host) acquireInitSlot(ctx context.Context, deadline time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return errSlotTimeout
+		return errWaitTimeout
 	}
 }
 
@@ -170,7 +170,7 @@ func (h *Host) initSlotFree() bool { return len(h.initSlots) < cap(h.initSlots) 
 // ended with err.
 func (f *Module) notStarted(req *invoke.Request, err error) *invoke.Result {
 	switch {
-	case errors.Is(err, errSlotTimeout):
+	case errors.Is(err, errWaitTimeout):
 		return invoke.ErrorResult(invoke.Timeout, invoke.ErrTimeout,
 			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", req.RequestID, f.cfg.Timeout.Seconds()))
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):

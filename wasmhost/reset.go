@@ -168,7 +168,7 @@ func (s *snapshot) protectWritten(in *instance, start, end int64, hot *hotSet) b
 	if hot == nil {
 		return s.protect(in, start, end)
 	}
-	page := int64(s.page)
+	page := int64(pageSize)
 	for p := start; p < end; {
 		for p < end && hot.page[p/page] {
 			p += page
@@ -243,7 +243,7 @@ func (s *snapshot) learn(regs []pageRegion) *hotSet {
 	if hot := s.hot.Load(); hot != nil {
 		return hot
 	}
-	page := s.page
+	page := pageSize
 	if s.seen == nil {
 		s.seen = make([]uint8, uint64(len(s.mem))/page)
 	}

@@ -79,9 +79,8 @@ type snapshot struct {
 	// Counters for tests and the bench program.
 	made, reused, discarded atomic.Int64
 
-	// The dirty-page resets (reset.go): the page size, the hot set once
-	// learnt, and while learning, how many resets wrote each page.
-	page     uint64
+	// The dirty-page resets (reset.go): the hot set once learnt, and
+	// while learning, how many resets wrote each page.
 	hot      atomic.Pointer[hotSet]
 	learnMu  sync.Mutex
 	seen     []uint8
@@ -134,7 +133,7 @@ const readyInstances = 32
 // image. The module must be f.compiled, the binary rewritten to export its
 // mutable globals (sm).
 func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (*snapshot, error) {
-	s := &snapshot{f: f, verify: f.host.verifyResets, page: pageSize}
+	s := &snapshot{f: f, verify: f.host.verifyResets}
 	s.isV128 = make([]bool, len(sm.Globals))
 	for _, g := range sm.Globals {
 		s.names = append(s.names, g.Name)
@@ -246,7 +245,7 @@ func (s *snapshot) take(ctx context.Context, deadline time.Time) (*instance, tim
 		// longer than an invocation in flight.
 		wait := min(max(resetWait, time.Duration(s.makeCost.Load())), time.Until(deadline))
 		if wait <= 0 {
-			return nil, 0, errSlotTimeout
+			return nil, 0, errWaitTimeout
 		}
 		if in := s.ready.wait(ctx, wait); in != nil {
 			s.reused.Add(1)
