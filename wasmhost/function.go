@@ -238,7 +238,7 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 	res.Duration = run.runTime
 	res.InitDuration = run.initTime
 	if run.mod != nil {
-		res.MaxMemoryBytes = f.memoryUsed(run.mod)
+		res.MaxMemoryBytes = f.memoryUsed(run.mod, run.stop)
 		run.mod.Close(context.Background())
 	}
 	return f.finish(res, req.RequestID, run.log)
@@ -377,25 +377,30 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	res.Duration = runTime
 	res.RestoreDuration = restore
 	if !in.mod.IsClosed() {
-		res.MaxMemoryBytes = f.memoryUsed(in.mod)
+		res.MaxMemoryBytes = f.memoryUsed(in.mod, in.stop)
 	}
 	// Only an instance whose guest returned normally is reset: after a
 	// trap, an exit or a timeout it is discarded, as is one that touched
-	// WASI state the image does not hold.
-	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" &&
+	// WASI state the image does not hold, or whose call stack grew deep
+	// (wazero keeps the stack it grew).
+	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" && in.stop.peak <= deepStack &&
 		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
 	s.put(in, reusable)
 	return f.finish(res, req.RequestID, log)
 }
 
 // memoryUsed is what Max Memory Used reports for an instance: its linear
-// memory and its tables' entries, up to the memory size (as on Lambda,
-// where a function never reports more than it has; the tables' own bound
-// is a quarter of it, on top, see maxTableEntries).
-func (f *Module) memoryUsed(mod api.Module) uint64 {
+// memory, its tables' entries and the peak of its call stack (s nil: not
+// counted), up to the memory size (as on Lambda, where a function never
+// reports more than it has; the tables' own bound is a quarter of it, on
+// top, see maxTableEntries).
+func (f *Module) memoryUsed(mod api.Module, s *stopper) uint64 {
 	var used uint64
 	if mem := mod.Memory(); mem != nil {
 		used = uint64(mem.Size())
+	}
+	if s != nil {
+		used += s.peak
 	}
 	return min(used+f.tableBytes(mod), uint64(f.cfg.MemoryMB)<<20)
 }
@@ -455,6 +460,11 @@ func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout
 	if why == stoppedCanceled {
 		return invoke.ErrorResult(invoke.Crash, invoke.ErrCanceled,
 			fmt.Sprintf("RequestId: %s Error: invocation canceled", id))
+	}
+	if why == stoppedStack {
+		// Its stack counts against its memory, which finish reports.
+		return invoke.ErrorResult(invoke.Crash, invoke.ErrExit,
+			fmt.Sprintf("RequestId: %s Error: Runtime exited with error: stack overflow", id))
 	}
 	if inv.TooLarge > 0 || stdout != nil && stdout.overflowed() {
 		size := inv.TooLarge

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/internal/wasmbin/wasmbintest"
@@ -77,5 +78,57 @@ func TestTableMinimumsCountAgainstMemory(t *testing.T) {
 		t.Errorf("at 2 MB: %v %s %s", res.Kind, res.ErrorType, res.Payload)
 	} else if want := uint64(64<<10 + 9000*8); res.MaxMemoryBytes != want {
 		t.Errorf("MaxMemoryBytes %d, want %d", res.MaxMemoryBytes, want)
+	}
+}
+
+// TestStackCountsAgainstMemory (issue 14): a recursion without end, which
+// wazero would let grow its stack in the host's heap to ~100 MB whatever
+// the function's memory size, is stopped when its stack and memory reach
+// an 8 MB function's size: out of memory, with Max Memory Used at the
+// size, and a quarter of the host's heap taken at most of what it takes
+// at 128 MB (where wazero's own ceiling ends it first). Not parallel: it
+// measures the heap.
+func TestStackCountsAgainstMemory(t *testing.T) {
+	alloc := func(memoryMB int) (*invoke.Result, uint64) {
+		f := load(t, "Recurse", fixture(t, "recurse"), wasmhost.FunctionConfig{MemoryMB: memoryMB, Timeout: time.Minute})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res := f.Invoke(context.Background(), request(`{}`))
+		runtime.ReadMemStats(&after)
+		return res, after.TotalAlloc - before.TotalAlloc
+	}
+	small, smallAlloc := alloc(8)
+	if d := decodeError(t, small); small.Kind != invoke.Crash || d.ErrorType != invoke.ErrOutOfMemory ||
+		!strings.Contains(d.ErrorMessage, "out of memory (memory limit 8 MB)") {
+		t.Errorf("at 8 MB: %v %s, want %s naming the limit\n%s", small.Kind, small.Payload, invoke.ErrOutOfMemory, small.Log)
+	}
+	if small.MaxMemoryBytes != 8<<20 {
+		t.Errorf("at 8 MB: MaxMemoryBytes %d, want %d", small.MaxMemoryBytes, 8<<20)
+	}
+	big, bigAlloc := alloc(128)
+	if d := decodeError(t, big); big.Kind != invoke.Crash || !strings.Contains(d.ErrorMessage, "stack overflow") {
+		t.Errorf("at 128 MB: %v %s, want the stack overflow", big.Kind, big.Payload)
+	}
+	t.Logf("heap allocated: %d bytes at 8 MB, %d at 128 MB", smallAlloc, bigAlloc)
+	if smallAlloc > bigAlloc/4 {
+		t.Errorf("at 8 MB the host allocated %d bytes, at 128 MB %d: the count did not end the stack early", smallAlloc, bigAlloc)
+	}
+}
+
+// TestDeepStackNotReused: an invocation whose stack went a few MB deep
+// answers, and its instance (which holds that stack in the host's heap)
+// is discarded rather than reused.
+func TestDeepStackNotReused(t *testing.T) {
+	t.Parallel()
+	f := load(t, "Deep", fixture(t, "deep"), wasmhost.FunctionConfig{})
+	for i := range 2 {
+		res := f.Invoke(context.Background(), request(`{}`))
+		wantSuccess(t, res, `{}`)
+		if res.MaxMemoryBytes < 1<<20 {
+			t.Errorf("invocation %d: MaxMemoryBytes %d, want the stack's MBs counted", i, res.MaxMemoryBytes)
+		}
+	}
+	if _, _, discarded := f.SnapshotStats(); discarded != 2 {
+		t.Errorf("%d instances discarded, want both invocations' (none reset for the next)", discarded)
 	}
 }

@@ -37,6 +37,16 @@ import (
 type stopper struct {
 	// stop and fuel are the guest's globals of the checks.
 	stop, fuel api.MutableGlobal
+	// stack is the global of the stack count (wasmbin/stack.go): the
+	// bytes of call stack the guest may still use, out of budget, the
+	// function's memory size; mem is the instance's memory, which counts
+	// against the same size (limit), with the stack.
+	stack         api.MutableGlobal
+	mem           api.Memory
+	budget, limit uint64
+	// peak is the most stack seen in use since the last clear: when the
+	// guest yields, when it returns, and the whole budget when it ran out.
+	peak uint64
 
 	// Of the current arming.
 	ctx      context.Context
@@ -54,6 +64,9 @@ const (
 	notStopped stopReason = iota
 	stoppedDeadline
 	stoppedCanceled
+	// stoppedStack: its call stack, with its memory, reached the memory
+	// size.
+	stoppedStack
 )
 
 // postGrace is how long a guest may run on after it posted its answer
@@ -61,7 +74,15 @@ const (
 // a response once it is posted, whatever the guest does next.
 const postGrace = 50 * time.Millisecond
 
-func newStopper(stop, fuel api.MutableGlobal) *stopper { return &stopper{stop: stop, fuel: fuel} }
+// newStopper returns the stopper of an instance whose globals of the
+// checks are stop, fuel and stack, and whose memory, mem, may hold
+// memorySize bytes with its call stack; it sets the stack's budget.
+func newStopper(stop, fuel, stack api.MutableGlobal, mem api.Memory, memorySize uint64) *stopper {
+	s := &stopper{stop: stop, fuel: fuel, stack: stack, mem: mem,
+		budget: min(memorySize, wasmbin.StackBudget), limit: memorySize}
+	stack.Set(s.budget)
+	return s
+}
 
 // arm starts one invocation's watch: until deadline, or ctx. The globals
 // must be clear (a new instance, or one restore reset).
@@ -72,6 +93,10 @@ func (s *stopper) arm(ctx context.Context, deadline time.Time) {
 // Check is the stop check's host side (abi.Stopper).
 func (s *stopper) Check(context.Context) {
 	if s.why != notStopped || s.ctx == nil {
+		return
+	}
+	if used := s.stackUsed(); used > 0 && s.mem != nil && uint64(s.mem.Size())+used > s.limit {
+		s.stopFor(stoppedStack)
 		return
 	}
 	switch now := time.Now(); {
@@ -103,25 +128,46 @@ func (s *stopper) Posted() {
 	}
 }
 
+// stackUsed is the stack the guest uses now, by the count, and notes the
+// peak; a guest that ran out of it (its $stack at -1) used it all.
+func (s *stopper) stackUsed() uint64 {
+	used := s.budget
+	if left := int32(uint32(s.stack.Get())); left >= 0 {
+		used = s.budget - min(uint64(left), s.budget)
+	}
+	s.peak = max(s.peak, used)
+	return used
+}
+
 // disarm ends the watch once the guest has returned, and reports whether
 // and why it was stopped.
 func (s *stopper) disarm() stopReason {
 	s.ctx = nil
+	if s.stackUsed() == s.budget && s.why == notStopped {
+		s.why = stoppedStack // the guest trapped at its count's limit
+	}
 	return s.why
 }
+
+// deepStack is the stack peak past which an instance is not reused:
+// wazero keeps the stack it grew with the instance, outside the memory
+// the ready instances are budgeted by.
+const deepStack = 1 << 20
 
 // clear sets the globals back to their initial values (after disarm),
 // for the instance's next invocation.
 func (s *stopper) clear() {
 	s.stop.Set(0)
 	s.fuel.Set(wasmbin.Fuel)
+	s.stack.Set(s.budget)
 	s.why = notStopped
+	s.peak = 0
 }
 
 // isClear reports whether the globals are at their initial values (a
 // reset's verification).
 func (s *stopper) isClear() bool {
-	return s.stop.Get() == 0 && s.fuel.Get() == wasmbin.Fuel
+	return s.stop.Get() == 0 && s.fuel.Get() == wasmbin.Fuel && s.stack.Get() == s.budget
 }
 
 // sleep is the guest's nanosleep: a real sleep, cut short at the deadline
@@ -222,9 +268,10 @@ func (f *Module) stopperOf(mod api.Module) *stopper {
 	}
 	stop, ok1 := mod.ExportedGlobal(wasmbin.StopExport).(api.MutableGlobal)
 	fuel, ok2 := mod.ExportedGlobal(wasmbin.FuelExport).(api.MutableGlobal)
-	if !ok1 || !ok2 {
+	stack, ok3 := mod.ExportedGlobal(wasmbin.StackExport).(api.MutableGlobal)
+	if !ok1 || !ok2 || !ok3 {
 		// Load compiled the module with the checks: it exports them.
 		panic("fresco: a module compiled with stop checks does not export their globals")
 	}
-	return newStopper(stop, fuel)
+	return newStopper(stop, fuel, stack, mod.Memory(), uint64(f.cfg.MemoryMB)<<20)
 }

@@ -26,7 +26,13 @@ func (p *preflighter) body(d *decoder, i uint32) error {
 			index, p.params+p.locals, localsPerCodeByte, maxFunctionLocals, p.localsBudget)
 	}
 	if p.m.snapErr == nil {
-		p.m.bodies = append(p.m.bodies, bodySpan{content: b.end - int(size), instr: b.p, end: b.end})
+		span := bodySpan{content: b.end - int(size), instr: b.p, end: b.end, typ: noType}
+		if uint64(i) < uint64(len(p.funcTypes)) && uint64(p.funcTypes[i]) < uint64(len(p.typeParams)) {
+			span.typ = p.funcTypes[i]
+			span.weight = frameWeight(uint64(p.typeParams[span.typ]), sum)
+			span.locals = uint32(uint64(p.typeParams[span.typ]) + sum) // below 2^32: the locals budget bounds both
+		}
+		p.m.bodies = append(p.m.bodies, span)
 		flags, err := p.m.scanInstructions(b)
 		if err != nil {
 			p.m.noSnapshot(err)

@@ -100,6 +100,7 @@ type preflighter struct {
 	importedFuncs uint64
 	tableEntries  uint64
 	typeParams    []uint32 // parameter count of each type
+	funcTypes     []uint32 // type index of each defined function
 	// params is the sum of the parameter counts of the functions the
 	// module defines, locals the locals their bodies declare so far, and
 	// localsBudget the bound of their sum.
@@ -177,6 +178,8 @@ func (p *preflighter) funcType(d *decoder, where string) error {
 		if i == 0 {
 			n, _ := (&decoder{b: d.b, p: start, end: d.end}).rawU32()
 			p.typeParams = append(p.typeParams, n)
+		} else {
+			p.m.typeResults = append(p.m.typeResults, [2]int{start, d.p})
 		}
 	}
 	return nil
@@ -229,6 +232,7 @@ func (p *preflighter) function(d *decoder) error {
 	if err == nil && uint64(t) < uint64(len(p.typeParams)) { // else wazero rejects the module
 		p.params += uint64(p.typeParams[t])
 	}
+	p.funcTypes = append(p.funcTypes, t)
 	return err
 }
 

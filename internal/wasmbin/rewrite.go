@@ -115,17 +115,19 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 	if uint64(m.types)+uint64(len(funcs)) > 1<<32-1 || funcBase+uint64(len(funcs)) > 1<<32-1 {
 		return nil, fmt.Errorf("%w: too many types or functions", ErrUnsupported)
 	}
-	var code []byte // the code section's bodies, when the stop checks change them
+	var code []byte         // the code section's bodies, when the stop checks change them
+	var stackTypes [][]byte // and the types they add
 	if m.stopChecks {
-		if err := add(sectionGlobal, 2, nil, stopGlobals()); err != nil {
+		if err := add(sectionGlobal, 3, nil, stopGlobals()); err != nil {
 			return nil, err
 		}
 		exports = appendExport(exports, StopExport, 0x03, m.stopIndex())
 		exports = appendExport(exports, FuelExport, 0x03, m.stopIndex()+1)
-		code = m.checkedBodies(uint32(funcBase))
+		exports = appendExport(exports, StackExport, 0x03, m.stopIndex()+2)
+		code, stackTypes = m.checkedBodies(uint32(funcBase), m.types+uint32(len(funcs)))
 	}
 	var types, indexes, bodies []byte
-	if len(funcs) > 0 {
+	if len(funcs) > 0 || len(stackTypes) > 0 {
 		for i, f := range funcs {
 			types = append(types, f.typ...)
 			indexes = AppendU32(indexes, m.types+uint32(i))
@@ -133,7 +135,14 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 			bodies = append(bodies, f.body...)
 			exports = appendExport(exports, f.name, 0x00, uint32(funcBase)+uint32(i))
 		}
-		if err := add(sectionType, len(funcs), nil, types); err != nil {
+		n := len(funcs) + len(stackTypes)
+		if uint64(m.types)+uint64(n) > 1<<32-1 {
+			return nil, fmt.Errorf("%w: too many types", ErrUnsupported)
+		}
+		for _, t := range stackTypes {
+			types = append(types, t...)
+		}
+		if err := add(sectionType, n, nil, types); err != nil {
 			return nil, err
 		}
 		if err := add(sectionFunction, len(funcs), nil, indexes); err != nil {
@@ -147,7 +156,7 @@ func (m *Module) build(globals []Global, funcs []addedFunc) ([]byte, error) {
 	}
 	exported := len(globals) + len(funcs)
 	if m.stopChecks {
-		exported += 2
+		exported += 3
 	}
 	if err := add(sectionExport, exported, nil, exports); err != nil {
 		return nil, err

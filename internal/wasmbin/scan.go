@@ -150,7 +150,8 @@ var miscImm = [...]miscOp{
 func (m *Module) scanInstructions(d *decoder) (flags uint8, err error) {
 	globals := uint64(m.importedGlobals) + uint64(m.sections[sectionGlobal].count)
 	body := &m.bodies[len(m.bodies)-1]
-	straight := true // no branch or call yet: the first loop's check covers the entry
+	straight := true   // no branch or call yet: the first loop's check covers the entry
+	depth := uint32(0) // blocks open, the body's own not counted
 	for d.p < d.end {
 		off := d.p
 		op := d.b[d.p]
@@ -169,11 +170,21 @@ func (m *Module) scanInstructions(d *decoder) (flags uint8, err error) {
 		if err != nil {
 			return 0, opcodeError(off, op, d.end, err)
 		}
-		if op == opLoop {
+		switch op {
+		case opLoop:
 			m.loops = append(m.loops, d.p)
 			if straight && !body.entryCovered {
 				body.entryCovered = true
 			}
+			depth++
+		case opBlock, opIf:
+			depth++
+		case opEnd:
+			depth-- // the body's own end wraps around, harmlessly: it is the last
+		case opReturn:
+			m.returns = append(m.returns, returnSite{off, depth})
+		case opCall, opCallIndirect:
+			body.calls = true
 		}
 		if divertsFlow(op) {
 			straight = false
@@ -195,9 +206,18 @@ func divertsFlow(op byte) bool {
 
 // Opcodes the scanner looks at.
 const (
-	opLoop      = 0x03
-	opGlobalGet = 0x23
-	opGlobalSet = 0x24
+	opBlock        = 0x02
+	opLoop         = 0x03
+	opIf           = 0x04
+	opEnd          = 0x0B
+	opBr           = 0x0C
+	opReturn       = 0x0F
+	opCall         = 0x10
+	opCallIndirect = 0x11
+	opLocalGet     = 0x20
+	opLocalTee     = 0x22
+	opGlobalGet    = 0x23
+	opGlobalSet    = 0x24
 )
 
 // opcodeError places the error about the instruction at off.

@@ -29,6 +29,7 @@ import (
 // bounded number of instructions, so every running guest reaches $yield
 // within Fuel checks. (Bulk memory and table instructions are bounded by
 // the memory and table limits; host calls end at the deadline themselves.)
+// The same rewrite counts the call stack (stack.go).
 
 // Export names of the globals AddStopChecks adds.
 const (
@@ -45,9 +46,14 @@ const Fuel = 1 << 14
 // entryCovered: the body reaches its first loop without a branch or a call
 // (as every function the Go compiler emits does), so the check at that
 // loop's start serves as the entry's.
+// typ is the function's type index (noType when the module names none
+// that exists: wazero rejects it), weight its frame's estimate (stack.go),
+// locals its parameters and locals, calls whether it calls any function.
 type bodySpan struct {
 	content, instr, end int
 	entryCovered        bool
+	calls               bool
+	typ, weight, locals uint32
 }
 
 // AddStopChecks makes the binaries m returns afterwards (Binary,
@@ -62,28 +68,35 @@ func (m *Module) AddStopChecks() error {
 	if m.importsMemory || m.sections[sectionMemory].count == 0 {
 		return fmt.Errorf("%w: the module defines no memory", ErrUnsupported)
 	}
-	for _, name := range []string{StopExport, FuelExport, YieldExport} {
+	for _, name := range []string{StopExport, FuelExport, YieldExport, StackExport} {
 		if slices.Contains(m.reserved, name) {
 			return fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
 		}
 	}
-	if uint64(m.importedGlobals)+uint64(m.sections[sectionGlobal].count)+2 > 1<<32-1 {
+	if uint64(m.importedGlobals)+uint64(m.sections[sectionGlobal].count)+3 > 1<<32-1 {
 		return fmt.Errorf("%w: too many globals", ErrUnsupported)
+	}
+	for _, b := range m.bodies {
+		if b.calls && b.typ == noType {
+			return fmt.Errorf("%w: a function of an unknown type", ErrUnsupported)
+		}
 	}
 	m.stopChecks = true
 	return nil
 }
 
-// stopIndex is the index of $stop; $fuel follows it.
+// stopIndex is the index of $stop; $fuel and $stack follow it.
 func (m *Module) stopIndex() uint32 {
 	return m.importedGlobals + m.sections[sectionGlobal].count
 }
 
-// stopGlobals returns the entries of the global section for $stop and
-// $fuel: mutable i32s, initialised to 0 and Fuel.
+// stopGlobals returns the entries of the global section for $stop, $fuel
+// and $stack: mutable i32s, initialised to 0, Fuel and StackBudget.
 func stopGlobals() []byte {
 	b := []byte{valI32, 0x01, 0x41, 0x00, 0x0B, valI32, 0x01, 0x41}
 	b = appendS32(b, Fuel)
+	b = append(b, 0x0B, valI32, 0x01, 0x41)
+	b = appendS32(b, StackBudget)
 	return append(b, 0x0B)
 }
 
@@ -101,9 +114,10 @@ func (m *Module) yieldFunc() addedFunc {
 }
 
 // checkedBodies returns the entries of the code section, each function
-// body with the stop checks inserted (and its size adjusted); yield is
-// the index of $yield.
-func (m *Module) checkedBodies(yield uint32) []byte {
+// body with the stop checks and the stack count (stack.go) inserted (and
+// its size adjusted); yield is the index of $yield, and the types the
+// stack count needs are numbered from typeBase and returned.
+func (m *Module) checkedBodies(yield, typeBase uint32) (code []byte, types [][]byte) {
 	fuel := m.stopIndex() + 1
 	var check []byte
 	check = AppendU32(append(check, opGlobalGet), fuel)
@@ -114,25 +128,49 @@ func (m *Module) checkedBodies(yield uint32) []byte {
 	check = append(AppendU32(check, yield), 0x0B)
 	s := m.sections[sectionCode]
 	out := make([]byte, 0, s.end-s.entries+(len(m.bodies)+len(m.loops))*len(check))
-	loops := m.loops
+	loops, returns := m.loops, m.returns
+	st := stackCount{m: m, typeBase: typeBase}
 	var body []byte
 	for _, b := range m.bodies {
-		body = append(body[:0], m.bin[b.content:b.instr]...)
+		b.calls = b.calls && !m.noStackCount
+		if b.calls {
+			body = st.enter(body[:0], b)
+		} else {
+			body = append(body[:0], m.bin[b.content:b.instr]...)
+		}
 		if !b.entryCovered {
 			body = append(body, check...)
 		}
 		at := b.instr
-		for len(loops) > 0 && loops[0] <= b.end {
+		for {
+			loop := len(loops) > 0 && loops[0] <= b.end
+			ret := len(returns) > 0 && returns[0].off < b.end
+			if !loop && !ret {
+				break
+			}
+			if ret && (!loop || returns[0].off < loops[0]) {
+				body = append(body, m.bin[at:returns[0].off]...)
+				at = returns[0].off
+				if b.calls { // return, to the count's block: br to it
+					body = AppendU32(append(body, opBr), returns[0].depth)
+					at++
+				}
+				returns = returns[1:]
+				continue
+			}
 			body = append(body, m.bin[at:loops[0]]...)
 			body = append(body, check...)
 			at = loops[0]
 			loops = loops[1:]
 		}
 		body = append(body, m.bin[at:b.end]...)
+		if b.calls {
+			body = st.leave(body, b)
+		}
 		out = AppendU32(out, uint32(len(body)))
 		out = append(out, body...)
 	}
-	return out
+	return out, st.types
 }
 
 // appendS32 appends v as a signed LEB128.

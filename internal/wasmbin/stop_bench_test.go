@@ -14,7 +14,8 @@ import (
 )
 
 // BenchmarkStopChecks compares, in one run, the cost of the ways to stop
-// a guest: none at all (the floor), fresco's stop checks, and wazero's
+// a guest: none at all (the floor), fresco's stop checks (with and
+// without the stack count that shares their rewrite), and wazero's
 // WithCloseOnContextDone, on compiled code: a recursion (fib, a call per
 // step) and a Go program doing a handler's kind of work (JSON, maps,
 // strings; testdata/gowork, built here for wasip1).
@@ -24,9 +25,14 @@ func BenchmarkStopChecks(b *testing.B) {
 	ctx := context.Background()
 	gowork := buildGoWork(b)
 	for _, v := range []struct {
-		name              string
-		checks, closeDone bool
-	}{{"none", false, false}, {"checks", true, false}, {"closeOnContextDone", false, true}} {
+		name                       string
+		checks, noStack, closeDone bool
+	}{
+		{"none", false, false, false},
+		{"checksWithoutStackCount", true, true, false},
+		{"checks", true, false, false},
+		{"closeOnContextDone", false, false, true},
+	} {
 		compile := func(b *testing.B, bin []byte) (wazero.Runtime, wazero.CompiledModule) {
 			m, err := Parse(bin)
 			if err != nil {
@@ -36,6 +42,7 @@ func BenchmarkStopChecks(b *testing.B) {
 				if err := m.AddStopChecks(); err != nil {
 					b.Fatal(err)
 				}
+				m.noStackCount = v.noStack
 			}
 			out, err := m.Binary()
 			if err != nil {

@@ -80,6 +80,13 @@ type Module struct {
 	bodies     []bodySpan
 	loops      []int
 	stopChecks bool
+	// For the stack count (stack.go): where each return is (ascending,
+	// with the blocks open around it), and where each function type's
+	// result vector is in bin.
+	returns     []returnSite
+	typeResults [][2]int
+	// noStackCount leaves the count out, for BenchmarkStopChecks' baseline.
+	noStackCount bool
 }
 
 // Parse reads bin, a binary that may be invalid or hostile (it comes from
