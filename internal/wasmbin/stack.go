@@ -18,12 +18,15 @@ import "bytes"
 //	block (result ...)   ;; the body; its returns now branch out of here
 //	  ...
 //	end
-//	local.get $s  global.set $stack
+//	global.get $stack  i32.const w  i32.add  global.set $stack
 //
 // where w is an estimate of the function's frame (frameWeight). The host
 // sets $stack to the function's memory size when it makes an instance;
-// a call below the limit costs a load, two stores and a branch, and one
-// past it traps, leaving $stack at -1. The host reads $stack when the
+// a call below the limit costs two loads, two stores and a branch, and
+// one past it traps, leaving $stack at -1. $s lives only in the entry:
+// keeping it to the exit (one load less) made a Go program 20-30% slower
+// in BenchmarkStopChecks, a value live across a whole Go function's
+// dispatch loop being costly to wazero's register allocator. The host reads $stack when the
 // guest yields and when it returns, to count the stack in the memory an
 // invocation uses (and against the memory size, with the linear memory)
 // and to discard an instance whose stack grew.
@@ -86,8 +89,11 @@ func (s *stackCount) enter(body []byte, b bodySpan) []byte {
 // function, which now closes the block), gives the frame back and ends
 // the function.
 func (s *stackCount) leave(body []byte, b bodySpan) []byte {
-	body = AppendU32(append(body, opLocalGet), b.locals)
-	body = AppendU32(append(body, opGlobalSet), s.m.stopIndex()+2)
+	g := s.m.stopIndex() + 2
+	body = AppendU32(append(body, opGlobalGet), g)
+	body = appendS32(append(body, 0x41), int32(b.weight))
+	body = append(body, 0x6A) // i32.add
+	body = AppendU32(append(body, opGlobalSet), g)
 	return append(body, opEnd)
 }
 
