@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go/version"
 	"io/fs"
 	"maps"
 	"os"
@@ -15,6 +16,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 
 	"github.com/frescolabs/fresco/adapters"
 	"github.com/frescolabs/fresco/adapters/guest"
@@ -36,27 +40,79 @@ const (
 	frescoGuestPackage = "github.com/frescolabs/fresco/adapters/guest"
 
 	// awsLambdaGlueFile is where the glue goes in the module. Its name sorts
-	// last, so that its init runs after rpc_function.go's (see the glue).
-	awsLambdaGlueFile = "lambda/zz_fresco_wasip1.go"
-	awsLambdaGuestDir = "lambda/frescoguest"
+	// last, so that its init runs after rpc_function.go's (see the glue);
+	// so does the legacy glue's start function's file.
+	awsLambdaGlueFile  = "lambda/zz_fresco_wasip1.go"
+	awsLambdaStartFile = "lambda/zz_fresco_start_wasip1.go"
+	awsLambdaGuestDir  = "lambda/frescoguest"
 	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
 	// package only the lambda package may import.
 	awsLambdaRuntimeDir = "lambda/internal/lambdart"
 
-	// The aws-lambda-go versions that have every internal the glue uses;
-	// older ones fail to compile it, which Build reports as an
+	// The oldest aws-lambda-go the glue supports, and the versions the
+	// tests build handlers against; an older one is an
 	// *UnsupportedAwsLambdaError.
-	awsLambdaMinVersion    = "v1.46.0"
-	awsLambdaTestedVersion = "v1.55.1"
+	awsLambdaMinVersion     = "v1.27.0"
+	awsLambdaTestedVersions = "v1.27.0, v1.31.0, v1.36.1, v1.40.0, v1.45.0 and v1.55.1"
 )
 
-// awsLambdaGlue is compiled only inside aws-lambda-go's lambda package,
-// whose unexported names it uses, so in fresco's tree it is text: as a .go
-// file it would be part of a package "lambda" in emulator/awslambda that
-// cannot compile for wasip1 there.
-//
-//go:embed awslambda/glue_wasip1.go.txt
-var awsLambdaGlue []byte
+// The glue is compiled only inside aws-lambda-go's lambda package, whose
+// unexported names it uses, so in fresco's tree it is text: as a .go file
+// it would be part of a package "lambda" in emulator/awslambda that cannot
+// compile for wasip1 there. There are two: awsLambdaGlue runs each
+// invocation with the runtime loop's own internals, which v1.46.0 and
+// later have; awsLambdaLegacyGlue calls the handler through the Handler
+// interface, for v1.27.0 to v1.45.x, with the start function in the form
+// of the version (taking a base context before v1.32.0, the handler's
+// options from then on).
+var (
+	//go:embed awslambda/glue_wasip1.go.txt
+	awsLambdaGlue []byte
+	//go:embed awslambda/glue_legacy_wasip1.go.txt
+	awsLambdaLegacyGlue []byte
+	//go:embed awslambda/start_context_wasip1.go.txt
+	awsLambdaStartContext []byte
+	//go:embed awslambda/start_options_wasip1.go.txt
+	awsLambdaStartOptions []byte
+)
+
+// glueVariant is which glue a version of aws-lambda-go takes.
+type glueVariant int
+
+const (
+	glueRuntimeLoop   glueVariant = iota // v1.46.0 and later
+	glueLegacyOptions                    // v1.32.0 to v1.45.x
+	glueLegacyContext                    // v1.27.0 to v1.31.x
+	glueNumberOfGlues                    // not a variant
+	glueUnsupported   glueVariant = -1   // before v1.27.0
+)
+
+// glueFor is the glue of aws-lambda-go at version (a module version; ""
+// for a local replacement, which gets the newest).
+func glueFor(version string) glueVariant {
+	switch {
+	case !semver.IsValid(version):
+		return glueRuntimeLoop
+	case semver.Compare(version, awsLambdaMinVersion) < 0:
+		return glueUnsupported
+	case semver.Compare(version, "v1.32.0") < 0:
+		return glueLegacyContext
+	case semver.Compare(version, "v1.46.0") < 0:
+		return glueLegacyOptions
+	}
+	return glueRuntimeLoop
+}
+
+// glueFiles are the files of each glue, by slash path in the module.
+func (v glueVariant) files() map[string][]byte {
+	switch v {
+	case glueLegacyContext:
+		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartContext}
+	case glueLegacyOptions:
+		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartOptions}
+	}
+	return map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}
+}
 
 // awsLambdaPatch is what fresco adds to aws-lambda-go.
 type awsLambdaPatch struct {
@@ -74,11 +130,19 @@ var guestSourceFiles = []string{"guest_wasip1.go", "snapshot_wasip1.go", "doc.go
 // adapters.LambdaRuntimeSource, whose every file the patch carries.
 const lambdaRuntimeDir = "internal/lambdart"
 
-// loadAwsLambdaPatch assembles the patch from the glue, adapters/guest's
+// awsLambdaPatches assemble, once each, the patch of each glue variant.
+var awsLambdaPatches = func() (l [glueNumberOfGlues]func() (*awsLambdaPatch, error)) {
+	for v := range l {
+		l[v] = sync.OnceValues(func() (*awsLambdaPatch, error) { return loadAwsLambdaPatch(glueVariant(v)) })
+	}
+	return l
+}()
+
+// loadAwsLambdaPatch assembles the patch from the glue v, adapters/guest's
 // own source, with only its package clause changed, and
 // adapters/internal/lambdart's, unchanged.
-var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
-	p := &awsLambdaPatch{files: map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}}
+func loadAwsLambdaPatch(v glueVariant) (*awsLambdaPatch, error) {
+	p := &awsLambdaPatch{files: v.files()}
 	for _, name := range guestSourceFiles {
 		src, err := fs.ReadFile(guest.Source, name)
 		if err != nil {
@@ -106,7 +170,7 @@ var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 	}
 	p.sum = hex.EncodeToString(h.Sum(nil))
 	return p, nil
-})
+}
 
 // awsLambdaBuild is the build of an unchanged aws-lambda-go handler.
 type awsLambdaBuild struct {
@@ -162,7 +226,22 @@ func (r *buildRun) awsLambdaBuildFor(dir string, pkgs []*listedPackage, main *li
 	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
 		return nil, fmt.Errorf("cannot patch aws-lambda-go in workspace mode (%s); set GOWORK=off%s", w, how)
 	}
-	patch, err := loadAwsLambdaPatch()
+	// A release's version names its internals; a local directory's does
+	// not (it may hold anything), so it gets the newest glue, and go build
+	// says whether that compiles.
+	version := m.Version
+	switch {
+	case m.Replace != nil && m.Replace.Version != "":
+		version = m.Replace.Version
+	case m.Replace != nil:
+		version = ""
+	}
+	glue := glueFor(version)
+	if glue == glueUnsupported {
+		return nil, fmt.Errorf("aws-lambda-go %s is older than %s, the oldest fresco builds unchanged handlers with; "+
+			"upgrade it (go get %s@%s or later)%s", version, awsLambdaMinVersion, awsLambdaModule, awsLambdaMinVersion, how)
+	}
+	patch, err := awsLambdaPatches[glue]()
 	if err != nil {
 		return nil, err
 	}
@@ -285,6 +364,9 @@ func (lb *awsLambdaBuild) makeCopy(dst string) error {
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
+	if err := raiseGoVersion(filepath.Join(dst, "go.mod"), guestGoVersion); err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
 	for _, name := range slices.Sorted(maps.Keys(lb.patch.files)) {
 		p := filepath.Join(dst, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -295,6 +377,37 @@ func (lb *awsLambdaBuild) makeCopy(dst string) error {
 		}
 	}
 	return nil
+}
+
+// guestGoVersion is the language version fresco's guest code, which the
+// patch adds to the module, is written in (it uses any). aws-lambda-go
+// before v1.30.0 declares go 1.12.
+const guestGoVersion = "1.18"
+
+// raiseGoVersion makes the go directive of the go.mod at path at least
+// version. Only the copy's go.mod changes, and only the language version
+// of aws-lambda-go's own packages and the patch's with it: the main
+// module's, which governs the handler's code, stays as its go.mod says.
+func raiseGoVersion(path, want string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	f, err := modfile.ParseLax(path, data, nil)
+	if err != nil {
+		return err
+	}
+	if f.Go != nil && version.Compare("go"+f.Go.Version, "go"+want) >= 0 {
+		return nil
+	}
+	if err := f.AddGoStmt(want); err != nil {
+		return err
+	}
+	out, err := f.Format()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }
 
 // UnsupportedAwsLambdaError is the build of an unchanged aws-lambda-go
@@ -312,7 +425,7 @@ func (e *UnsupportedAwsLambdaError) Error() string {
 		"and this version lacks some of them. Supported: aws-lambda-go %s and later (tested with %s). "+
 		"Upgrade it (go get %s@latest), or import github.com/frescolabs/fresco/adapters/lambda "+
 		"instead of github.com/aws/aws-lambda-go/lambda. go build said:\n%s",
-		strings.Join(e.Functions, ", "), e.Version, awsLambdaMinVersion, awsLambdaTestedVersion,
+		strings.Join(e.Functions, ", "), e.Version, awsLambdaMinVersion, awsLambdaTestedVersions,
 		awsLambdaModule, e.Output)
 }
 
@@ -325,7 +438,7 @@ func (e *UnsupportedAwsLambdaError) Unwrap() error {
 // *UnsupportedAwsLambdaError when the glue did not compile, else a
 // *BuildError.
 func (lb *awsLambdaBuild) buildFailure(ids []string, output string, err error) error {
-	if lb != nil && strings.Contains(output, path.Base(awsLambdaGlueFile)) {
+	if lb != nil && (strings.Contains(output, path.Base(awsLambdaGlueFile)) || strings.Contains(output, path.Base(awsLambdaStartFile))) {
 		return &UnsupportedAwsLambdaError{Functions: ids, Version: lb.version(), Output: output}
 	}
 	return &BuildError{Functions: ids, Output: output, Err: err}

@@ -270,7 +270,13 @@ func TestBuildUnchangedAwsLambdaSample(t *testing.T) {
 
 func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 	t.Parallel()
-	patch, err := loadAwsLambdaPatch()
+	for v := range glueNumberOfGlues {
+		t.Run(fmt.Sprint(v), func(t *testing.T) { testAwsLambdaPatchIsGuestSource(t, v) })
+	}
+}
+
+func testAwsLambdaPatchIsGuestSource(t *testing.T, v glueVariant) {
+	patch, err := awsLambdaPatches[v]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +315,13 @@ func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 	if runtimeFiles == 0 {
 		t.Errorf("adapters/internal/lambdart has no files")
 	}
-	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+runtimeFiles+1 {
+	glue := v.files()
+	for name, src := range glue {
+		if !bytes.Equal(patch.files[name], src) {
+			t.Errorf("patch file %s is not the glue's", name)
+		}
+	}
+	if len(patch.files) != len(guestSourceFiles)+runtimeFiles+len(glue) {
 		t.Errorf("patch files: %v", slices.Sorted(maps.Keys(patch.files)))
 	}
 }
@@ -355,5 +367,57 @@ func TestBuildAwsLambdaNotForFrescoAdapter(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cache, "awslambda")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("CacheDir/awslambda exists: %v", err)
+	}
+}
+
+// TestBuildUnchangedLegacyAwsLambdaHandlers: an unchanged handler builds
+// and runs, snapshot included, against the aws-lambda-go versions before
+// v1.46.0 (v1.36.1 is what sam init's Go templates pin), in a module at
+// go 1.18 whose go.mod keeps its go directive: the two forms of the
+// legacy glue's start function (a base context before v1.32.0, the
+// handler's options from then on), success with the Lambda context, the
+// trace id and the deadline, a typed error and a panic.
+func TestBuildUnchangedLegacyAwsLambdaHandlers(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{"v1.27.0", "v1.31.0", "v1.36.1", "v1.40.0", "v1.45.0"} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			dir := buildTestPackage(t, "legacy")
+			gomod := fmt.Sprintf("module example.com/legacy\n\ngo 1.18\n\nrequire github.com/aws/aws-lambda-go %s\n", version)
+			buildWriteFile(t, filepath.Join(dir, "go.mod"), gomod)
+			artifacts, progress := runBuilder(t, &Builder{CacheDir: t.TempDir()}, buildTestFn("Legacy", dir))
+			if m := awsLambdaPatchLine.FindStringSubmatch(progress); m == nil || m[1] != version {
+				t.Fatalf("progress:\n%s", progress)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "go.mod")); string(got) != gomod {
+				t.Errorf("go.mod was edited:\n%s", got)
+			}
+			f := awsLambdaLoad(t, "Legacy"+version, artifacts["Legacy"])
+			if on, why := f.Snapshot(); !on {
+				t.Errorf("no snapshot: %s", why)
+			}
+			req := awsLambdaRequest(1, `{"name":"Ada"}`)
+			req.ClientContext = []byte(`{"custom":{"tenant":"acme"}}`)
+			req.CognitoIdentity = []byte(`{"cognitoIdentityId":"id-1"}`)
+			req.Deadline = time.Now().Add(time.Minute).Truncate(time.Millisecond)
+			res := f.Invoke(context.Background(), req)
+			want := fmt.Sprintf(`{"greeting":"Hello, Ada!","request_id":"00000000-0000-4000-8000-000000000001",`+
+				`"arn":"arn:aws:lambda:us-east-1:123456789012:function:Unchanged",`+
+				`"trace_env":%[1]q,"trace_ctx":%[1]q,"deadline_ms":%[2]d,"tenant":"acme","cognito":"id-1"}`,
+				req.TraceID, req.Deadline.UnixMilli())
+			if res.Kind != invoke.Success || string(res.Payload) != want {
+				t.Errorf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)
+			}
+			res = f.Invoke(context.Background(), awsLambdaRequest(2, `{"fail":"email"}`))
+			if want := `{"errorMessage":"invalid field \"email\"","errorType":"ValidationError"}`; res.Kind != invoke.FunctionError ||
+				res.ErrorType != "ValidationError" || string(res.Payload) != want || !strings.Contains(string(res.Log), want) {
+				t.Errorf("typed error: %v %s %s, want %s logged too\nlog:\n%s", res.Kind, res.ErrorType, res.Payload, want, res.Log)
+			}
+			res = f.Invoke(context.Background(), awsLambdaRequest(3, `{"panic":true}`))
+			if res.Kind != invoke.FunctionError || res.ErrorType != "string" ||
+				!strings.Contains(string(res.Payload), `"errorMessage":"something went wrong"`) || !strings.Contains(string(res.Payload), `"label":"handle"`) {
+				t.Errorf("panic: %v %s %s", res.Kind, res.ErrorType, res.Payload)
+			}
+		})
 	}
 }
