@@ -211,7 +211,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 // withDefaults fills in what opts leaves unset.
 func (opts Options) withDefaults() Options {
 	if opts.Template == "" {
-		opts.Template = sam.DefaultTemplate
+		opts.Template = sam.FindTemplate(".")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -26,7 +26,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	for _, name := range []string{"t", "template"} {
-		fs.StringVar(&c.template, name, sam.DefaultTemplate, "path of the SAM template")
+		fs.StringVar(&c.template, name, "", "path of the SAM template (default: template.yaml, template.yml or template.json, the first found)")
 	}
 	fs.StringVar(&c.envVars, "env-vars", "", "JSON file of environment variables, SAM's format: {\"FunctionId\": {\"K\": \"V\"}, \"Parameters\": {...}}")
 	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")
@@ -47,8 +47,12 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 	if err != nil {
 		return emulator.Options{}, err
 	}
+	template := c.template
+	if template == "" {
+		template = sam.FindTemplate(".")
+	}
 	return emulator.Options{
-		Template:      c.template,
+		Template:      template,
 		EnvVars:       c.envVars,
 		Parameters:    params,
 		CacheDir:      c.cacheDir,

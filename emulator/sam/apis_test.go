@@ -77,7 +77,7 @@ func TestTemplateAPIEventErrors(t *testing.T) {
 		{"bad method", fn("        E:\n          Type: Api\n          Properties:\n            Path: /a\n            Method: FETCH\n"), `method "FETCH"`},
 		{"bad payload version", fn("        E:\n          Type: HttpApi\n          Properties:\n            Path: /a\n            Method: GET\n            PayloadFormatVersion: \"3.0\"\n"), "PayloadFormatVersion"},
 		{"$default on a REST API", fn("        E:\n          Type: Api\n          Properties:\n            Path: $default\n            Method: ANY\n"), "only HTTP APIs"},
-		{"RestApiId to nothing", fn("        E:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Missing\n            Path: /a\n            Method: GET\n"), "RestApiId null does not name a resource"},
+		{"RestApiId to nothing", fn("        E:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Missing\n            Path: /a\n            Method: GET\n"), "property Events.E.Properties.RestApiId: Missing names no parameter, pseudo parameter or resource"},
 		{"RestApiId to an HttpApi", fn("        E:\n          Type: Api\n          Properties:\n            RestApiId: !Ref H\n            Path: /a\n            Method: GET\n") +
 			"  H:\n    Type: AWS::Serverless::HttpApi\n", "H is not an AWS::Serverless::Api"},
 		{"ApiId to a bucket", fn("        E:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref B\n            Path: /a\n            Method: GET\n") +

@@ -39,8 +39,29 @@ const (
 
 const serverlessFunctionType = "AWS::Serverless::Function"
 
-// DefaultTemplate is the template fresco reads when given none, as SAM.
+// DefaultTemplate is the template fresco reads when given none and the
+// directory has none of DefaultTemplates, as SAM.
 const DefaultTemplate = "template.yaml"
+
+// DefaultTemplates are the names SAM looks for, in its order, when given
+// no template.
+var DefaultTemplates = []string{"template.yaml", "template.yml", "template.json"}
+
+// FindTemplate returns the first of DefaultTemplates in dir, or
+// DefaultTemplate there (which LoadTemplate then reports missing).
+func FindTemplate(dir string) string {
+	for _, name := range DefaultTemplates {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return filepath.Join(dir, DefaultTemplate)
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && !info.IsDir()
+}
 
 // ErrTemplateNotFound is returned, wrapped, by LoadTemplate for a missing
 // file.
@@ -196,12 +217,30 @@ var goformationMu sync.Mutex
 // global.Function), so mergeFunction does that.
 func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Template, error) {
 	tmplErr := func(id string, err error) error { return &TemplateError{Path: path, LogicalID: id, Err: err} }
-	doc, res, err := processIntrinsics(data, path, opts)
+	doc, res, prep, err := processIntrinsics(data, path, opts)
 	if err != nil {
+		var te *TemplateError
+		var ie *intrinsicError
+		switch {
+		case errors.As(err, &te):
+			te.Path = path
+			return nil, te
+		case errors.As(err, &ie) && resourceOf(ie.path) != "":
+			return nil, tmplErr(resourceOf(ie.path), err)
+		}
 		return nil, tmplErr("", err)
 	}
 	t := &Template{Dir: dir}
-	t.warnParameters(doc, res, opts.Parameters)
+	t.warnParameters(doc, opts.Parameters)
+	warnings, err := prep.referenceErrors(res, doc, func(id string) bool { return isFunctionResource(doc.Resources[id]) })
+	t.Warnings = append(t.Warnings, warnings...)
+	if err != nil {
+		var te *TemplateError
+		if errors.As(err, &te) {
+			te.Path = path
+		}
+		return nil, err
+	}
 
 	var globals global.Function
 	if raw, ok := doc.Globals["Function"]; ok {
@@ -249,14 +288,17 @@ func parseTemplate(data []byte, path, dir string, opts TemplateOptions) (*Templa
 // templateDoc is a template after goformation's intrinsics processor: its
 // sections, still as JSON.
 type templateDoc struct {
+	Conditions map[string]json.RawMessage
 	Parameters map[string]json.RawMessage
 	Globals    map[string]json.RawMessage
 	Resources  map[string]json.RawMessage
 }
 
 // processIntrinsics resolves the template's intrinsics with goformation's
-// processor, with fresco's Ref and Fn::Sub, and returns its sections.
-func processIntrinsics(data []byte, path string, opts TemplateOptions) (*templateDoc, *intrinsicResolver, error) {
+// processor, with fresco's Ref and Fn::Sub and conditions evaluated, after
+// fresco's checks (intrinsics.go), and returns its sections, the
+// resources whose condition is false left out.
+func processIntrinsics(data []byte, path string, opts TemplateOptions) (*templateDoc, *intrinsicResolver, *prepared, error) {
 	region := opts.Region
 	if region == "" {
 		region = invoke.RegionFromEnv()
@@ -274,44 +316,64 @@ func processIntrinsics(data []byte, path string, opts TemplateOptions) (*templat
 			"Fn::Sub":    res.sub,
 			"Fn::GetAtt": res.getAtt,
 		},
+		EvaluateConditions: true,
 	}
 	for k, v := range opts.Parameters {
 		popts.ParameterOverrides[k] = v
 	}
-	goformationMu.Lock()
-	var processed []byte
-	var err error
-	if strings.HasSuffix(path, ".json") {
-		processed, err = intrinsics.ProcessJSON(data, popts)
-	} else {
-		processed, err = intrinsics.ProcessYAML(data, popts)
+	raw, err := yamlToJSON(data, path)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	var tmpl map[string]any
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		return nil, nil, nil, fmt.Errorf("not a CloudFormation template: %w", err)
+	}
+	prep, err := prepare(tmpl)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if raw, err = json.Marshal(prep.tmpl); err != nil {
+		return nil, nil, nil, err
+	}
+	goformationMu.Lock()
+	processed, err := intrinsics.ProcessJSON(raw, popts)
 	goformationMu.Unlock()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	var out any
+	if err := json.Unmarshal(processed, &out); err != nil {
+		return nil, nil, nil, fmt.Errorf("not a CloudFormation template: %w", err)
+	}
+	if processed, err = json.Marshal(removeNoValue(out)); err != nil {
+		return nil, nil, nil, err
 	}
 	var doc templateDoc
 	if err := json.Unmarshal(processed, &doc); err != nil {
-		return nil, nil, fmt.Errorf("not a CloudFormation template: %w", err)
+		return nil, nil, nil, fmt.Errorf("not a CloudFormation template: %w", err)
 	}
-	return &doc, res, nil
+	if err := prep.dropByCondition(&doc); err != nil {
+		return nil, nil, nil, err
+	}
+	return &doc, res, prep, nil
 }
 
 // warnParameters warns of overrides of parameters the template does not
-// declare, and of references that resolved to nothing.
-func (t *Template) warnParameters(doc *templateDoc, res *intrinsicResolver, overrides map[string]string) {
+// declare. (References that resolve to nothing are reported by
+// prepared.referenceErrors, where they are.)
+func (t *Template) warnParameters(doc *templateDoc, overrides map[string]string) {
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		if _, ok := doc.Parameters[name]; !ok {
 			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter override %s: the template declares no such parameter", name))
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(res.unresolved)) {
-		if _, ok := doc.Parameters[name]; ok {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("parameter %s has no Default and no override: references to it are empty", name))
-		} else {
-			t.Warnings = append(t.Warnings, fmt.Sprintf("reference to %s resolves to nothing: it is empty", name))
-		}
-	}
+}
+
+// isFunctionResource reports whether raw is an AWS::Serverless::Function.
+func isFunctionResource(raw json.RawMessage) bool {
+	var head struct{ Type string }
+	return json.Unmarshal(raw, &head) == nil && head.Type == serverlessFunctionType
 }
 
 // parseFunction parses resource id when it is an AWS::Serverless::Function
@@ -884,7 +946,7 @@ func (r *intrinsicResolver) ref(_ string, input, template any) any {
 		return v
 	}
 	if name == "AWS::NoValue" {
-		return nil
+		return noValue // removed with the property or item after processing
 	}
 	if v := intrinsics.Ref("Ref", name, template); v != nil {
 		return v
@@ -895,6 +957,9 @@ func (r *intrinsicResolver) ref(_ string, input, template any) any {
 				return name
 			}
 		}
+	}
+	if name == ImplicitRestAPI || name == ImplicitHTTPAPI {
+		return name // the APIs SAM makes for a template's events, as sam local names them
 	}
 	r.unresolved[name] = true
 	return nil

@@ -218,21 +218,106 @@ Resources:
       Environment:
         Variables:
           EMPTY: !Ref NoDefault
-          MISSING: !Sub "x${Nowhere}y"
+Outputs:
+  Url: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/${Nowhere}"
 `)
 	tmpl := mustLoadTemplate(t, path, TemplateOptions{Parameters: map[string]string{"Undeclared": "v"}})
 	fn := mustFunction(t, tmpl, "Fn")
-	if want := map[string]string{"EMPTY": "", "MISSING": "xy"}; !reflect.DeepEqual(fn.Env, want) {
+	if want := map[string]string{"EMPTY": ""}; !reflect.DeepEqual(fn.Env, want) {
 		t.Errorf("Env = %v, want %v", fn.Env, want)
 	}
 	all := strings.Join(tmpl.Warnings, "\n")
 	if strings.Contains(all, "Tags") {
 		t.Errorf("numeric Tags were not coerced: %q", tmpl.Warnings)
 	}
-	for _, want := range []string{"Undeclared", "NoDefault has no Default", "Nowhere", "function Fn: property ignored: Events: "} {
+	for _, want := range []string{"Undeclared", "function Fn: property Environment.Variables.EMPTY: parameter NoDefault has no Default", "function Fn: property ignored: Events: "} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Warnings %q do not mention %q", tmpl.Warnings, want)
 		}
+	}
+	// Outputs are not fresco's to read: nothing there is reported, and
+	// SAM's implicit API is a resource to reference.
+	if strings.Contains(all, "Nowhere") || strings.Contains(all, "ServerlessRestApi") {
+		t.Errorf("Warnings mention Outputs: %q", tmpl.Warnings)
+	}
+}
+
+// TestTemplateIntrinsicErrors: what SAM refuses, fresco refuses, naming the
+// function and the property: an intrinsic function that does not exist
+// (short or long form), and a reference to nothing.
+func TestTemplateIntrinsicErrors(t *testing.T) {
+	t.Parallel()
+	fn := func(env string) string {
+		return "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn\n      Environment:\n        Variables:\n          " + env + "\n"
+	}
+	for _, tc := range []struct{ name, tmpl, path, want string }{
+		{"unknown short form", fn("X: !FooBar x"), "t.yaml", "function Fn: property Environment.Variables.X: unknown intrinsic function !FooBar (line 8)"},
+		{"unknown long form", fn("X: {Fn::FooBar: x}"), "t.yaml", "function Fn: property Environment.Variables.X: unknown intrinsic function Fn::FooBar"},
+		{"unknown long form in JSON", `{"Resources":{"Fn":{"Type":"AWS::Serverless::Function","Properties":{"CodeUri":"fn","Timeout":{"Fn::Nope":[1]}}}}}`, "t.json", "function Fn: property Timeout: unknown intrinsic function Fn::Nope"},
+		{"Ref to nothing", fn("X: !Ref Nowhere"), "t.yaml", "function Fn: property Environment.Variables.X: Nowhere names no parameter, pseudo parameter or resource"},
+		{"Sub of nothing", fn(`X: !Sub "a-${Nowhere}"`), "t.yaml", "function Fn: property Environment.Variables.X: Nowhere names no parameter"},
+		{"GetAtt of nothing", fn("X: !GetAtt Nope.Arn"), "t.yaml", "function Fn: property Environment.Variables.X: Fn::GetAtt Nope.Arn: the template has no resource Nope"},
+		{"unknown condition", "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Condition: Nope\n    Properties:\n      CodeUri: fn\n", "t.yaml", "function Fn: Condition: Nope is not in the template's Conditions"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseTemplate([]byte(tc.tmpl), tc.path, "/t", TemplateOptions{})
+			var te *TemplateError
+			if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want a *TemplateError with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestTemplateConditions: conditions are evaluated as CloudFormation does,
+// with parameters and their overrides: Fn::If picks a value, !Condition
+// and Fn::And combine them, AWS::NoValue removes a property, and a
+// resource whose Condition is false is not there.
+func TestTemplateConditions(t *testing.T) {
+	t.Parallel()
+	tmpl := `
+Parameters:
+  Stage: {Type: String, Default: dev}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+  IsDev: !Not [!Condition IsProd]
+  DevAndUs: !And [!Condition IsDev, !Equals [!Ref "AWS::Region", us-east-1]]
+Resources:
+  Always:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: a
+      MemorySize: !If [IsProd, 1024, 256]
+      Environment:
+        Variables:
+          MODE: !If [DevAndUs, dev-us, other]
+          ONLY_PROD: !If [IsProd, "yes", !Ref "AWS::NoValue"]
+  ProdOnly:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties:
+      CodeUri: p
+`
+	for _, tc := range []struct {
+		stage            string
+		memory           int
+		mode             string
+		onlyProd, hasFun bool
+	}{{"dev", 256, "dev-us", false, false}, {"prod", 1024, "other", true, true}} {
+		t.Run(tc.stage, func(t *testing.T) {
+			got, err := parseTemplate([]byte(tmpl), "t.yaml", "/t", TemplateOptions{Region: "us-east-1", Parameters: map[string]string{"Stage": tc.stage}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := mustFunction(t, got, "Always")
+			_, onlyProd := a.Env["ONLY_PROD"]
+			if a.MemoryMB != tc.memory || a.Env["MODE"] != tc.mode || onlyProd != tc.onlyProd {
+				t.Errorf("Always: memory %d, env %v; want %d, MODE %s, ONLY_PROD set %v", a.MemoryMB, a.Env, tc.memory, tc.mode, tc.onlyProd)
+			}
+			if _, ok := got.Function("ProdOnly"); ok != tc.hasFun {
+				t.Errorf("ProdOnly present: %v, want %v", ok, tc.hasFun)
+			}
+		})
 	}
 }
 
@@ -492,7 +577,7 @@ func TestEventInvokeDestinations(t *testing.T) {
 	}
 	_, err = parseTemplate([]byte("Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: a\n      EventInvokeConfig:\n        DestinationConfig:\n          OnSuccess: {Type: Lambda, Destination: !GetAtt Nope.Arn}\n"),
 		"t.yaml", "/t", TemplateOptions{})
-	if err == nil || !strings.Contains(err.Error(), "is not a function ARN") {
+	if err == nil || !strings.Contains(err.Error(), "function A: property EventInvokeConfig.DestinationConfig.OnSuccess.Destination: Fn::GetAtt Nope.Arn: the template has no resource Nope") {
 		t.Errorf("a destination of an unknown function: %v", err)
 	}
 }
@@ -527,5 +612,23 @@ Resources:
 	}
 	if b.MaxRetries == nil || *b.MaxRetries != 0 || b.MaxEventAge != 2*time.Minute {
 		t.Errorf("B: retries %v, age %s; want 0 and 2m", b.MaxRetries, b.MaxEventAge)
+	}
+}
+
+// TestFindTemplate: as SAM, template.yaml, then template.yml, then
+// template.json; template.yaml when there is none.
+func TestFindTemplate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if got := FindTemplate(dir); got != filepath.Join(dir, "template.yaml") {
+		t.Errorf("no template: %s", got)
+	}
+	for _, name := range []string{"template.json", "template.yml", "template.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := FindTemplate(dir); got != filepath.Join(dir, name) {
+			t.Errorf("with %s: %s", name, got)
+		}
 	}
 }

@@ -53,6 +53,8 @@ func Standard(f Function) map[string]string {
 		"LAMBDA_RUNTIME_DIR":              f.RuntimeDir,
 		"TZ":                              ":UTC",
 		"_HANDLER":                        f.Handler,
+		// As sam local sets it: functions use it to pick local endpoints.
+		"AWS_SAM_LOCAL": "true",
 	}
 	if f.RuntimeAPI != "" {
 		std["AWS_LAMBDA_RUNTIME_API"] = f.RuntimeAPI

@@ -17,6 +17,7 @@ func TestStandardAndMerge(t *testing.T) {
 		"AWS_DEFAULT_REGION":              "eu-west-1",
 		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
 		"TZ":                              ":UTC",
+		"AWS_SAM_LOCAL":                   "true",
 		"_HANDLER":                        "bootstrap",
 	} {
 		if std[k] != want {
