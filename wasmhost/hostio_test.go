@@ -115,7 +115,7 @@ func cacheSuite(t *testing.T, h *wasmhost.Host) {
 	wantSuccess(t, call(t, a, "get "+key+"-ttl"), "miss")
 	// Bounds: a zero TTL, a key too long, a value too large.
 	for ev, want := range map[string]string{
-		"set " + key + " 0\nv":                         "fresco: invalid argument",
+		"set " + key + " 0\nv":                          "fresco: invalid argument",
 		"set " + strings.Repeat("k", 1025) + " 1000\nv": "fresco: invalid argument",
 	} {
 		res := call(t, a, ev)

@@ -212,4 +212,3 @@ func (m *module) delete(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	stack[0] = abi.I32(errno)
 }
-

@@ -33,7 +33,6 @@ import (
 //go:wasmimport fresco_buffers buffer_size
 func bufferSize(h int32) int32
 
-
 func main() { guest.ServeUnread(handle) }
 
 func ok(s string) ([]byte, string, []byte) { return []byte(s), "", nil }
