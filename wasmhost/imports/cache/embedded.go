@@ -48,8 +48,16 @@ func (e *embedded) Get(_ context.Context, key string) ([]byte, bool, error) {
 	return v.value, ok, nil
 }
 
+// cleanAbove is the value size past which a Set runs otter's pending
+// maintenance at once: otter applies evictions in batches, and a batch of
+// large values would hold the cache well past its bound until the next.
+const cleanAbove = 16 << 10
+
 func (e *embedded) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	e.c.Set(key, entry{value: value, ttl: ttl})
+	if len(value) >= cleanAbove {
+		e.c.CleanUp()
+	}
 	return nil
 }
 
