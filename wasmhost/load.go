@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -120,6 +121,11 @@ func validate(cfg FunctionConfig, wasm []byte, loadErr func(error, string, ...an
 	}
 	if cfg.EphemeralStorageMB < 512 || cfg.EphemeralStorageMB > 10240 {
 		return nil, loadErr(nil, "ephemeral storage %d MB is outside 512..10240", cfg.EphemeralStorageMB)
+	}
+	if cfg.TaskRoot != "" {
+		if st, err := os.Stat(cfg.TaskRoot); err != nil || !st.IsDir() {
+			return nil, loadErr(err, "task root %s (/var/task) is not a directory", cfg.TaskRoot)
+		}
 	}
 	if err := mod.LimitTables(maxTableEntries(cfg.MemoryMB)); err != nil {
 		return nil, loadErr(err, "%v (memory size %d MB; docs/abi.md)", err, cfg.MemoryMB)

@@ -124,6 +124,10 @@ func (m *module) get(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = abi.I32(-storeErrno(err))
 	case !ok:
 		stack[0] = abi.I32(0)
+	case len(v) > MaxValue:
+		// Another writer of the Redis server put it there: this guest
+		// could not have stored it, and does not get it.
+		stack[0] = abi.I32(-errnoTooLarge)
 	default:
 		b := abi.AdoptBytes(inv.Memory, v)
 		if b == nil {
