@@ -233,3 +233,50 @@ func TestTmpIsBounded(t *testing.T) {
 	}
 	wantSuccess(t, call(t, f, "bigtmp 10"), "wrote 10 MB")
 }
+
+// TestHostStateIsolation: invocations that leave host state behind (files
+// in /tmp, a file left open, a full table of buffers) and invocations that
+// look for it run interleaved, sequentially and concurrently, on one
+// snapshot function: every one finds /tmp empty and only its own
+// buffers, and every reset is checked against the image (VerifyResets).
+func TestHostStateIsolation(t *testing.T) {
+	f := hostio(t, nil, "Isolation", wasmhost.FunctionConfig{})
+	wantSnapshot(t, f)
+	clean := func(secret string) string {
+		return fmt.Sprintf("task=%q tmp=[] back=%q taskwrite=true", "shipped with the code", secret)
+	}
+	steps := []struct{ ev, want string }{
+		{"files\nfirst", clean("first")},
+		{"handles", "1023: fresco: too many buffers held"},
+		{"peek 2", "-8"},
+		{"leakfd", "leaked"},
+		{"files\nsecond", clean("second")},
+		{"bigtmp 20", "wrote 20 MB"},
+		{"files\nthird", clean("third")},
+		{"peek 3", "-8"},
+	}
+	for range 3 {
+		for _, s := range steps {
+			wantSuccess(t, call(t, f, s.ev), s.want)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range len(steps) * 2 {
+				s := steps[(i+g)%len(steps)]
+				if res := call(t, f, s.ev); res.Kind != invoke.Success || string(res.Payload) != s.want {
+					t.Errorf("goroutine %d, %q: %v %s, want %s", g, s.ev, res.Kind, res.Payload, s.want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	made, reused, discarded := f.SnapshotStats()
+	t.Logf("instances made %d, reused %d, discarded %d", made, reused, discarded)
+	if reused < 20 {
+		t.Errorf("only %d invocations ran on a reset instance: the test proves nothing about resets", reused)
+	}
+}
