@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/internal/redistest"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -141,7 +142,7 @@ func TestCacheEmbedded(t *testing.T) {
 // TestCacheRedis: the same calls on a real redis-server, which the test
 // starts on a free loopback port.
 func TestCacheRedis(t *testing.T) {
-	url := startRedis(t)
+	url := redistest.Start(t)
 	h, err := wasmhost.New(wasmhost.Config{CacheDir: testCacheDir(), Cache: url})
 	if err != nil {
 		t.Fatal(err)

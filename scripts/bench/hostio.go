@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,6 +12,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
+	"github.com/frescolabs/fresco/internal/redistest"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -49,7 +47,7 @@ func hostioRows(ctx context.Context, cfg *config, progress func(string, ...any))
 		}
 		spec := ""
 		if store == "redis" {
-			url, stop, err := startRedis(ctx)
+			url, stop, err := redistest.Run(ctx)
 			if err != nil {
 				addNote("%s: left out: %v", name, err)
 				continue
@@ -164,55 +162,4 @@ func buildGuest(ctx context.Context, cfg *config, progress func(string, ...any),
 	}
 	progress("built %s in %s", rel, time.Since(start).Round(time.Millisecond))
 	return os.ReadFile(out["Guest"])
-}
-
-// startRedis starts redis-server on a free loopback port, its files in a
-// temporary directory, and returns its URL and how to stop it.
-func startRedis(ctx context.Context) (string, func(), error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return "", nil, fmt.Errorf("redis-server is not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir, err := os.MkdirTemp("", "fresco-bench-redis-")
-	if err != nil {
-		return "", nil, err
-	}
-	cmd := exec.CommandContext(ctx, bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	stop := func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		os.RemoveAll(dir)
-	}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
-				close(ready)
-				break
-			}
-		}
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case <-ready:
-		return fmt.Sprintf("redis://127.0.0.1:%d/0", port), stop, nil
-	case <-time.After(10 * time.Second):
-		stop()
-		return "", nil, fmt.Errorf("redis-server did not start within 10 s")
-	}
 }
