@@ -127,3 +127,37 @@ func TestTmpFSBounds(t *testing.T) {
 		t.Errorf("after reset /tmp counts %d", fsys.Used())
 	}
 }
+
+// TestOpenFilesAreBounded: an instance's two mounts together hold at most
+// MaxOpenFiles files open; closing one makes room.
+func TestOpenFilesAreBounded(t *testing.T) {
+	open := new(int)
+	task := &limitFS{FS: TaskFS(t.TempDir()), open: open}
+	tmp := &limitFS{FS: NewTmpFS(1<<20, nil), open: open}
+	var files []experimentalsys.File
+	for i := range MaxOpenFiles {
+		fsys := experimentalsys.FS(task)
+		if i%2 == 1 {
+			fsys = tmp
+		}
+		f, errno := fsys.OpenFile(".", experimentalsys.O_RDONLY, 0)
+		if errno != 0 {
+			t.Fatalf("open %d: %v", i, errno)
+		}
+		files = append(files, f)
+	}
+	if _, errno := tmp.OpenFile(".", experimentalsys.O_RDONLY, 0); errno != experimentalsys.EAGAIN {
+		t.Fatalf("open past the bound: %v", errno)
+	}
+	files[0].Close()
+	files[0].Close() // a second close gives nothing back
+	if _, errno := task.OpenFile(".", experimentalsys.O_RDONLY, 0); errno != 0 {
+		t.Fatalf("open after a close: %v", errno)
+	}
+	if _, errno := task.OpenFile(".", experimentalsys.O_RDONLY, 0); errno != experimentalsys.EAGAIN {
+		t.Fatalf("open past the bound again: %v", errno)
+	}
+	for _, f := range files[1:] {
+		f.Close()
+	}
+}
