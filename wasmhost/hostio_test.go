@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -280,4 +281,35 @@ func TestHostStateIsolation(t *testing.T) {
 	if reused < 20 {
 		t.Errorf("only %d invocations ran on a reset instance: the test proves nothing about resets", reused)
 	}
+}
+
+// TestCacheCallEndsAtTheDeadline: a Redis server that accepts and never
+// answers holds a cache call no longer than the invocation's deadline,
+// which then times out as any other; the host serves on.
+func TestCacheCallEndsAtTheDeadline(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	h, err := wasmhost.New(wasmhost.Config{CacheDir: testCacheDir(), Cache: "redis://" + l.Addr().String() + "/0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	f := hostio(t, h, "CacheHang", wasmhost.FunctionConfig{Timeout: time.Second})
+	res := call(t, f, "get k")
+	if res.Kind != invoke.Timeout || res.ErrorType != invoke.ErrTimeout {
+		t.Fatalf("%v %s: %s", res.Kind, res.ErrorType, res.Payload)
+	}
+	wantSuccess(t, call(t, f, "proxy\nstill serving"), "proxy\nstill serving")
 }

@@ -91,12 +91,18 @@ func bounded(ctx context.Context, inv *abi.Invocation) (context.Context, context
 	return context.WithDeadline(ctx, inv.Deadline)
 }
 
-// storeErrno maps a store's error to the call's errno.
-func storeErrno(err error) int32 {
+// storeErrno maps a store's error to the call's errno. A call that ran
+// into the invocation's deadline also has the guest stopped at its next
+// check, so the invocation times out as it would have without the call,
+// rather than answering after its deadline.
+func storeErrno(ctx context.Context, inv *abi.Invocation, err error) int32 {
 	switch {
 	case err == nil:
 		return errnoOK
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		if inv.Stop != nil {
+			inv.Stop.Check(ctx)
+		}
 		return errnoTimeout
 	}
 	return errnoUnavailable
@@ -121,7 +127,7 @@ func (m *module) get(ctx context.Context, mod api.Module, stack []uint64) {
 	cancel()
 	switch {
 	case err != nil:
-		stack[0] = abi.I32(-storeErrno(err))
+		stack[0] = abi.I32(-storeErrno(ctx, inv, err))
 	case !ok:
 		stack[0] = abi.I32(0)
 	case len(v) > MaxValue:
@@ -197,7 +203,7 @@ func (m *module) store(ctx context.Context, inv *abi.Invocation, key string, v [
 	}
 	cctx, cancel := bounded(ctx, inv)
 	defer cancel()
-	return storeErrno(m.c.Set(cctx, key, v, d))
+	return storeErrno(ctx, inv, m.c.Set(cctx, key, v, d))
 }
 
 // delete is cache_delete(key, key_len) -> errno.
@@ -211,7 +217,7 @@ func (m *module) delete(ctx context.Context, mod api.Module, stack []uint64) {
 	key, errno := m.key(inv, mod, call, stack)
 	if errno == errnoOK {
 		cctx, cancel := bounded(ctx, inv)
-		errno = storeErrno(m.c.Delete(cctx, key))
+		errno = storeErrno(ctx, inv, m.c.Delete(cctx, key))
 		cancel()
 	}
 	stack[0] = abi.I32(errno)
