@@ -62,12 +62,17 @@ func NewTmpFS(limit int64, mem *abi.HostMemory) *TmpFS {
 // Reset empties the file system. Files still open keep their contents but
 // are no longer in it; the instance is not reset while any is open.
 func (t *TmpFS) Reset() {
-	if len(t.root.children) == 0 && t.used == 0 {
+	if len(t.root.children) == 0 && t.used == 0 && t.nextIno == t.root.ino {
 		return
 	}
 	// The root is emptied in place: wazero keeps the preopen's open root
-	// across invocations, and it must see the empty /tmp.
+	// across invocations, and it must see the empty /tmp. Its times and
+	// the inode numbers start again too, so that nothing tells how many
+	// files the last invocation made, or when.
 	clear(t.root.children)
+	now := time.Now().UnixNano()
+	t.root.atim, t.root.mtim = now, now
+	t.nextIno = t.root.ino
 	t.used = 0
 }
 

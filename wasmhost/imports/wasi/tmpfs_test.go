@@ -126,6 +126,14 @@ func TestTmpFSBounds(t *testing.T) {
 	if fsys.Used() != 0 {
 		t.Errorf("after reset /tmp counts %d", fsys.Used())
 	}
+	// Inode numbers start again: they do not count the last invocation's
+	// files.
+	fresh := NewTmpFS(1<<20, nil)
+	a, _ := mustOpen(t, fresh, "a", create).Ino()
+	b, _ := mustOpen(t, fsys, "a", create).Ino()
+	if a != b {
+		t.Errorf("the first file after a reset is inode %d, in a new /tmp %d", b, a)
+	}
 }
 
 // TestOpenFilesAreBounded: an instance's two mounts together hold at most
