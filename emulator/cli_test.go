@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/emulator/cli"
+	"github.com/frescolabs/fresco/internal/redistest"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -94,6 +96,26 @@ func TestCLIInvoke(t *testing.T) {
 				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.code, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestCLICacheSharedThroughRedis: two fresco invocations, each its own
+// host, share the Visits sample's count through one real redis-server
+// (--cache), as fresco hosts on many machines would; a --cache that names
+// no store is refused.
+func TestCLICacheSharedThroughRedis(t *testing.T) {
+	tmpl := filepath.Join("..", "template.yaml")
+	url := redistest.Start(t)
+	name := fmt.Sprintf("cli-%d", time.Now().UnixNano())
+	for i := 1; i <= 2; i++ {
+		code, stdout, stderr := runCLI(t, `{"name":"`+name+`"}`, "invoke", "Visits", "-e", "-", "-t", tmpl, "--cache", url)
+		if want := fmt.Sprintf("{\"name\":%q,\"visits\":%d}\n", name, i); code != 0 || stdout != want {
+			t.Fatalf("visit %d: exit %d, stdout %q, want %q\n%s", i, code, stdout, want, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, "", "invoke", "Hello", "-t", tmpl, "--cache", "memcached://127.0.0.1:11211")
+	if code != 1 || !strings.Contains(stderr, "want redis://HOST:PORT/DB") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
 

@@ -76,6 +76,11 @@ type Options struct {
 	// AsyncRetryDelay is the wait before the first retry of a failed Event
 	// invocation (default functions.DefaultRetryDelay, as Lambda).
 	AsyncRetryDelay time.Duration
+	// Cache is the store of the functions' cache calls: empty for the
+	// in-process one of CacheMB, or redis://HOST:PORT/DB (fresco start
+	// --cache). See wasmhost.Config.
+	Cache   string
+	CacheMB int
 }
 
 // DefaultStateDir is where fresco start keeps the state of template: a
@@ -162,12 +167,14 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		FullResets:    opts.FullResets,
 		ReadyMemoryMB: opts.ReadyMemoryMB,
 		Logger:        opts.Logger,
+		Cache:         opts.Cache,
+		CacheMB:       opts.CacheMB,
 	})
 	if err != nil {
 		return nil, err
 	}
 	readyLimit, _ := host.ReadyMemory()
-	opts.Logger.Info("snapshot instances are reset by "+host.ResetMechanism(), "ready_memory_mb", readyLimit>>20)
+	opts.Logger.Info("snapshot instances are reset by "+host.ResetMechanism(), "ready_memory_mb", readyLimit>>20, "cache", host.CacheStore())
 	e := &Emulator{
 		opts:   opts,
 		logger: opts.Logger,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -154,6 +155,15 @@ func codeOf(path string, data []byte, revision string) functions.Code {
 	}
 }
 
+// taskRoot is the directory a function's /var/task shows: CodeUri when it
+// is a directory, else the directory of the .wasm file it names.
+func taskRoot(codeURI string) string {
+	if st, err := os.Stat(codeURI); err == nil && !st.IsDir() {
+		return filepath.Dir(codeURI)
+	}
+	return codeURI
+}
+
 // loadWasm compiles the module wasm and makes its snapshot.
 func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []byte) (functions.Runner, error) {
 	start := time.Now()
@@ -165,6 +175,10 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []b
 		Region:   e.region,
 		Handler:  cfg.Handler,
 		Runtime:  cfg.Runtime,
+		// The files of CodeUri (a Go package's directory, or the one
+		// holding a .wasm file) are the guest's /var/task.
+		TaskRoot:           taskRoot(cfg.CodeURI),
+		EphemeralStorageMB: cfg.EphemeralMB,
 	}, wasm)
 	if err != nil {
 		return nil, err

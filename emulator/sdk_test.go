@@ -55,6 +55,10 @@ func TestSDKSamples(t *testing.T) {
 		{"NativeHello:$LATEST", `{"name":"q"}`, `{"message":"Hello, q!"}`},
 		{"ShellHello", `{"name":"Ada"}`, `{"message":"Hello, Ada!"}`},
 		{"ShellHello", `{}`, `{"message":"Hello, world!"}`},
+		// A file of its CodeUri at /var/task, and /tmp empty at every
+		// invocation (the second call's /tmp holds nothing of the first's).
+		{"Files", `{"note":"x"}`, `{"greeting":"Hello from a file shipped with the code","tmp_before":[],"note":"x"}`},
+		{"Files", `{"note":"y"}`, `{"greeting":"Hello from a file shipped with the code","tmp_before":[],"note":"y"}`},
 	} {
 		t.Run(tc.fn, func(t *testing.T) {
 			out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(tc.fn), Payload: []byte(tc.in)})
@@ -71,6 +75,34 @@ func TestSDKSamples(t *testing.T) {
 				t.Fatalf("payload %s, want %s", out.Payload, tc.want)
 			}
 		})
+	}
+}
+
+// TestSDKVisitsUsesTheCache: the Visits sample keeps its count in the
+// host's cache, which outlasts every invocation's instance, until it is
+// deleted.
+func TestSDKVisitsUsesTheCache(t *testing.T) {
+	c := sdkClient(t)
+	name := fmt.Sprintf("visitor-%d", time.Now().UnixNano())
+	visit := func(payload string) string {
+		t.Helper()
+		out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("Visits"), Payload: []byte(payload)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.FunctionError != nil {
+			t.Fatalf("function error %s: %s", aws.ToString(out.FunctionError), out.Payload)
+		}
+		return string(out.Payload)
+	}
+	for i := 1; i <= 3; i++ {
+		if got, want := visit(`{"name":"`+name+`"}`), fmt.Sprintf(`{"name":%q,"visits":%d}`, name, i); got != want {
+			t.Fatalf("visit %d: %s, want %s", i, got, want)
+		}
+	}
+	visit(`{"name":"` + name + `","forget":true}`)
+	if got, want := visit(`{"name":"`+name+`"}`), fmt.Sprintf(`{"name":%q,"visits":1}`, name); got != want {
+		t.Fatalf("after forget: %s, want %s", got, want)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/frescolabs/fresco/internal/abi"
@@ -20,6 +21,7 @@ import (
 	"github.com/frescolabs/fresco/internal/tailbuf"
 	"github.com/frescolabs/fresco/internal/wasmbin"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
 )
 
 // Module is a loaded, compiled function: its module and snapshot. Invoke may be called
@@ -50,6 +52,8 @@ type Module struct {
 	// (wasmbin.StopExport), and its instances are stopped by a stopper;
 	// without them the runtime's WithCloseOnContextDone stops them.
 	stopChecks bool
+	// taskFS is /var/task, read-only, shared by the function's instances.
+	taskFS experimentalsys.FS
 
 	// CompileDuration is how long Load took (compile or cache hit, plus
 	// validation).
@@ -113,6 +117,28 @@ func (f *Module) instanceConfig(traceID string) wazero.ModuleConfig {
 		c = c.WithEnv(kv[0], kv[1])
 	}
 	return c.WithEnv("_X_AMZN_TRACE_ID", traceID)
+}
+
+// sandbox is what an instance holds beside its wazero module: the count
+// of what the host holds for it, and its /tmp.
+type sandbox struct {
+	mem *abi.HostMemory
+	tmp *wasi.TmpFS
+}
+
+// newSandbox returns an instance's sandbox, and cfg with its files
+// mounted (/var/task and /tmp).
+func (f *Module) newSandbox(cfg wazero.ModuleConfig) (sandbox, wazero.ModuleConfig) {
+	mem := &abi.HostMemory{Limit: int64(f.cfg.MemoryMB) << 20}
+	tmp := wasi.NewTmpFS(int64(f.cfg.EphemeralStorageMB)<<20, mem)
+	return sandbox{mem: mem, tmp: tmp}, cfg.WithFSConfig(wasi.FSConfig(f.taskFS, tmp))
+}
+
+// reset empties the sandbox: the next invocation finds /tmp empty and
+// the host holding nothing for it.
+func (s sandbox) reset() {
+	s.tmp.Reset()
+	s.mem.Reset()
 }
 
 // InitTimeout bounds a guest's init phase, as Lambda bounds a function's
@@ -187,6 +213,7 @@ type freshRun struct {
 	cfg    wazero.ModuleConfig
 	log    *tailbuf.Buffer
 	stdout *cappedBuffer // a stdio function's response
+	box    sandbox
 	// phaseCtx is the context of the current phase. The guest runs on the
 	// invoking goroutine only, so its sleeps follow it through this field.
 	phaseCtx context.Context
@@ -238,9 +265,10 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 	res.Duration = run.runTime
 	res.InitDuration = run.initTime
 	if run.mod != nil {
-		res.MaxMemoryBytes = f.memoryUsed(run.mod, run.stop)
+		res.MaxMemoryBytes = f.memoryUsed(run.mod, run.stop, run.box.mem)
 		run.mod.Close(context.Background())
 	}
+	inv.Buffers.ReleaseAll()
 	return f.finish(res, req.RequestID, run.log)
 }
 
@@ -256,7 +284,9 @@ func (run *freshRun) setStopper(s *stopper) {
 func (f *Module) newFreshRun(ctx context.Context, inv *abi.Invocation) *freshRun {
 	req := inv.Request
 	run := &freshRun{inv: inv, log: tailbuf.New(f.cfg.MaxLogBytes), phaseCtx: ctx}
-	run.cfg = f.instanceConfig(req.TraceID).
+	run.box, run.cfg = f.newSandbox(f.instanceConfig(req.TraceID))
+	inv.Memory = run.box.mem
+	run.cfg = run.cfg.
 		WithStderr(run.log).
 		WithNanosleep(func(ns int64) {
 			if run.stop != nil {
@@ -285,6 +315,7 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	mod, err := f.runtime.InstantiateModule(ictx, f.compiled, run.cfg)
 	run.mod = mod
 	if err == nil {
+		run.box.mem.Memory = mod.Memory()
 		run.setStopper(f.stopperOf(mod))
 		err, run.why = guard(ictx, run.stop, start.Add(f.host.initTimeout), func() error { return f.callInit(ictx, mod, run.inv) })
 	}
@@ -299,6 +330,8 @@ func (f *Module) runABI(ctx context.Context, run *freshRun) error {
 	hctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	run.phaseCtx = hctx
+	// As with a snapshot's instance, /tmp is empty when the handler starts.
+	run.box.reset()
 	run.inv.StartInvoke(deadline)
 	handle := mod.ExportedFunction("fresco_handle")
 	err, run.why = guard(hctx, run.stop, deadline, func() error {
@@ -322,6 +355,7 @@ func (f *Module) runStdio(ctx context.Context, run *freshRun) error {
 	run.mod = mod
 	run.releaseInit()
 	if err == nil {
+		run.box.mem.Memory = mod.Memory()
 		run.setStopper(f.stopperOf(mod))
 		start := mod.ExportedFunction("_start")
 		err, run.why = guard(hctx, run.stop, deadline, func() error {
@@ -363,6 +397,7 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	}
 	deadline := f.deadline(req, start)
 	inv.StartInvoke(deadline)
+	inv.Memory = in.box.mem
 	inv.Stop = in.stop
 	// The stopper ends the guest at the deadline (or when the caller
 	// gives up): the guest traps at its next check, on this goroutine, and
@@ -377,27 +412,29 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	res.Duration = runTime
 	res.RestoreDuration = restore
 	if !in.mod.IsClosed() {
-		res.MaxMemoryBytes = f.memoryUsed(in.mod, in.stop)
+		res.MaxMemoryBytes = f.memoryUsed(in.mod, in.stop, in.box.mem)
 	}
+	inv.Buffers.ReleaseAll()
 	// Only an instance whose guest returned normally is reset: after a
 	// trap, an exit or a timeout it is discarded, as is one that touched
-	// WASI state the image does not hold, or whose call stack grew deep
-	// (wazero keeps the stack it grew).
-	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" && in.stop.peak <= deepStack &&
+	// WASI state the image does not hold or left a file open, or whose
+	// call stack grew deep (wazero keeps the stack it grew).
+	reusable := err == nil && inv.Fault == nil && inv.Tainted == "" && inv.OpenFiles == 0 && in.stop.peak <= deepStack &&
 		(res.Kind == invoke.Success || res.Kind == invoke.FunctionError)
 	s.put(in, reusable)
 	return f.finish(res, req.RequestID, log)
 }
 
 // memoryUsed is what Max Memory Used reports for an instance: its linear
-// memory, its tables' entries and the peak of its call stack (s nil: not
-// counted), up to the memory size (as on Lambda, where a function never
-// reports more than it has; the tables' own bound is a quarter of it, on
-// top, see maxTableEntries).
-func (f *Module) memoryUsed(mod api.Module, s *stopper) uint64 {
-	var used uint64
+// memory, its tables' entries, the peak of its call stack (s nil: not
+// counted) and the most the host held for it (buffers, /tmp), up to the
+// memory size (as on Lambda, where a function never reports more than it
+// has; the tables' own bound is a quarter of it, on top, see
+// maxTableEntries).
+func (f *Module) memoryUsed(mod api.Module, s *stopper, host *abi.HostMemory) uint64 {
+	used := uint64(host.Peak())
 	if mem := mod.Memory(); mem != nil {
-		used = uint64(mem.Size())
+		used += uint64(mem.Size())
 	}
 	if s != nil {
 		used += s.peak

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/internal/lambdaenv"
+	"github.com/frescolabs/fresco/wasmhost/imports/cache"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -45,11 +46,18 @@ type Config struct {
 	FullResets bool
 	// Logger receives the host's warnings (nil: discarded).
 	Logger *slog.Logger
+
+	// Cache is the store of the cache calls (docs/abi.md, "Cache"): empty
+	// for the embedded cache of CacheMB, or redis://HOST:PORT/DB for a
+	// Redis server many hosts share.
+	Cache string
+	// CacheMB bounds the embedded cache (default 64).
+	CacheMB int
 }
 
 // Host loads functions. It is safe for concurrent use.
 type Host struct {
-	cache wazero.CompilationCache
+	compiled wazero.CompilationCache
 	// compiling serialises compiles of the same module bytes: wazero's
 	// file cache is not safe for concurrent compiles of one module (wazero
 	// issue 2547, see RATIONALE.md). Different modules compile in parallel.
@@ -72,6 +80,9 @@ type Host struct {
 	ready *readyBudget
 	// procs is GOMAXPROCS at New: the invocations that can run at once.
 	procs int
+	// cache is the store of the cache calls, shared by every function
+	// (each in its own namespace).
+	cache cache.Cache
 }
 
 // New returns a Host.
@@ -103,14 +114,20 @@ func New(cfg Config) (*Host, error) {
 	if cfg.ReadyMemoryMB <= 0 {
 		h.ready.limit = defaultReadyMemory()
 	}
+	store, err := cache.Open(cfg.Cache, cfg.CacheMB)
+	if err != nil {
+		return nil, err
+	}
+	h.cache = store
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
+			store.Close()
 			return nil, fmt.Errorf("open compilation cache %s: %w", cfg.CacheDir, err)
 		}
-		h.cache = c
+		h.compiled = c
 	} else {
-		h.cache = wazero.NewCompilationCache()
+		h.compiled = wazero.NewCompilationCache()
 	}
 	return h, nil
 }
@@ -129,8 +146,14 @@ func (h *Host) giveBackMemory() {
 	debug.FreeOSMemory()
 }
 
-// Close releases the compilation cache. Functions must be closed first.
-func (h *Host) Close(ctx context.Context) error { return h.cache.Close(ctx) }
+// Close releases the compilation cache and the cache calls' store.
+// Functions must be closed first.
+func (h *Host) Close(ctx context.Context) error {
+	return errors.Join(h.compiled.Close(ctx), h.cache.Close())
+}
+
+// CacheStore describes the store of the cache calls, for the log.
+func (h *Host) CacheStore() string { return h.cache.String() }
 
 // FunctionConfig describes a function to load.
 type FunctionConfig struct {
@@ -150,6 +173,13 @@ type FunctionConfig struct {
 	Runtime string
 	// MaxLogBytes bounds the log kept per invocation (default 1 MiB).
 	MaxLogBytes int
+	// TaskRoot is the directory on the host whose files the guest reads,
+	// read-only, at /var/task (LAMBDA_TASK_ROOT): the function's CodeUri.
+	// Empty: /var/task is an empty directory.
+	TaskRoot string
+	// EphemeralStorageMB bounds the guest's /tmp (default 512, as on
+	// Lambda); its files count against MemoryMB too.
+	EphemeralStorageMB int
 }
 
 // Interface is how a module is driven: the interface between the host and
@@ -254,6 +284,9 @@ func withDefaults(cfg FunctionConfig) FunctionConfig {
 	}
 	if cfg.MaxLogBytes == 0 {
 		cfg.MaxLogBytes = 1 << 20
+	}
+	if cfg.EphemeralStorageMB == 0 {
+		cfg.EphemeralStorageMB = 512
 	}
 	return cfg
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -13,13 +14,18 @@ import (
 
 	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/wasmbin"
+	"github.com/frescolabs/fresco/wasmhost/imports/buffers"
+	"github.com/frescolabs/fresco/wasmhost/imports/cache"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
 )
 
-// hostModules are the import modules guests may use, in the order errors
-// name them: one package of wasmhost/imports each.
-var hostModules = []abi.Module{wasi.Module(), fresco.Module()}
+// hostModules are the import modules the function cfg's guests may use,
+// in the order errors name them: one package of wasmhost/imports each.
+// The cache's keys are the function's own.
+func (h *Host) hostModules(cfg FunctionConfig) []abi.Module {
+	return []abi.Module{wasi.Module(), fresco.Module(), buffers.Module(), cache.Module(h.cache, cfg.Name)}
+}
 
 // Load validates and compiles wasm as the function cfg describes. All
 // compilation happens here; Invoke only instantiates. Its phases: the
@@ -72,10 +78,10 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)
 	}
-	if err := checkLinks(r, compiled); err != nil {
+	if err := checkLinks(r, compiled, h.hostModules(cfg)); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
-	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled, stopChecks: stopErr == nil}
+	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled, stopChecks: stopErr == nil, taskFS: wasi.TaskFS(cfg.TaskRoot)}
 	f.tableMin, f.tablesExported = mod.Tables()
 	if err := f.findEntryPoints(); err != nil {
 		return nil, loadErr(nil, "%s", err)
@@ -113,6 +119,14 @@ func validate(cfg FunctionConfig, wasm []byte, loadErr func(error, string, ...an
 	if cfg.MemoryMB < 1 || cfg.MemoryMB > 10240 {
 		return nil, loadErr(nil, "memory size %d MB is outside 1..10240", cfg.MemoryMB)
 	}
+	if cfg.EphemeralStorageMB < 512 || cfg.EphemeralStorageMB > 10240 {
+		return nil, loadErr(nil, "ephemeral storage %d MB is outside 512..10240", cfg.EphemeralStorageMB)
+	}
+	if cfg.TaskRoot != "" {
+		if st, err := os.Stat(cfg.TaskRoot); err != nil || !st.IsDir() {
+			return nil, loadErr(err, "task root %s (/var/task) is not a directory", cfg.TaskRoot)
+		}
+	}
 	if err := mod.LimitTables(maxTableEntries(cfg.MemoryMB)); err != nil {
 		return nil, loadErr(err, "%v (memory size %d MB; docs/abi.md)", err, cfg.MemoryMB)
 	}
@@ -149,11 +163,11 @@ func maxTableEntries(memoryMB int) uint64 {
 // is done (the module has no stop checks).
 func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone bool) (wazero.Runtime, error) {
 	rcfg := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(h.cache).
+		WithCompilationCache(h.compiled).
 		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
 		WithCloseOnContextDone(closeOnDone)
 	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
-	if err := instantiateHostModules(ctx, r); err != nil {
+	if err := instantiateHostModules(ctx, r, h.hostModules(cfg)); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
@@ -162,10 +176,12 @@ func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone b
 
 // instantiateHostModules adds the host modules to r. The calls of a module
 // that keep an instance from being reset are watched (snapshot.go).
-func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
-	for _, m := range hostModules {
+func instantiateHostModules(ctx context.Context, r wazero.Runtime, modules []abi.Module) error {
+	for _, m := range modules {
 		mctx := ctx
-		if m.Resettable != nil {
+		if m.Watch != nil {
+			mctx = experimental.WithFunctionListenerFactory(ctx, watchFactory(m.Watch))
+		} else if m.Resettable != nil {
 			mctx = experimental.WithFunctionListenerFactory(ctx, resetWatch(m.Resettable))
 		}
 		if err := m.Instantiate(mctx, r); err != nil {
@@ -178,8 +194,8 @@ func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
 // checkLinks checks what compiled imports and exports for linking: only
 // functions the host modules of r provide, with their signatures, and a
 // memory of its own.
-func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule) error {
-	if err := checkImports(r, compiled); err != nil {
+func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule, modules []abi.Module) error {
+	if err := checkImports(r, compiled, modules); err != nil {
 		return err
 	}
 	for _, mem := range compiled.ImportedMemories() {
@@ -194,10 +210,10 @@ func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule) error {
 
 // checkImports checks that compiled imports only functions the host
 // modules of r provide, with their signatures.
-func checkImports(r wazero.Runtime, compiled wazero.CompiledModule) error {
+func checkImports(r wazero.Runtime, compiled wazero.CompiledModule, modules []abi.Module) error {
 	provided := map[string]map[string]api.FunctionDefinition{}
-	names := make([]string, len(hostModules))
-	for i, m := range hostModules {
+	names := make([]string, len(modules))
+	for i, m := range modules {
 		provided[m.Name] = r.Module(m.Name).ExportedFunctionDefinitions()
 		names[i] = m.Name
 	}

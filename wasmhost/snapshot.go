@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
@@ -107,6 +108,9 @@ type instance struct {
 	// image); hotApplied says the hot set is unprotected.
 	pages      *dirtyPages
 	hotApplied bool
+	// box is the instance's /tmp and the count of what the host holds
+	// for it; the reset empties both.
+	box sandbox
 }
 
 // switchWriter writes to w, which is set per invocation (nil: discard).
@@ -164,6 +168,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 		}
 	}()
 	inv.Stop = in.stop
+	inv.Memory = in.box.mem
 	err, why := guard(ictx, in.stop, start.Add(f.host.initTimeout), func() error {
 		if err := f.callInit(ictx, mod, inv); err != nil || inv.InitError || !f.hasSnapshotHook {
 			return err
@@ -183,6 +188,12 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	if inv.Tainted != "" {
 		return nil, fmt.Errorf("init called %s, which changes WASI state an image cannot hold", inv.Tainted)
 	}
+	if inv.OpenFiles != 0 {
+		return nil, fmt.Errorf("init left %d files open, which an image cannot hold", inv.OpenFiles)
+	}
+	// What init wrote to /tmp is not the invocations': they start with it
+	// empty, as every instance reset to the image does.
+	in.box.reset()
 	if inv.Fault != nil {
 		return nil, fmt.Errorf("init broke the ABI: %w", inv.Fault)
 	}
@@ -309,7 +320,9 @@ func (s *snapshot) newInstance(ctx context.Context, deadline time.Time) (*instan
 func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 	f := s.f
 	in := &instance{}
-	cfg := f.baseConfig.WithStdout(&in.out).WithStderr(&in.out).
+	var cfg wazero.ModuleConfig
+	in.box, cfg = f.newSandbox(f.baseConfig)
+	cfg = cfg.WithStdout(&in.out).WithStderr(&in.out).
 		WithNanosleep(func(ns int64) { in.stop.sleep(ns) })
 	if f.host.memory != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, f.host.memory)
@@ -319,6 +332,7 @@ func (s *snapshot) instantiate(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod, in.mem, in.handle = mod, mod.Memory(), mod.ExportedFunction("fresco_handle")
+	in.box.mem.Memory = in.mem
 	in.stop = f.stopperOf(mod)
 	for _, name := range s.names {
 		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
@@ -351,6 +365,7 @@ func (s *snapshot) restore(in *instance) bool {
 		return false
 	}
 	s.restoreMemory(in, buf)
+	in.box.reset()
 	in.stop.clear()
 	for i, g := range in.globals {
 		if !s.isV128[i] {
@@ -531,6 +546,18 @@ func (w resetWatch) NewFunctionListener(def api.FunctionDefinition) experimental
 		return nil
 	}
 	return taintListener(names[0])
+}
+
+// watchFactory gives each function of a host module the listener its
+// Watch returns (abi.Module.Watch).
+type watchFactory func(name string) experimental.FunctionListener
+
+func (w watchFactory) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	names := def.ExportNames()
+	if len(names) == 0 {
+		return nil
+	}
+	return w(names[0])
 }
 
 // taintListener marks the calling invocation tainted.

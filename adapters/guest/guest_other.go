@@ -10,3 +10,6 @@ func InitError(errType string, body []byte) { panic("guest.InitError: not built 
 
 // OnSnapshot is only meaningful inside a fresco sandbox (GOOS=wasip1).
 func OnSnapshot(f func()) {}
+
+// ServeUnread is only meaningful inside a fresco sandbox (GOOS=wasip1).
+func ServeUnread(h Handler) { panic("guest.ServeUnread: not built for GOOS=wasip1") }

@@ -36,7 +36,17 @@ func mainMain()
 var (
 	handler    Handler
 	registered = make(chan struct{})
+	// unread: the handler reads the event itself (ServeUnread).
+	unread bool
 )
+
+// ServeUnread is Serve for a handler that reads the event itself, through
+// adapters/buffers.Event, if at all: its Invocation has no Payload, so an
+// event the handler only passes through never enters guest memory.
+func ServeUnread(h Handler) {
+	unread = true
+	Serve(h)
+}
 
 // Serve registers h as the module's handler and never returns: the
 // goroutine running main parks here, and fresco_handle calls h.
@@ -92,7 +102,7 @@ func frescoHandle() {
 	if reseed != nil {
 		reseed(key, ok)
 	}
-	if n := eventSize(); n > 0 {
+	if n := eventSize(); n > 0 && !unread {
 		inv.Payload = make([]byte, n)
 		eventRead(unsafe.Pointer(&inv.Payload[0]), n)
 	}

@@ -22,6 +22,10 @@ type common struct {
 
 	noSnapshots, verifyResets, fullResets bool
 	readyMemoryMB                         int
+
+	// The cache calls' store (docs/abi.md, "Cache").
+	cache   string
+	cacheMB int
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -36,6 +40,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
 	fs.IntVar(&c.readyMemoryMB, "ready-memory-mb", 0, "bound the memory of ready instances, all functions together, in MB (default: a quarter of the machine's, at most 4096)")
 	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
+	fs.StringVar(&c.cache, "cache", "", "store of the functions' cache: redis://HOST:PORT/DB for a Redis server many hosts share (default: in-process, --cache-mb)")
+	fs.IntVar(&c.cacheMB, "cache-mb", 0, "bound of the in-process cache, in MB (default 64)")
 }
 
 func (c *common) options(stderr io.Writer) (emulator.Options, error) {
@@ -63,6 +69,8 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		VerifyResets:  c.verifyResets,
 		FullResets:    c.fullResets,
 		ReadyMemoryMB: c.readyMemoryMB,
+		Cache:         c.cache,
+		CacheMB:       c.cacheMB,
 	}, nil
 }
 

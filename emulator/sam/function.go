@@ -19,7 +19,9 @@ type FunctionSpec struct {
 	Runtime      string
 	Architecture string // "arm64" or "x86_64"
 	MemoryMB     int    // default 128
-	Timeout      time.Duration
+	// EphemeralMB is EphemeralStorage's Size: /tmp's bound (default 512).
+	EphemeralMB int
+	Timeout     time.Duration
 	// Env is Environment.Variables after --env-vars overrides.
 	Env map[string]string
 	// ReservedConcurrency is ReservedConcurrentExecutions; 0 means unlimited.

@@ -31,7 +31,10 @@ const (
 	DefaultArchitecture = "x86_64"
 	MinMemoryMB         = 128
 	MaxMemoryMB         = 10240
-	MaxTimeoutSeconds   = 900
+	// EphemeralStorage's bounds and default, in MB: /tmp's size.
+	DefaultEphemeralStorageMB = 512
+	MaxEphemeralStorageMB     = 10240
+	MaxTimeoutSeconds         = 900
 
 	// StackName is what AWS::StackName resolves to.
 	StackName = "fresco"
@@ -457,6 +460,7 @@ func mergeFunction(id, dir string, g *global.Function, p *serverless.Function, w
 		Name:         id,
 		Architecture: DefaultArchitecture,
 		MemoryMB:     DefaultMemoryMB,
+		EphemeralMB:  DefaultEphemeralStorageMB,
 		Timeout:      DefaultTimeout,
 		Env:          map[string]string{},
 	}
@@ -550,6 +554,15 @@ func applyLimits(fn *FunctionSpec, g *global.Function, p *serverless.Function) e
 			return fmt.Errorf("Timeout %d is outside 1..%d seconds", *s, MaxTimeoutSeconds)
 		}
 		fn.Timeout = time.Duration(*s) * time.Second
+	}
+	if e := p.EphemeralStorage; e != nil || g.EphemeralStorage != nil {
+		if e == nil {
+			e = g.EphemeralStorage
+		}
+		if e.Size < DefaultEphemeralStorageMB || e.Size > MaxEphemeralStorageMB {
+			return fmt.Errorf("EphemeralStorage Size %d is outside %d..%d MB", e.Size, DefaultEphemeralStorageMB, MaxEphemeralStorageMB)
+		}
+		fn.EphemeralMB = e.Size
 	}
 	if r := firstInt(p.ReservedConcurrentExecutions, g.ReservedConcurrentExecutions); r != nil {
 		if *r < 0 {
@@ -735,7 +748,7 @@ func firstInt(vs ...*int) *int {
 // failing the template.
 var usedProperties = map[string]bool{
 	"CodeUri": true, "Handler": true, "Runtime": true, "Architectures": true,
-	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true,
+	"MemorySize": true, "Timeout": true, "Environment": true, "FunctionName": true, "EphemeralStorage": true,
 	"ReservedConcurrentExecutions": true, "Description": true,
 	"AutoPublishAlias": true, "AutoPublishCodeSha256": true, "VersionDescription": true, "EventInvokeConfig": true,
 	"InlineCode": true, "ImageUri": true, "PackageType": true,

@@ -50,7 +50,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 			LogicalID: "Merged", Name: "Merged",
 			CodeURI: filepath.Join(dir, "code", "merged"),
 			Handler: "bootstrap", Runtime: "provided.al2023", Architecture: "arm64",
-			MemoryMB: 256, Timeout: 20 * time.Second, ReservedConcurrency: 7,
+			MemoryMB: 256, Timeout: 20 * time.Second, ReservedConcurrency: 7, EphemeralMB: 1024,
 			Description: "from Globals",
 			Env: map[string]string{
 				"SHARED": "global", "OVERRIDDEN": "function", "OWN": "function",
@@ -61,7 +61,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 			LogicalID: "Own", Name: "Own",
 			CodeURI: filepath.Join(dir, "code", "own.wasm"),
 			Handler: "main", Runtime: "go1.x", Architecture: "x86_64",
-			MemoryMB: 1024, Timeout: 900 * time.Second, ReservedConcurrency: 0,
+			MemoryMB: 1024, Timeout: 900 * time.Second, ReservedConcurrency: 0, EphemeralMB: 2048,
 			Description: "its own",
 			Env: map[string]string{
 				"SHARED": "global", "OVERRIDDEN": "global", "PORT": "8080", "DEBUG": "true",
@@ -70,13 +70,13 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 		{"defaults.yaml", &FunctionSpec{
 			LogicalID: "Plain", Name: "Plain",
 			CodeURI:      filepath.Join(dir, "plain"),
-			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second, EphemeralMB: 512,
 			Env: map[string]string{},
 		}},
 		{"defaults.yaml", &FunctionSpec{
 			LogicalID: "Modern", Name: "modern-fn",
 			CodeURI:      filepath.Join(dir, "modern"),
-			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second, EphemeralMB: 512,
 			// A Ref to a resource is its logical id, as in sam local.
 			Env: map[string]string{"TABLE": "Table"},
 			// Its HttpApi event is a route of SAM's implicit HTTP API.
@@ -85,7 +85,7 @@ func TestTemplateGlobalsAndDefaults(t *testing.T) {
 		{"template.json", &FunctionSpec{
 			LogicalID: "Json", Name: "Json",
 			CodeURI:      filepath.Join(dir, "json.wasm"),
-			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second,
+			Architecture: "x86_64", MemoryMB: 128, Timeout: 3 * time.Second, EphemeralMB: 512,
 			Env: map[string]string{"STAGE": "json", "SUB": "s-json"},
 		}},
 	}
@@ -345,6 +345,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"AutoPublishAlias with a dot", fn("      CodeUri: x\n      AutoPublishAlias: v1.0\n"), "Hello", `AutoPublishAlias "v1.0": an alias name has only letters`},
 		{"MemorySize too large", fn("      CodeUri: x\n      MemorySize: 10241\n"), "Hello", "MemorySize 10241 is outside 128..10240"},
 		{"MemorySize not a number", fn("      CodeUri: x\n      MemorySize: lots\n"), "Hello", "MemorySize"},
+		{"EphemeralStorage too small", fn("      CodeUri: x\n      EphemeralStorage: {Size: 256}\n"), "Hello", "EphemeralStorage Size 256 is outside 512..10240"},
+		{"EphemeralStorage too large", fn("      CodeUri: x\n      EphemeralStorage: {Size: 10241}\n"), "Hello", "EphemeralStorage Size 10241 is outside 512..10240"},
 		{"Timeout zero", fn("      CodeUri: x\n      Timeout: 0\n"), "Hello", "Timeout 0 is outside 1..900"},
 		{"Timeout too long", fn("      CodeUri: x\n      Timeout: 901\n"), "Hello", "Timeout 901 is outside 1..900"},
 		{"Globals MemorySize", "Globals:\n  Function:\n    MemorySize: 1\n" + fn("      CodeUri: x\n"), "Hello", "MemorySize 1 is outside"},

@@ -42,6 +42,16 @@ type Invocation struct {
 	// Tainted names the first host call the guest made that keeps its
 	// instance from being reset to the image (Module.Resettable).
 	Tainted string
+	// Buffers is the invocation's table of host-side buffers (buffers.go),
+	// released when the invocation ends.
+	Buffers Buffers
+	// Memory counts what the host holds for the instance beyond its linear
+	// memory (nil: nothing is counted).
+	Memory *HostMemory
+	// OpenFiles is the files the guest opened and has not closed (WASI
+	// path_open minus fd_close): an instance left with open files is not
+	// reset.
+	OpenFiles int
 	// Stop, if set, is told when the guest posts its answer (the host then
 	// bounds how long the guest may run on), and asked, at the guest's
 	// periodic checks, whether to stop it.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Module describes a host module: an import module the host provides to
@@ -22,4 +23,10 @@ type Module struct {
 	// the instance resettable (its state is the invocation's), and no
 	// call is watched.
 	Resettable func(name string) bool
+	// Watch, when set, replaces Resettable for a module whose calls keep an
+	// instance resettable or not depending on their arguments (WASI's,
+	// by descriptor): it returns the listener of the function named name,
+	// which taints the invocation (Invocation.Taint) or counts its open
+	// files (Invocation.OpenFiles), or nil for a call never watched.
+	Watch func(name string) experimental.FunctionListener
 }

@@ -171,6 +171,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hostRows, err := hostioRows(ctx, cfg, progress)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, hostRows...)
 	httpRows, err := httpRows(ctx, cfg, progress)
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ func rowNames() []string {
 	for _, t := range targets {
 		names = append(names, t.rowName(1), t.rowName(concurrency))
 	}
-	return names
+	return append(names, hostioRowNames...)
 }
 
 // sections are what -only can name besides rows: parts of the run that

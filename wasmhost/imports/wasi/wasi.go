@@ -15,7 +15,7 @@ const ModuleName = wasi_snapshot_preview1.ModuleName
 // Module describes the WASI host module: wazero's, with the calls that
 // change an instance's WASI state watched (Resettable).
 func Module() abi.Module {
-	return abi.Module{Name: ModuleName, Instantiate: instantiate, Resettable: Resettable}
+	return abi.Module{Name: ModuleName, Instantiate: instantiate, Resettable: Resettable, Watch: Watch}
 }
 
 func instantiate(ctx context.Context, r wazero.Runtime) error {
