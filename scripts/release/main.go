@@ -1,7 +1,7 @@
 // Command release writes fresco's release binaries: static, reproducible
 // executables for linux/arm64 and linux/amd64, and their SHA-256 sums.
 //
-//	go run ./scripts/release [-version v1.2.3] [-out dist] [-targets linux/arm64,linux/amd64] [-check]
+//	go run ./scripts/release [-version v1.2.3] [-out dist] [-targets linux/arm64,linux/amd64] [-check all|linux/arm64] [-functions template.yaml]
 //
 // Each binary, dist/fresco-GOOS-GOARCH, is built with
 //
@@ -13,7 +13,11 @@
 // module's version as the go command stamps it; the commit is git's HEAD.
 // fresco version prints them.
 //
-// -check builds every target a second time, from a copy of the source tree
+// -functions also writes dist/functions.tar.gz, the template's functions
+// built to wasm with a copy of the template that names them (see bundle),
+// which a server runs without a Go toolchain (docs/deploy.md).
+//
+// -check builds the targets it names (or all) a second time, from a copy of the source tree
 // at another path and with an empty build cache, and fails unless the bytes
 // are the same: the build depends on the sources and the toolchain only.
 package main
@@ -30,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -72,7 +77,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	version := fs.String("version", "", "version to stamp (default: the tag at HEAD, else the go command's)")
 	out := fs.String("out", "dist", "output directory")
 	targets := fs.String("targets", "linux/arm64,linux/amd64", "comma-separated GOOS/GOARCH pairs")
-	check := fs.Bool("check", false, "build every target again from a copy of the tree with an empty build cache and require the same bytes")
+	check := fs.String("check", "", `targets ("all", or GOOS/GOARCH pairs) to build again from a copy of the tree with an empty build cache, requiring the same bytes`)
+	functions := fs.String("functions", "", "also write functions.tar.gz: this SAM template's functions built to wasm, and the template naming them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +103,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		name := "fresco-" + goos + "-" + goarch
 		path := filepath.Join(*out, name)
 		start := time.Now()
-		if err := build(ctx, root, ".", goos, goarch, st, path, nil); err != nil {
+		if err := goBuild(ctx, root, ".", goos, goarch, st, path, nil); err != nil {
 			return err
 		}
 		sum, size, err := sha256File(path)
@@ -108,19 +114,48 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(&sums, "%s  %s\n", sum, name)
 		names = append(names, name)
 	}
+	if *functions != "" {
+		path := filepath.Join(*out, "functions.tar.gz")
+		start := time.Now()
+		dropped, err := bundle(ctx, *functions, path)
+		if err != nil {
+			return err
+		}
+		sum, size, err := sha256File(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %d bytes, sha256 %s, built in %.1fs", path, size, sum, time.Since(start).Seconds())
+		if len(dropped) > 0 {
+			fmt.Fprintf(stdout, "; left out (process functions): %s", strings.Join(dropped, ", "))
+		}
+		fmt.Fprintln(stdout)
+		fmt.Fprintf(&sums, "%s  %s\n", sum, "functions.tar.gz")
+	}
 	if err := os.WriteFile(filepath.Join(*out, "SHA256SUMS"), sums.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s written (version %q, commit %s, modified %t)\n", filepath.Join(*out, "SHA256SUMS"), st.version, st.commit, st.modified)
-	if *check {
-		return checkReproducible(ctx, root, *out, names, st, stdout)
+	if *check != "" {
+		again := names
+		if *check != "all" {
+			again = nil
+			for _, t := range strings.Split(*check, ",") {
+				name := "fresco-" + strings.ReplaceAll(strings.TrimSpace(t), "/", "-")
+				if !slices.Contains(names, name) {
+					return fmt.Errorf("-check %s: not among -targets", t)
+				}
+				again = append(again, name)
+			}
+		}
+		return checkReproducible(ctx, root, *out, again, st, stdout)
 	}
 	return nil
 }
 
-// build runs one release go build of pkg (relative to dir) for goos/goarch
+// goBuild runs one release go build of pkg (relative to dir) for goos/goarch
 // into out, with env added to the environment.
-func build(ctx context.Context, dir, pkg, goos, goarch string, st stamp, out string, env []string) error {
+func goBuild(ctx context.Context, dir, pkg, goos, goarch string, st stamp, out string, env []string) error {
 	out, err := filepath.Abs(out)
 	if err != nil {
 		return err
@@ -158,7 +193,7 @@ func checkReproducible(ctx context.Context, root, outDir string, names []string,
 		parts := strings.SplitN(strings.TrimPrefix(name, "fresco-"), "-", 2)
 		start := time.Now()
 		again := filepath.Join(tmp, name)
-		if err := build(ctx, src, ".", parts[0], parts[1], st, again, []string{"GOCACHE=" + filepath.Join(tmp, "gocache")}); err != nil {
+		if err := goBuild(ctx, src, ".", parts[0], parts[1], st, again, []string{"GOCACHE=" + filepath.Join(tmp, "gocache")}); err != nil {
 			return err
 		}
 		a, _, err := sha256File(filepath.Join(outDir, name))

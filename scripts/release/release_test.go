@@ -27,7 +27,7 @@ func TestBuildStampsAndRepeats(t *testing.T) {
 	var sums [2]string
 	for i := range sums {
 		out := filepath.Join(dir, "stamp"+string(rune('a'+i)))
-		if err := build(ctx, root, "./scripts/release/testdata/stamp", runtime.GOOS, runtime.GOARCH, st, out, nil); err != nil {
+		if err := goBuild(ctx, root, "./scripts/release/testdata/stamp", runtime.GOOS, runtime.GOARCH, st, out, nil); err != nil {
 			t.Fatal(err)
 		}
 		if sums[i], _, err = sha256File(out); err != nil {
