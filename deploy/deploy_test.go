@@ -325,3 +325,14 @@ Resources:
 		}
 	}
 }
+
+// TestDocsShowTheUnit: docs/deploy.md quotes the unit's command line as it is.
+func TestDocsShowTheUnit(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line := directive(t, "ExecStart")[0]; !strings.Contains(string(doc), "\n"+line+"\n") {
+		t.Errorf("docs/deploy.md does not show ExecStart as it is:\n%s", line)
+	}
+}
