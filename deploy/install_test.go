@@ -145,7 +145,8 @@ Resources:
 
 	install := func(functions string, functionsSum string, extra ...string) (string, error) {
 		os.WriteFile(filepath.Join(root, "etc/fresco/release.env"), []byte(fmt.Sprintf(
-			"RELEASE_BINARY_URL=%s/fresco\nRELEASE_BINARY_SHA256=%s\nRELEASE_FUNCTIONS_URL=%s%s\nRELEASE_FUNCTIONS_SHA256=%s\n",
+			// As a presigned URL: a query with &, in single quotes.
+			"RELEASE_BINARY_URL='%s/fresco?X-Amz-Expires=3600&X-Amz-Signature=x'\nRELEASE_BINARY_SHA256=%s\nRELEASE_FUNCTIONS_URL='%s%s?X-Amz-Expires=3600&X-Amz-Signature=x'\nRELEASE_FUNCTIONS_SHA256=%s\n",
 			srv.URL, sum("/fresco"), srv.URL, functions, functionsSum)), 0o644)
 		cmd := exec.Command("bash", append([]string{script}, extra...)...)
 		cmd.Env = env
