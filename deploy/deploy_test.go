@@ -154,7 +154,7 @@ func TestUnitVerifies(t *testing.T) {
 // (MADV_HUGEPAGE, MADV_COLLAPSE) among them. (execve is strace's own exec
 // of fresco.)
 var frescoSyscalls = strings.Fields(`accept4 arch_prctl bind clone close epoll_create1 epoll_ctl
-	epoll_pwait eventfd2 execve fcntl fdatasync flock fstat fsync ftruncate futex getdents64 getpid
+	epoll_pwait eventfd2 execve exit_group fcntl fdatasync flock fstat fsync ftruncate futex getdents64 getpid
 	getrandom getsockname gettid ioctl listen madvise mkdirat mmap mprotect munmap nanosleep
 	newfstatat openat prctl pread64 prlimit64 pwrite64 read rt_sigaction rt_sigprocmask
 	rt_sigreturn sched_getaffinity sched_yield setsockopt sigaltstack socket sysinfo tgkill uname
