@@ -20,6 +20,7 @@ Usage:
   fresco build [flags]           build the template's functions to wasm
   fresco generate-event SERVICE EVENT [flags]
                                  print a sample event (s3 put, sqs receive-message, ...)
+  fresco version                 print the version, commit, Go version and platform
 
 Run 'fresco COMMAND --help' for a command's flags. With no command, fresco
 runs 'start' on ./template.yaml.
@@ -59,6 +60,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd := "start"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && args[0] == "--version" {
+		cmd, args = "version", args[1:]
 	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -72,10 +75,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBuild(ctx, args, stderr)
 	case "generate-event":
 		return runGenerateEvent(args, stdout, stderr)
+	case "version":
+		return runVersion(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		return &usageError{fmt.Sprintf("unknown command %q (commands: start, invoke, build, generate-event; see fresco --help)", cmd)}
+		return &usageError{fmt.Sprintf("unknown command %q (commands: start, invoke, build, generate-event, version; see fresco --help)", cmd)}
 	}
 }

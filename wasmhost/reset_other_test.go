@@ -1,0 +1,5 @@
+//go:build !linux
+
+package wasmhost
+
+func userfaultfdExists() bool { return false }
