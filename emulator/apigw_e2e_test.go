@@ -203,6 +203,17 @@ func TestAPIGatewaySampleEndToEnd(t *testing.T) {
 			t.Fatalf("%d\n%s\n%s", resp.StatusCode, responseHeaders(resp), body)
 		}
 	})
+	t.Run("a trailing slash, as sam local takes it", func(t *testing.T) {
+		resp, body := apiRequest(t, "GET", api+"/hello/Ada/", nil)
+		if resp.StatusCode != 200 || string(body) != `{"message":"Hello, Ada!"}` {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("routes listed at start-up", func(t *testing.T) {
+		if !regexp.MustCompile(`msg=route method=GET url=` + regexp.QuoteMeta(api) + `/hello/\{name\} function=\S+`).MatchString(apigwLog.String()) {
+			t.Errorf("no route line for GET /hello/{name} in the log:\n%s", apigwLog.String())
+		}
+	})
 	t.Run("echo text with headers and query", func(t *testing.T) {
 		resp, body := apiRequest(t, "POST", api+"/echo?a=1&a=2&b=x", []byte("hello, echo"),
 			"Content-Type", "text/plain", "X-Tag", "one", "X-Tag", "two")

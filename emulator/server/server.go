@@ -14,6 +14,7 @@ import (
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/lambdaapi/apigw"
+	"github.com/frescolabs/fresco/lambdaapi/apispec"
 	"github.com/frescolabs/fresco/lambdaapi/edge"
 	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 )
@@ -125,6 +126,7 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 			routes += len(a.Routes)
 		}
 		logger.Info("fresco is serving API Gateway", "api_addr", "http://"+addrs.API, "routes", routes)
+		logRoutes(logger, "http://"+addrs.API, e.APIGatewayAPIs())
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
@@ -225,5 +227,19 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 		// Above edge.MaxURL, so that a long URL gets the surface's answer.
 		MaxHeaderBytes: edge.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// logRoutes logs each route of apis, with its URL and function, as sam
+// local prints its "Mounting ..." lines at start-up.
+func logRoutes(logger *slog.Logger, base string, apis []apispec.API) {
+	for _, a := range apis {
+		for _, rt := range a.Routes {
+			url := base
+			if !rt.Key.IsDefault() {
+				url += rt.Key.Path()
+			}
+			logger.Info("route", "method", rt.Key.Method(), "url", url, "function", rt.Function, "api", a.Name)
+		}
 	}
 }

@@ -342,19 +342,20 @@ func BuildEvent(api apispec.API, rt apispec.Route, r *http.Request, body []byte,
 	if err != nil {
 		return nil, err
 	}
-	route, err := newRoute(a, rt)
+	one, err := newRoute(a, rt)
 	if err != nil {
 		return nil, fmt.Errorf("API %s: route %s: %w", api.Name, rt.Key, err)
 	}
-	if route.method() != r.Method && route.method() != apispec.MethodAny {
+	if one.method() != r.Method && one.method() != apispec.MethodAny {
 		return nil, ErrNoMatch
 	}
-	params, ok := route.matchPath(splitRequestPath(r.URL.EscapedPath()), a.Kind == apispec.HTTPAPI)
-	if !ok {
+	m := findPath([]*route{one}, r.Method, r.URL.EscapedPath())
+	if m.route == nil {
 		return nil, ErrNoMatch
 	}
+	params := m.params
 	if newID == nil {
 		newID = invoke.NewRequestID
 	}
-	return newAPIRequest(route, r, params, body, ec, newID).event()
+	return newAPIRequest(one, r, params, body, ec, newID).event()
 }

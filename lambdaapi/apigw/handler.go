@@ -248,8 +248,7 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.gatewayError(x, kind, http.StatusBadGateway, errPanic)
 	})
 
-	segs := splitRequestPath(r.URL.EscapedPath())
-	x.routing = find(g.routes, r.Method, segs)
+	x.routing = findPath(g.routes, r.Method, r.URL.EscapedPath())
 	if g.preflight(x) {
 		return
 	}

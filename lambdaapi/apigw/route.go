@@ -25,6 +25,21 @@ func (rt *route) isDefault() bool         { return rt.key.IsDefault() }
 // "$default".
 func (rt *route) routeKey() string { return rt.key.String() }
 
+// findPath is find for an escaped request path. A path ending in a slash
+// is also matched without it, as sam local matches it (GET /hello/ is GET
+// /hello), and the better route serves it: a greedy parameter that takes
+// the slash keeps it only if nothing more specific matches without.
+func findPath(routes []*route, method, escaped string) routing {
+	segs := splitRequestPath(escaped)
+	m := find(routes, method, segs)
+	if len(segs) > 1 && segs[len(segs)-1] == "" {
+		if trimmed := find(routes, method, segs[:len(segs)-1]); trimmed.route != nil && (m.route == nil || better(trimmed.route, m.route)) {
+			return trimmed
+		}
+	}
+	return m
+}
+
 // splitRequestPath splits an escaped request path into its segments; "/"
 // has none.
 func splitRequestPath(escaped string) []string {

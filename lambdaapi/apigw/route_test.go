@@ -70,9 +70,13 @@ func TestRouteSelection(t *testing.T) {
 		// $default takes what nothing else does; a {proxy+} never matches /.
 		{"POST", "/", "$default", ""},
 		{"GET", "/pets/dog/", "GET /pets/{proxy+}", "proxy=dog/"},
+		// A trailing slash no route matches is matched without it.
+		{"GET", "/pets/dog/1/", "GET /pets/dog/1", ""},
+		{"GET", "/rest/a%20b/", "GET /rest/{id}", "id=a%20b"},
+		{"GET", "/deep/1/", "ANY /{proxy+}", "proxy=deep/1/"},
 	}
 	for _, tc := range tests {
-		m := find(routes, tc.method, splitRequestPath(tc.path))
+		m := findPath(routes, tc.method, tc.path)
 		got := ""
 		if m.route != nil {
 			got = m.route.routeKey()
