@@ -157,8 +157,12 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 	opts, tmpl, fns := p.opts, p.tmpl, p.fns
 	builder := &build.Builder{CacheDir: filepath.Join(opts.CacheDir, "build"), Out: opts.BuildOutput}
 	artifacts, err := builder.Build(ctx, fns)
+	var failed map[string]error // by logical id: what keeps a function from serving
 	if err != nil {
-		return nil, err
+		if len(opts.Only) > 0 {
+			return nil, err // fresco invoke, or functions asked for by name
+		}
+		failed = buildFailures(fns, artifacts, err)
 	}
 	host, err := wasmhost.New(wasmhost.Config{
 		CacheDir:      filepath.Join(opts.CacheDir, "wazero"),
@@ -200,7 +204,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		Queue:          queue,
 		RetryDelay:     opts.AsyncRetryDelay,
 	})
-	if err := e.loadAll(ctx, fns, artifacts); err != nil {
+	if err := e.loadAll(ctx, fns, artifacts, failed); err != nil {
 		e.Close(ctx)
 		return nil, err
 	}

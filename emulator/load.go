@@ -9,12 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
+	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
 )
 
@@ -22,18 +26,31 @@ import (
 // parallel, one per core: compilation is CPU-bound and takes seconds for a
 // Go module. Then it registers them, publishing version 1 of those with an
 // AutoPublishAlias.
-func (e *Emulator) loadAll(ctx context.Context, fns []*sam.FunctionSpec, artifacts map[string]string) error {
+//
+// A function that failed to build (failed) or fails to load is reported and
+// registered all the same, answering every invocation with the cause, so
+// that the others serve (as SAM fails only that function's requests) and
+// --watch can bring it back; when functions were asked for by name
+// (opts.Only), its error is returned instead.
+func (e *Emulator) loadAll(ctx context.Context, fns []*sam.FunctionSpec, artifacts map[string]string, failed map[string]error) error {
 	runners := make([]functions.Runner, len(fns))
 	codes := make([]functions.Code, len(fns))
 	errs := make([]error, len(fns))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i, cfg := range fns {
+		if cause := failed[cfg.LogicalID]; cause != nil {
+			runners[i] = e.failedFunction(cfg, "build", cause)
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			codes[i], runners[i], errs[i] = e.loadCode(ctx, cfg, artifacts[cfg.LogicalID])
+			if errs[i] != nil && len(e.opts.Only) == 0 {
+				runners[i], errs[i] = e.failedFunction(cfg, "load", errs[i]), nil
+			}
 		}()
 	}
 	wg.Wait()
@@ -202,4 +219,52 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []b
 	}
 	e.logger.Info("function ready", attrs...)
 	return wf, nil
+}
+
+// failedFunction logs why cfg cannot serve and returns the Runner that
+// answers its invocations with that cause.
+func (e *Emulator) failedFunction(cfg *sam.FunctionSpec, phase string, cause error) functions.Runner {
+	e.logger.Error("function failed to "+phase+"; its invocations fail until it "+phase+"s (fresco start --watch rebuilds it on a change)",
+		"function", cfg.LogicalID, "error", cause)
+	return failedRunner{name: cfg.LogicalID, phase: phase, cause: cause}
+}
+
+// failedRunner answers every invocation of a function that did not build
+// or load with Runtime.InvalidEntrypoint, naming the cause.
+type failedRunner struct {
+	name, phase string
+	cause       error
+}
+
+func (f failedRunner) Invoke(_ context.Context, req *invoke.Request) *invoke.Result {
+	return invoke.ErrorResult(invoke.Crash, invoke.ErrInvalidEntrypoint,
+		fmt.Sprintf("RequestId: %s Error: function %s failed to %s: %v", req.RequestID, f.name, f.phase, f.cause))
+}
+
+func (failedRunner) Close(context.Context) error { return nil }
+
+// buildFailures gives each function of fns that has no artifact the part
+// of the build's error err that names it (all of it when none does).
+func buildFailures(fns []*sam.FunctionSpec, artifacts map[string]string, err error) map[string]error {
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	failed := map[string]error{}
+	for _, fn := range fns {
+		if artifacts[fn.LogicalID] != "" {
+			continue
+		}
+		failed[fn.LogicalID] = err
+		for _, p := range parts {
+			var be *build.BuildError
+			if errors.As(p, &be) && slices.Contains(be.Functions, fn.LogicalID) || strings.HasPrefix(p.Error(), "build "+fn.LogicalID+":") {
+				failed[fn.LogicalID] = p
+				break
+			}
+		}
+	}
+	return failed
 }

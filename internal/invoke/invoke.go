@@ -29,6 +29,9 @@ const (
 	ErrNoResponse       = "Runtime.MissingResponse"
 	ErrInit             = "Runtime.InitError"
 	ErrInvalidResponse  = "Runtime.InvalidResponsePayload"
+	// ErrInvalidEntrypoint is Lambda's error for code that cannot start;
+	// fresco's for a function whose build or load failed.
+	ErrInvalidEntrypoint = "Runtime.InvalidEntrypoint"
 )
 
 // Request is one invocation as the sandbox sees it.
