@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -193,6 +194,10 @@ func (r *buildRun) plan(fns []*sam.FunctionSpec) (artifacts map[string]string, u
 			bootstrap := filepath.Join(codeURI, "bootstrap")
 			if !sam.IsExecutable(bootstrap) {
 				errs = append(errs, fmt.Errorf("build %s: %s is not an executable file", fn.LogicalID, displayPath(bootstrap)))
+				continue
+			}
+			if err := checkBootstrap(bootstrap, codeURI); err != nil {
+				errs = append(errs, fmt.Errorf("build %s: %w", fn.LogicalID, err))
 				continue
 			}
 			artifacts[fn.LogicalID] = bootstrap
@@ -776,4 +781,40 @@ func DefaultCacheDir(dir string) string {
 		base = os.TempDir()
 	}
 	return filepath.Join(base, "fresco")
+}
+
+// checkBootstrap refuses a bootstrap that cannot run here (an executable
+// for another architecture or system, which would fail every invocation
+// with "exec format error") or that is older than Go sources in its
+// directory (a stale cross-compile left beside them); deleting it makes
+// fresco build those sources to wasm instead.
+func checkBootstrap(bootstrap, dir string) error {
+	const fix = "rebuild it for this machine, or delete it and fresco builds the Go package beside it to wasm"
+	if f, err := elf.Open(bootstrap); err == nil {
+		machine, class := f.Machine, f.Class
+		f.Close()
+		want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "386": elf.EM_386, "arm": elf.EM_ARM, "riscv64": elf.EM_RISCV, "ppc64le": elf.EM_PPC64, "s390x": elf.EM_S390}
+		if m, ok := want[runtime.GOARCH]; ok && (machine != m || runtime.GOOS != "linux") {
+			return fmt.Errorf("%s is an executable for %s (%s), which cannot run on this %s/%s machine: %s",
+				displayPath(bootstrap), strings.TrimPrefix(machine.String(), "EM_"), class, runtime.GOOS, runtime.GOARCH, fix)
+		}
+	}
+	info, err := os.Stat(bootstrap)
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		if src, err := e.Info(); err == nil && src.ModTime().After(info.ModTime()) {
+			return fmt.Errorf("%s is older than %s beside it, so it is not a build of it: %s",
+				displayPath(bootstrap), e.Name(), fix)
+		}
+	}
+	return nil
 }

@@ -3,15 +3,19 @@ package build
 import (
 	"bytes"
 	"context"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/wasmbin"
@@ -351,4 +355,56 @@ func templateAbs(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// TestBuildChecksBootstrap: a bootstrap for another architecture, or
+// older than the Go sources beside it, is refused, saying why and what to
+// do; a current one for this machine is run as it is.
+func TestBuildChecksBootstrap(t *testing.T) {
+	t.Parallel()
+	// The 64-byte header of an ELF executable for a machine that is not
+	// this one: all debug/elf needs to name it.
+	other := elf.EM_AARCH64
+	if runtime.GOARCH == "arm64" {
+		other = elf.EM_X86_64
+	}
+	header := make([]byte, 64)
+	copy(header, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint16(header[16:], uint16(elf.ET_EXEC))
+	binary.LittleEndian.PutUint16(header[18:], uint16(other))
+	binary.LittleEndian.PutUint32(header[20:], 1)
+	binary.LittleEndian.PutUint16(header[52:], 64)
+	old := time.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name, bootstrap string
+		sourceAge       time.Duration // of main.go beside it, relative to the bootstrap; 0: none
+		want            string        // in the error; "" for none
+	}{
+		{"other architecture", string(header), 0, "cannot run on this " + runtime.GOOS + "/" + runtime.GOARCH + " machine"},
+		{"stale", "#!/bin/sh\n", time.Minute, "is older than main.go beside it"},
+		{"current", "#!/bin/sh\n", -time.Minute, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bootstrap := filepath.Join(dir, "bootstrap")
+			if err := os.WriteFile(bootstrap, []byte(tc.bootstrap), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(bootstrap, old, old)
+			if tc.sourceAge != 0 {
+				src := filepath.Join(dir, "main.go")
+				buildWriteFile(t, src, "package main\n\nfunc main() {}\n")
+				os.Chtimes(src, old.Add(tc.sourceAge), old.Add(tc.sourceAge))
+			}
+			fn := buildTestFn("Boot", dir)
+			fn.Mode = sam.ModeBootstrap
+			artifacts, err := (&Builder{CacheDir: t.TempDir()}).Build(context.Background(), []*sam.FunctionSpec{fn})
+			switch {
+			case tc.want == "" && (err != nil || artifacts["Boot"] != bootstrap):
+				t.Errorf("Build: %v, %v; want the bootstrap", artifacts, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "delete it")):
+				t.Errorf("Build: %v; want an error with %q and what to do", err, tc.want)
+			}
+		})
+	}
 }
