@@ -258,6 +258,12 @@ func loadFunctions(opts Options) (*sam.Template, []*sam.FunctionSpec, error) {
 	for _, w := range tmpl.Warnings {
 		opts.Logger.Warn("template", "template", opts.Template, "warning", w)
 	}
+	if len(tmpl.NotEmulated) > 0 {
+		opts.Logger.Warn("what the template asks for that fresco does not emulate locally (one line each)", "count", len(tmpl.NotEmulated))
+		for _, n := range tmpl.NotEmulated {
+			opts.Logger.Warn("not emulated", "function", n.Function, "feature", n.Feature, "instead", n.Instead)
+		}
+	}
 	fns, err := tmpl.Select(opts.Only)
 	if err != nil {
 		return nil, nil, err

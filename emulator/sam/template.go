@@ -88,6 +88,17 @@ type Template struct {
 	// --env-vars entries that match nothing in the template. The CLI logs
 	// them.
 	Warnings []string
+	// NotEmulated lists what the template asks for that fresco does not
+	// do locally, one row per function and feature, for the table fresco
+	// start prints (SAM's local commands skip these silently).
+	NotEmulated []NotEmulated
+}
+
+// NotEmulated is one template feature fresco does not emulate.
+type NotEmulated struct {
+	Function string // logical id
+	Feature  string // the property or event: "Layers", "event Queue (SQS)"
+	Instead  string // what fresco does, and how to exercise it
 }
 
 // TemplateOptions tunes LoadTemplate.
@@ -413,6 +424,7 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 	if err != nil {
 		return nil, err
 	}
+	t.NotEmulated = append(t.NotEmulated, notEmulated(id, head.Properties, globals.Layers != nil && len(*globals.Layers) > 0)...)
 	if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
 		return nil, err
 	}

@@ -634,3 +634,43 @@ func TestFindTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestNotEmulated: what a template asks for that fresco does not do is
+// listed, function by function, with what fresco does instead; Api and
+// HttpApi events and the properties fresco honours are not.
+func TestNotEmulated(t *testing.T) {
+	t.Parallel()
+	tmpl, err := parseTemplate([]byte(`
+Globals:
+  Function:
+    Layers: [arn:aws:lambda:us-east-1:123456789012:layer:shared:1]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      FunctionUrlConfig: {AuthType: NONE}
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: /a, Method: GET}}
+        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+        Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: p, Layers: []}
+`), "t.yaml", "/t", TemplateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range tmpl.NotEmulated {
+		got = append(got, n.Function+" "+n.Feature)
+		if n.Instead == "" {
+			t.Errorf("%s %s: no word on what fresco does instead", n.Function, n.Feature)
+		}
+	}
+	want := []string{"Fn Layers", "Fn FunctionUrlConfig", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("NotEmulated:\n got %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,68 @@
+package sam
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+)
+
+// notEmulatedProperties are the function properties fresco reads but does
+// not act on, and what it does instead.
+var notEmulatedProperties = []struct{ name, instead string }{
+	{"Layers", "not applied: a wasm function's module carries all its code; a process function runs its CodeUri as it is"},
+	{"FunctionUrlConfig", "no Function URL is served: invoke the function through the Invoke API, or route an HttpApi event to it"},
+	{"ProvisionedConcurrencyConfig", "no effect: every invocation starts a fresh instance from the snapshot, in microseconds"},
+	{"SnapStart", "no effect: every wasm function starts from a snapshot already"},
+	{"DeadLetterQueue", "failed Events are not sent to it: use EventInvokeConfig's OnFailure destination to another function"},
+	{"FileSystemConfigs", "no EFS is mounted: files are CodeUri's, at /var/task, and /tmp"},
+	{"VpcConfig", "no VPC: the function reaches what the host reaches, within its egress policy"},
+}
+
+// notEmulated lists what function id's resolved Properties ask for that
+// fresco does not do (globalLayers: Globals.Function has Layers): the
+// properties above, and events other than Api and HttpApi, which nothing
+// delivers locally.
+func notEmulated(id string, props json.RawMessage, globalLayers bool) []NotEmulated {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(props, &p) != nil {
+		return nil
+	}
+	var out []NotEmulated
+	for _, n := range notEmulatedProperties {
+		if raw, ok := p[n.name]; ok && string(raw) != "null" || n.name == "Layers" && globalLayers {
+			out = append(out, NotEmulated{id, n.name, n.instead})
+		}
+	}
+	var events map[string]struct{ Type string }
+	if json.Unmarshal(p["Events"], &events) != nil {
+		return out
+	}
+	for _, name := range slices.Sorted(maps.Keys(events)) {
+		typ := events[name].Type
+		if _, ok := eventKinds[typ]; ok {
+			continue
+		}
+		instead := "not delivered locally: invoke the function with a sample event"
+		if cmd, ok := sampleEvents[typ]; ok {
+			instead += ": fresco generate-event " + cmd + " | fresco invoke " + id + " -e -"
+		}
+		out = append(out, NotEmulated{id, "event " + name + " (" + typ + ")", instead})
+	}
+	return out
+}
+
+// sampleEvents are the generate-event commands of the event sources that
+// have one.
+var sampleEvents = map[string]string{
+	"S3":              "s3 put",
+	"SQS":             "sqs receive-message",
+	"SNS":             "sns notification",
+	"DynamoDB":        "dynamodb update",
+	"Schedule":        "cloudwatch scheduled-event",
+	"ScheduleV2":      "eventbridge scheduled-event",
+	"CloudWatchEvent": "cloudwatch scheduled-event",
+	"EventBridgeRule": "eventbridge scheduled-event",
+	"Kinesis":         "kinesis get-records",
+	"CloudWatchLogs":  "cloudwatch logs",
+	"Cognito":         "cognito-idp pre-signup",
+}
