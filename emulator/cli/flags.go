@@ -14,10 +14,10 @@ import (
 
 // common are the flags every command shares.
 type common struct {
-	template string
-	envVars  string
-	params   string
-	cacheDir string
+	template  string
+	envVars   string
+	params    string
+	cacheDir  string
 	logLevel  string
 	logFormat string
 

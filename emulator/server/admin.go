@@ -51,7 +51,7 @@ func startAdmin(addr string, m *metrics, logger *slog.Logger) (*adminServer, err
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go a.srv.Serve(ln)
-	logger.Info("fresco is serving metrics and health", "admin_addr", "http://"+a.addr())
+	logger.Info("admin listener is up: /metrics, /healthz, /readyz", "admin_addr", "http://"+a.addr())
 	return a, nil
 }
 

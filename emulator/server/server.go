@@ -166,6 +166,12 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		scheme = "https://"
 	}
 	addrs := Addrs{Invoke: ln.Addr().String()}
+	// Ready before the lines that say so.
+	if admin != nil {
+		addrs.Admin = admin.addr()
+		m.emu.Store(e)
+		admin.ready.Store(true)
+	}
 	logger.Info("fresco is serving the Lambda Invoke API",
 		"addr", scheme+addrs.Invoke, "functions", len(e.Functions()), "auth", len(cfg.Credentials) > 0)
 	if len(servers) > 1 {
@@ -175,11 +181,6 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 			routes += len(a.Routes)
 		}
 		logger.Info("fresco is serving API Gateway", "api_addr", scheme+addrs.API, "routes", routes)
-	}
-	if admin != nil {
-		addrs.Admin = admin.addr()
-		m.emu.Store(e)
-		admin.ready.Store(true)
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
