@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,9 @@ admin-addr = "127.0.0.1:9999"
 	opts, cfg, err := startSettings([]string{"--config", file, "--port", "6001", "--state-dir", t.TempDir()}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := opts.Logger.Handler().(*slog.JSONHandler); !ok {
+		t.Errorf("log-format json from the file: the logger's handler is %T", opts.Logger.Handler())
 	}
 	for _, c := range []struct {
 		what      string

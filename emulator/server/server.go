@@ -104,8 +104,11 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		opts.Logger = slog.Default()
 	}
 	logger := opts.Logger
-	if len(cfg.Credentials) == 0 && !cfg.InsecureNoAuth && !isLoopback(cfg.Addr) {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, ErrNoAuth)
+	if len(cfg.Credentials) == 0 && !isLoopback(cfg.Addr) {
+		if !cfg.InsecureNoAuth {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, ErrNoAuth)
+		}
+		logger.Warn("the Invoke API listens beyond loopback without authentication (--insecure-no-auth): anyone who reaches it runs the functions", "addr", cfg.Addr)
 	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {

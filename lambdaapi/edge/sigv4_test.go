@@ -193,3 +193,25 @@ aws_session_token = ignored
 		t.Error("missing file: no error")
 	}
 }
+
+// TestRequestMetrics: every request is begun and done once, with the
+// status it was answered (200 for an empty answer, 500 for a panic).
+func TestRequestMetrics(t *testing.T) {
+	t.Parallel()
+	var begun int
+	var done []int
+	m := RequestMetrics{Begin: func() { begun++ }, Done: func(status int, d time.Duration) { done = append(done, status) }}
+	for _, h := range []http.HandlerFunc{
+		func(w http.ResponseWriter, r *http.Request) {},
+		func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(429) },
+		func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) },
+	} {
+		func() {
+			defer func() { recover() }()
+			m.Middleware(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		}()
+	}
+	if begun != 3 || len(done) != 3 || done[0] != 200 || done[1] != 429 || done[2] != 500 {
+		t.Fatalf("begun %d, done %v", begun, done)
+	}
+}
