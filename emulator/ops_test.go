@@ -21,9 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -544,71 +542,4 @@ func TestRefusesBeyondLoopbackWithoutAuth(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "--auth-credentials") {
 		t.Errorf("fresco start --host 0.0.0.0: exit %d\n%s", code, stderr)
 	}
-}
-
-// TestDrainOnSIGTERM: the fresco command, told SIGTERM during a slow
-// invocation, turns /readyz to 503, refuses new connections, lets the
-// invocation finish with 200, and exits 0.
-func TestDrainOnSIGTERM(t *testing.T) {
-	cmd, url, seen := startBinary(t, buildBinary(t), "-t", shellTemplate(t), "--drain-timeout", "20s")
-	defer cmd.Process.Kill()
-	var admin string
-	re := regexp.MustCompile(`admin_addr=http://(127\.0\.0\.1:\d+)`)
-	for _, l := range seen {
-		if m := re.FindStringSubmatch(l); m != nil {
-			admin = m[1]
-		}
-	}
-	if admin == "" {
-		t.Fatalf("no admin address in:\n%s", strings.Join(seen, "\n"))
-	}
-	readyz := func() int {
-		resp, err := http.Get("http://" + admin + "/readyz")
-		if err != nil {
-			return 0
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if s := readyz(); s != 200 {
-		t.Fatalf("/readyz before the drain: %d", s)
-	}
-	answered := make(chan string, 1)
-	go func() {
-		resp, err := http.Post(url+"/2015-03-31/functions/Sleep/invocations", "application/json", strings.NewReader(`{"ms":1500}`))
-		if err != nil {
-			answered <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		answered <- fmt.Sprint(resp.StatusCode, " ", string(b))
-	}()
-	// Signal once the invocation is in flight, as the metrics say.
-	for value(scrape(t, admin), "fresco_http_requests_in_flight", "surface=invoke") != 1 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	signalled := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	for readyz() != http.StatusServiceUnavailable {
-		time.Sleep(5 * time.Millisecond)
-	}
-	notReady := time.Since(signalled)
-	host := strings.TrimPrefix(url, "http://")
-	if c, err := net.Dial("tcp", host); err == nil {
-		c.Close()
-		t.Error("the Invoke API accepts connections during the drain")
-	}
-	got := <-answered
-	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"slept_ms":1500`) {
-		t.Errorf("in-flight invocation: %s", got)
-	}
-	answeredAt := time.Since(signalled)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("fresco after SIGTERM: %v, want exit status 0", err)
-	}
-	t.Logf("after SIGTERM: /readyz 503 within %v, the in-flight invocation answered at %v, exit 0 at %v",
-		notReady.Round(time.Millisecond), answeredAt.Round(time.Millisecond), time.Since(signalled).Round(time.Millisecond))
 }
