@@ -42,7 +42,7 @@ import (
 // shellTemplate writes a template of bash Runtime API functions (the
 // ShellHello sample's bootstrap, which loads no wasm: the server starts in
 // moments) into a test directory: Hello greets as the sample does, Sleep
-// sleeps 1.5 s first. It returns the template's path.
+// sleeps 3 s first. It returns the template's path.
 func shellTemplate(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -54,7 +54,7 @@ func shellTemplate(t *testing.T) string {
 	sleepDir := filepath.Join(dir, "sleep")
 	os.Mkdir(sleepDir, 0o755)
 	os.WriteFile(filepath.Join(sleepDir, "bootstrap"), bootstrap, 0o755)
-	os.WriteFile(filepath.Join(sleepDir, "sleep.sh"), []byte("handler() {\n\tsleep 1.5\n\tprintf '{\"slept_ms\":1500}'\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(sleepDir, "sleep.sh"), []byte("handler() {\n\tsleep 3\n\tprintf '{\"slept_ms\":3000}'\n}\n"), 0o644)
 	tmpl := fmt.Sprintf(`AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
 Globals:
@@ -442,9 +442,12 @@ func TestSigV4Clients(t *testing.T) {
 		return fmt.Sprint(err)
 	}
 	// raw signs a request with aws-sdk-go-v2's signer at a chosen time.
-	rawAt := func(at time.Time) (int, string) {
+	rawAt := func(at time.Time, host ...string) (int, string) {
 		body := `{"name":"raw"}`
 		req, _ := http.NewRequest("POST", url+"/2015-03-31/functions/Hello/invocations", strings.NewReader(body))
+		if len(host) > 0 {
+			req.Host = host[0]
+		}
 		sum := sha256.Sum256([]byte(body))
 		v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIDOPS", SecretAccessKey: "ops-secret"},
 			req, hex.EncodeToString(sum[:]), "lambda", "us-east-1", at)
@@ -484,6 +487,7 @@ func TestSigV4Clients(t *testing.T) {
 		{"aws-sdk-go-v2, wrong secret", "InvalidSignatureException", func() string { return errorCode(sdk("AKIDOPS", "wrong")) }},
 		{"aws-sdk-go-v2, unknown key", "UnrecognizedClientException", func() string { return errorCode(sdk("AKIDNOBODY", "x")) }},
 		{"signer, X-Amz-Date 4 minutes old", "200", func() string { s, _ := rawAt(time.Now().Add(-4 * time.Minute)); return fmt.Sprint(s) }},
+		{"signer, Host of another name", "200", func() string { s, _ := rawAt(time.Now(), "fresco.internal"); return fmt.Sprint(s) }},
 		{"signer, X-Amz-Date 10 minutes old", "403 InvalidSignatureException", func() string { s, b := rawAt(time.Now().Add(-10 * time.Minute)); return fmt.Sprint(s, " ", b) }},
 		{"signer, X-Amz-Date 10 minutes ahead", "403 InvalidSignatureException", func() string { s, b := rawAt(time.Now().Add(10 * time.Minute)); return fmt.Sprint(s, " ", b) }},
 		{"no auth", "403 MissingAuthenticationTokenException", func() string {

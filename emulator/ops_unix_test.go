@@ -17,7 +17,8 @@ import (
 // TestDrainOnSIGTERM: the fresco command, told SIGTERM during a slow
 // invocation, turns /readyz to 503, refuses new connections, lets the
 // invocation finish with 200 and exits 0; Event invocations that had not
-// started stay in the durable queue and run at the next start, each once.
+// started (waiting for the one slot, --max-concurrency 1) stay in the
+// durable queue and run at the next start, each once.
 func TestDrainOnSIGTERM(t *testing.T) {
 	bin := buildBinary(t)
 	state, tmpl := t.TempDir(), shellTemplate(t)
@@ -43,7 +44,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	}
 	answered := make(chan string, 1)
 	go func() {
-		resp, err := http.Post(url+"/2015-03-31/functions/Sleep/invocations", "application/json", strings.NewReader(`{"ms":1500}`))
+		resp, err := http.Post(url+"/2015-03-31/functions/Sleep/invocations", "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			answered <- err.Error()
 			return
@@ -81,7 +82,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		t.Error("the Invoke API accepts connections during the drain")
 	}
 	got := <-answered
-	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"slept_ms":1500`) {
+	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"slept_ms":3000`) {
 		t.Errorf("in-flight invocation: %s", got)
 	}
 	answeredAt := time.Since(signalled)
@@ -118,6 +119,9 @@ func TestDrainOnSIGTERM(t *testing.T) {
 			}
 		}
 		if done == len(accepted) {
+			if len(first) != 0 {
+				t.Errorf("%d Events started during the drain, want 0: the drain starts none", len(first))
+			}
 			t.Logf("Events: %d accepted during the slow invocation, %d ran during the drain, %d after the restart",
 				len(accepted), len(first), len(second))
 			break

@@ -196,6 +196,8 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		if admin != nil {
 			admin.ready.Store(false)
 		}
+		// Events not yet started stay queued for the next start.
+		e.Invoker().Drain()
 		logger.Info("draining: not ready; listeners closed; waiting for in-flight invocations",
 			"drain_timeout", cfg.ShutdownTimeout.String())
 	}
@@ -248,7 +250,14 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 		}.Middleware
 	}
 	inv := invokeapi.NewAuthenticatedHandler(backend{e.Invoker()}, logger, auth)
-	servers := []listening{guarded(inv, ln, hostsFor(cfg.Addr, cfg.AllowedHosts, logger), true, invokeapi.Refuse, logger, tlsConfig, m.surface(surfaceInvoke))}
+	hosts := hostsFor(cfg.Addr, cfg.AllowedHosts, logger)
+	if auth != nil {
+		// A signed request names its Host in the signature: a page that
+		// rebinds a name cannot sign, so any Host the client signed for is
+		// accepted (a name of the machine, a load balancer's).
+		hosts = []string{edge.AnyHost}
+	}
+	servers := []listening{guarded(inv, ln, hosts, true, invokeapi.Refuse, logger, tlsConfig, m.surface(surfaceInvoke))}
 	if apiLn == nil {
 		return servers, nil
 	}
