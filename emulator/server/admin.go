@@ -24,7 +24,7 @@ type adminServer struct {
 func startAdmin(addr string, m *metrics, logger *slog.Logger) (*adminServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s (admin): %w", addr, err)
+		return nil, fmt.Errorf("listen on %s (admin: /metrics, /healthz, /readyz; --admin-addr to move it, off for none): %w", addr, err)
 	}
 	a := &adminServer{ln: ln}
 	mux := http.NewServeMux()
