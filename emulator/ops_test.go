@@ -194,6 +194,16 @@ next:
 	return sum
 }
 
+// eventually waits for cond, failing the test after two minutes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 // invokeHTTP posts payload to function's Invoke API at base and returns
 // the status, X-Amz-Function-Error and body.
 func invokeHTTP(t *testing.T, base, function, payload string, header ...string) (int, string, string) {
@@ -241,9 +251,9 @@ func TestMetricsAfterInvocationMix(t *testing.T) {
 		t.Fatalf("Event: %d %s", status, body)
 	}
 	// The Event runs on its own; wait until it is counted.
-	for value(scrape(t, a.Admin), "fresco_invocations_total", "function=Hello", "type=Event") != 1 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the Event to be counted", func() bool {
+		return value(scrape(t, a.Admin), "fresco_invocations_total", "function=Hello", "type=Event") == 1
+	})
 
 	// A timeout (Sleep's Timeout is 2 s) holds the only slot
 	// (MaxConcurrency 1) while Hello is refused. Whichever gets the slot

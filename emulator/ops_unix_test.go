@@ -54,9 +54,9 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		answered <- fmt.Sprint(resp.StatusCode, " ", string(b))
 	}()
 	// Signal once the invocation is in flight, as the metrics say.
-	for value(scrape(t, admin), "fresco_http_requests_in_flight", "surface=invoke") != 1 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the invocation in flight", func() bool {
+		return value(scrape(t, admin), "fresco_http_requests_in_flight", "surface=invoke") == 1
+	})
 	accepted := map[string]bool{}
 	for i := range 3 {
 		req, _ := http.NewRequest("POST", url+"/2015-03-31/functions/Hello/invocations", strings.NewReader(fmt.Sprintf(`{"name":"event%d"}`, i)))
@@ -72,9 +72,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for readyz() != http.StatusServiceUnavailable {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "/readyz 503", func() bool { return readyz() == http.StatusServiceUnavailable })
 	notReady := time.Since(signalled)
 	host := strings.TrimPrefix(url, "http://")
 	if c, err := net.Dial("tcp", host); err == nil {
