@@ -365,7 +365,7 @@ func TestCLIStartServesAPIGateway(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Main(ctx, []string{"start", "-t", filepath.Join("testdata", "apigw", "serve.yaml"),
-			"--port", "0", "--api-port", "0", "--state-dir", t.TempDir()}, strings.NewReader(""), io.Discard, &stderr)
+			"--port", "0", "--api-port", "0", "--admin-addr", "127.0.0.1:0", "--state-dir", t.TempDir()}, strings.NewReader(""), io.Discard, &stderr)
 	}()
 	re := regexp.MustCompile(`api_addr=(http://127\.0\.0\.1:\d+)`)
 	var api string

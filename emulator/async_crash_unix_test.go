@@ -20,7 +20,7 @@ import (
 // writes to stderr in log.
 func startLogged(t *testing.T, bin string, log *syncBuffer, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--port", "0", "--api-port", "0"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--port", "0", "--api-port", "0", "--admin-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = ".."
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

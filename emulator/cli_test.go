@@ -160,7 +160,7 @@ func startBinary(t *testing.T, bin string, args ...string) (cmd *exec.Cmd, url s
 	// Ports 0 rather than 3001 and 3000, and a state directory of its own,
 	// so a fresco the developer runs does not collide with the test;
 	// everything else is the default.
-	cmd = exec.Command(bin, append([]string{"--port", "0", "--api-port", "0", "--state-dir", t.TempDir()}, args...)...)
+	cmd = exec.Command(bin, append([]string{"--port", "0", "--api-port", "0", "--admin-addr", "127.0.0.1:0", "--state-dir", t.TempDir()}, args...)...)
 	cmd.Dir = ".."
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,6 +74,12 @@ type Options struct {
 	// loses none: the next start runs what is left. Empty keeps them in
 	// memory (fresco invoke, tests). fresco start sets it (DefaultStateDir).
 	StateDir string
+	// Observers are told of every invocation the Invoker ends or refuses
+	// (the server's metrics).
+	Observers []functions.Observer
+	// RuntimeAPIMiddleware, if not nil, wraps the Runtime API handler of
+	// every runtime process (the server's request metrics).
+	RuntimeAPIMiddleware func(http.Handler) http.Handler
 	// AsyncRetryDelay is the wait before the first retry of a failed Event
 	// invocation (default functions.DefaultRetryDelay, as Lambda).
 	AsyncRetryDelay time.Duration
@@ -203,6 +210,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		FunctionLog:    e.log,
 		Queue:          queue,
 		RetryDelay:     opts.AsyncRetryDelay,
+		Observers:      opts.Observers,
 	})
 	if err := e.loadAll(ctx, fns, artifacts, failed); err != nil {
 		e.Close(ctx)
@@ -301,6 +309,14 @@ func (e *Emulator) Functions() []string {
 
 // Invoker returns the invoker of the loaded functions.
 func (e *Emulator) Invoker() *functions.Invoker { return e.inv }
+
+// Host is the wasm host of the loaded functions: its reset mechanism, its
+// ready-memory budget and memory pool, read by the server's metrics.
+func (e *Emulator) Host() *wasmhost.Host { return e.host }
+
+// Loaded lists the Runners loaded now (wasm functions, process pools),
+// each with its function's name.
+func (e *Emulator) Loaded() []functions.Loaded { return e.reg.Loaded() }
 
 // Function resolves a function by logical id or name, $LATEST, for an
 // invocation through the core.

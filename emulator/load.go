@@ -149,6 +149,7 @@ func (e *Emulator) loadCode(ctx context.Context, cfg *sam.FunctionSpec, path str
 			Region: e.region, ARN: e.reg.ARN(cfg.Name),
 			Bootstrap: path, Dir: cfg.CodeURI, MaxProcesses: max,
 			Logger: e.logger, Output: e.writeFunctionLog,
+			Middleware: e.opts.RuntimeAPIMiddleware,
 		})
 		e.logger.Info("function ready",
 			"function", cfg.LogicalID, "name", cfg.Name, "mode", cfg.Mode.String(),

@@ -136,6 +136,16 @@ func New(cfg Config) (*Host, error) {
 // bytes, and how much of it they hold now.
 func (h *Host) ReadyMemory() (limit, used int64) { return h.ready.limit, h.ready.used.Load() }
 
+// MemoryPool reports the linear memories the host keeps free for the next
+// instances (mappings, on Linux and the BSDs) and the bytes of address
+// space they reserve; zero where wazero's own allocator is used.
+func (h *Host) MemoryPool() (free int, reserved int64) {
+	if p, ok := h.memory.(interface{ stats() (int, int64) }); ok {
+		return p.stats()
+	}
+	return 0, 0
+}
+
 // giveBackMemory returns to the operating system what idle functions no
 // longer hold: the pool's free linear memories and the Go heap's free
 // pages.

@@ -104,6 +104,18 @@ func (p *memoryPool) put(m *mmapMemory) {
 	unix.Munmap(m.buf)
 }
 
+// stats reports the free mappings the pool keeps and the bytes they
+// reserve.
+func (p *memoryPool) stats() (free int, bytes int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for size, list := range p.free {
+		free += len(list)
+		bytes += int64(size) * int64(len(list))
+	}
+	return free, bytes
+}
+
 // release unmaps the free mappings.
 func (p *memoryPool) release() {
 	p.mu.Lock()

@@ -14,11 +14,12 @@ import (
 
 // common are the flags every command shares.
 type common struct {
-	template string
-	envVars  string
-	params   string
-	cacheDir string
-	logLevel string
+	template  string
+	envVars   string
+	params    string
+	cacheDir  string
+	logLevel  string
+	logFormat string
 
 	noSnapshots, verifyResets, fullResets bool
 	readyMemoryMB                         int
@@ -36,6 +37,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")
 	fs.StringVar(&c.cacheDir, "cache-dir", "", "directory for build artifacts and compiled code (default: the user cache directory)/fresco")
 	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "format of fresco's own logs (not the functions' log lines): text or json")
 	fs.BoolVar(&c.noSnapshots, "no-snapshots", false, "run every invocation's init again instead of starting from a pre-initialised snapshot")
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
 	fs.IntVar(&c.readyMemoryMB, "ready-memory-mb", 0, "bound the memory of ready instances, all functions together, in MB (default: a quarter of the machine's, at most 4096)")
@@ -48,6 +50,10 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return emulator.Options{}, &usageError{fmt.Sprintf("bad --log-level %q", c.logLevel)}
+	}
+	logger, err := newLogger(stderr, c.logFormat, level)
+	if err != nil {
+		return emulator.Options{}, err
 	}
 	params, err := parseParameterOverrides(c.params)
 	if err != nil {
@@ -62,7 +68,7 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		EnvVars:       c.envVars,
 		Parameters:    params,
 		CacheDir:      c.cacheDir,
-		Logger:        slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger:        logger,
 		FunctionLog:   stderr,
 		BuildOutput:   stderr,
 		NoSnapshots:   c.noSnapshots,
@@ -72,6 +78,18 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		Cache:         c.cache,
 		CacheMB:       c.cacheMB,
 	}, nil
+}
+
+// newLogger is fresco's own logger on w, in format (text or json).
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	o := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, &usageError{fmt.Sprintf("bad --log-format %q, want text or json", format)}
 }
 
 // parseParameterOverrides parses SAM's --parameter-overrides: "K=V K2=V2"

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -12,45 +15,177 @@ import (
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/server"
+	"github.com/frescolabs/fresco/lambdaapi/edge"
 )
 
+// DefaultAdminAddr is where fresco start serves /metrics, /healthz and
+// /readyz.
+const DefaultAdminAddr = "127.0.0.1:9091"
+
+// startFlags are fresco start's own flags, beside the common ones.
+type startFlags struct {
+	config                 string
+	host                   string
+	port, apiPort          int
+	maxConc, maxProcs      int
+	drainTimeout           time.Duration
+	watch                  bool
+	allowedHosts, stateDir string
+	adminAddr              string
+	authCredentials        string
+	insecureNoAuth         bool
+	tlsCert, tlsKey        string
+}
+
+func (s *startFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.config, configFlag, "", "TOML file of settings: every flag's name as a key (port = 3001); also FRESCO_CONFIG. Precedence: flag > FRESCO_* environment > file > default")
+	fs.StringVar(&s.host, "host", "127.0.0.1", "address to bind; beyond loopback it needs --auth-credentials (or --insecure-no-auth)")
+	fs.IntVar(&s.port, "port", server.DefaultPort, "port of the Lambda Invoke API")
+	fs.IntVar(&s.apiPort, "api-port", server.DefaultAPIPort, "port of API Gateway, serving the template's Api and HttpApi events")
+	fs.IntVar(&s.maxConc, "max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
+	fs.DurationVar(&s.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long the drain waits for in-flight invocations")
+	fs.DurationVar(&s.drainTimeout, "shutdown-timeout", 30*time.Second, "the same as --drain-timeout")
+	fs.BoolVar(&s.watch, "watch", false, "rebuild and swap in functions whose sources change, without restarting")
+	fs.StringVar(&s.allowedHosts, "allowed-hosts", "", "comma-separated names accepted in a request's Host besides localhost, the loopback addresses and --host (\"*\": any)")
+	fs.IntVar(&s.maxProcs, "max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
+	fs.StringVar(&s.stateDir, "state-dir", "", "directory of the durable state (the queue of accepted Event invocations); default: one per template in the cache directory")
+	fs.StringVar(&s.adminAddr, "admin-addr", DefaultAdminAddr, "host:port of the admin listener (/metrics, /healthz, /readyz); \"\" or off: none")
+	fs.StringVar(&s.authCredentials, "auth-credentials", "", "aws CLI credentials file (profiles of aws_access_key_id, aws_secret_access_key): the Invoke API requires SigV4 signed by one of them")
+	fs.BoolVar(&s.insecureNoAuth, "insecure-no-auth", false, "serve the Invoke API beyond loopback without authentication")
+	fs.StringVar(&s.tlsCert, "tls-cert", "", "PEM certificate (chain) of the Invoke API and API Gateway: serve HTTPS (with --tls-key)")
+	fs.StringVar(&s.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+}
+
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
-	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--allowed-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR]", stderr)
-	c.register(fs)
-	host := fs.String("host", "127.0.0.1", "address to bind")
-	port := fs.Int("port", server.DefaultPort, "port of the Lambda Invoke API")
-	apiPort := fs.Int("api-port", server.DefaultAPIPort, "port of API Gateway, serving the template's Api and HttpApi events")
-	maxConc := fs.Int("max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
-	watch := fs.Bool("watch", false, "rebuild and swap in functions whose sources change, without restarting")
-	allowedHosts := fs.String("allowed-hosts", "", "comma-separated names accepted in a request's Host besides localhost, the loopback addresses and --host (\"*\": any)")
-	maxProcs := fs.Int("max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
-	stateDir := fs.String("state-dir", "", "directory of the durable state (the queue of accepted Event invocations); default: one per template in the cache directory")
-	rest, err := parse(fs, args)
+	opts, cfg, err := startSettings(args, stderr)
 	if err != nil {
 		return err
 	}
+	return server.ServeWith(ctx, opts, cfg)
+}
+
+// startSettings is fresco start's configuration from its command line, the
+// FRESCO_* environment and the config file, validated.
+func startSettings(args []string, stderr io.Writer) (emulator.Options, server.Config, error) {
+	var c common
+	var s startFlags
+	fs := newFlagSet("start", "start [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE]", stderr)
+	c.register(fs)
+	s.register(fs)
+	rest, err := parse(fs, args)
+	if err != nil {
+		return emulator.Options{}, server.Config{}, err
+	}
 	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("start takes no arguments, got %q", rest)}
+		return emulator.Options{}, server.Config{}, &usageError{fmt.Sprintf("start takes no arguments, got %q", rest)}
+	}
+	from, err := applySettings(fs, s.config)
+	if err != nil {
+		return emulator.Options{}, server.Config{}, err
+	}
+	cfg, err := s.validate(&c, from)
+	if err != nil {
+		return emulator.Options{}, server.Config{}, err
 	}
 	opts, err := c.options(stderr)
 	if err != nil {
-		return err
+		return emulator.Options{}, server.Config{}, err
 	}
-	opts.MaxConcurrency = *maxConc
-	opts.Watch = *watch
-	opts.MaxProcesses = *maxProcs
-	opts.StateDir = *stateDir
+	opts.MaxConcurrency = s.maxConc
+	opts.Watch = s.watch
+	opts.MaxProcesses = s.maxProcs
+	opts.StateDir = s.stateDir
 	if opts.StateDir == "" {
 		opts.StateDir = emulator.DefaultStateDir(opts.CacheDir, opts.Template)
 	}
-	return server.ServeWith(ctx, opts, server.Config{
-		Addr:            net.JoinHostPort(*host, strconv.Itoa(*port)),
-		APIAddr:         net.JoinHostPort(*host, strconv.Itoa(*apiPort)),
-		ShutdownTimeout: *shutdownTimeout,
-		AllowedHosts:    splitList(*allowedHosts),
-	})
+	return opts, cfg, nil
+}
+
+// validate checks every setting once, naming the one at fault as it was
+// given (--port, FRESCO_PORT, config: port), and returns the server's
+// configuration.
+func (s *startFlags) validate(c *common, from origins) (server.Config, error) {
+	var errs []string
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, settingError(from.of(name), format, args...).Error())
+	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"port", s.port}, {"api-port", s.apiPort}} {
+		if p.port < 0 || p.port > 65535 {
+			bad(p.name, "must be a port from 0 to 65535, got %d", p.port)
+		}
+	}
+	atLeast := func(name string, v, min int) {
+		if v < min {
+			bad(name, "must be ≥ %d, got %d", min, v)
+		}
+	}
+	atLeast("ready-memory-mb", c.readyMemoryMB, 0)
+	atLeast("max-concurrency", s.maxConc, 1)
+	atLeast("max-processes", s.maxProcs, 1)
+	if s.drainTimeout <= 0 {
+		bad("drain-timeout", "must be a positive duration, got %s", s.drainTimeout)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		bad("log-level", "must be debug, info, warn or error, got %q", c.logLevel)
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		bad("log-format", "must be text or json, got %q", c.logFormat)
+	}
+	if strings.TrimSpace(s.host) == "" {
+		bad("host", "must be an address or a name, got %q", s.host)
+	}
+	admin := s.adminAddr
+	if admin == "off" {
+		admin = ""
+	}
+	if admin != "" {
+		if _, _, err := net.SplitHostPort(admin); err != nil {
+			bad("admin-addr", "must be host:port, \"\" or off, got %q", s.adminAddr)
+		}
+	}
+	if (s.tlsCert == "") != (s.tlsKey == "") {
+		name := "tls-key"
+		if s.tlsCert == "" {
+			name = "tls-cert"
+		}
+		bad(name, "--tls-cert and --tls-key go together")
+	}
+	for _, name := range []string{"tls-cert", "tls-key"} {
+		path := s.tlsCert
+		if name == "tls-key" {
+			path = s.tlsKey
+		}
+		if path != "" {
+			if _, err := os.Stat(path); err != nil {
+				bad(name, "%v", err)
+			}
+		}
+	}
+	var creds edge.Credentials
+	if s.authCredentials != "" {
+		var err error
+		if creds, err = edge.LoadCredentials(s.authCredentials); err != nil {
+			bad("auth-credentials", "%v", err)
+		}
+	}
+	if len(errs) > 0 {
+		return server.Config{}, &usageError{strings.Join(errs, "\n")}
+	}
+	return server.Config{
+		Addr:            net.JoinHostPort(s.host, strconv.Itoa(s.port)),
+		APIAddr:         net.JoinHostPort(s.host, strconv.Itoa(s.apiPort)),
+		AdminAddr:       admin,
+		ShutdownTimeout: s.drainTimeout,
+		AllowedHosts:    splitList(s.allowedHosts),
+		Credentials:     creds,
+		InsecureNoAuth:  s.insecureNoAuth,
+		TLSCert:         s.tlsCert,
+		TLSKey:          s.tlsKey,
+	}, nil
 }
 
 // splitList is a comma-separated flag's values, without blanks.

@@ -24,7 +24,8 @@ type dispatcher struct {
 	queue      Queue
 	limit      int
 	retryDelay time.Duration
-	stop       chan struct{} // closed by close
+	stop       chan struct{} // closed by halt: no Event starts any more
+	stopOnce   sync.Once
 
 	mu      sync.Mutex
 	fns     map[string]*fnEvents
@@ -212,7 +213,7 @@ func (d *dispatcher) close(ctx context.Context) error {
 	d.mu.Lock()
 	if !d.closed {
 		d.closed = true
-		close(d.stop)
+		d.halt()
 		for id, t := range d.timers {
 			t.Stop()
 			delete(d.timers, id)
@@ -228,6 +229,10 @@ func (d *dispatcher) close(ctx context.Context) error {
 	}
 	return d.queue.Close()
 }
+
+// halt stops starting Event invocations: those waiting for a slot give up
+// and stay in the Queue; those running go on.
+func (d *dispatcher) halt() { d.stopOnce.Do(func() { close(d.stop) }) }
 
 // errStopped is what acquireWait returns when the dispatcher stops first.
 var errStopped = errors.New("stopped")

@@ -256,3 +256,41 @@ func TestDestinations(t *testing.T) {
 		t.Errorf("timestamp %q: %v", success.Timestamp, err)
 	}
 }
+
+// Drain lets the Event running finish and starts no other: those waiting
+// and those accepted during the drain stay in the Queue.
+func TestDrainLeavesEventsQueued(t *testing.T) {
+	ctx := context.Background()
+	reg := NewRegistry(RegistryConfig{})
+	r := &scriptedRunner{hold: make(chan struct{})}
+	reg.Create(ctx, Function{Name: "F", ReservedConcurrency: 1}, latest("F", "a"), r)
+	q := NewMemQueue()
+	inv := NewInvoker(reg, InvokerConfig{Queue: q})
+	h, _ := inv.Lookup(ctx, "F", "")
+	for _, id := range []string{"running", "waiting"} {
+		if err := h.InvokeAsync(&invoke.Request{RequestID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the first Event to run", func() bool { return r.running.Load() == 1 })
+	inv.Drain()
+	if err := h.InvokeAsync(&invoke.Request{RequestID: "during"}); err != nil {
+		t.Fatalf("an Event during the drain: %v", err)
+	}
+	close(r.hold)
+	if err := inv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r.calls.Load() != 1 || r.ids[0] != "running" {
+		t.Errorf("ran %v, want only the one running when the drain began", r.ids)
+	}
+	p, _ := q.Pending(ctx)
+	var left []string
+	for _, e := range p {
+		left = append(left, e.ID)
+	}
+	slices.Sort(left)
+	if strings.Join(left, ",") != "during,waiting" {
+		t.Errorf("left in the queue: %v, want during and waiting", left)
+	}
+}

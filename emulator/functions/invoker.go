@@ -159,6 +159,12 @@ func (inv *Invoker) InvokeAsync(t Target, req *invoke.Request) error {
 // not finish: call it once the registry holds the functions.
 func (inv *Invoker) Recover(ctx context.Context) (int, error) { return inv.async.recover(ctx) }
 
+// Drain stops starting Event invocations, as a server's drain begins:
+// those not yet running stay in the Queue (on disk, for a durable one) for
+// the next start, and Events accepted from now on are queued only; those
+// running go on, and Close waits for them.
+func (inv *Invoker) Drain() { inv.async.halt() }
+
 // Close stops starting Event invocations and waits for those running,
 // until ctx is done; the ones still queued stay in the Queue for the next
 // start. It closes the Queue.

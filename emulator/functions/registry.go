@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -457,4 +458,27 @@ func (r *Registry) Close() error {
 		errs = append(errs, c.close())
 	}
 	return errors.Join(errs...)
+}
+
+// Loaded is one loaded Runner and the function whose code it is.
+type Loaded struct {
+	Function string
+	Runner   Runner
+}
+
+// Loaded lists the Runners loaded now, each once (versions share their
+// $LATEST's), sorted by function: what metrics read at scrape time.
+func (r *Registry) Loaded() []Loaded {
+	r.mu.Lock()
+	seen := map[*code]bool{}
+	var out []Loaded
+	for k, c := range r.live {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, Loaded{Function: k.function, Runner: c.runner})
+		}
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, func(a, b Loaded) int { return strings.Compare(a.Function, b.Function) })
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// Logger receives the pool's own logs.
 	Logger *slog.Logger
+	// Middleware, if not nil, wraps every process's Runtime API handler
+	// (the server's request metrics).
+	Middleware func(http.Handler) http.Handler
 	// Output receives what a process writes between invocations and after
 	// its last one, which belongs to no invocation's log.
 	Output func([]byte)
@@ -86,6 +90,12 @@ type Pool struct {
 	closed bool
 
 	started atomic.Int64 // processes started, for tests and logs
+}
+
+// Stats reports the pool's processes: alive or starting, idle (waiting for
+// an invocation), the most it runs, and how many it started so far.
+func (p *Pool) Stats() (alive, idle, max int, started int64) {
+	return len(p.slots), len(p.idle), cap(p.slots), p.started.Load()
 }
 
 // New returns the pool of cfg; its processes start on demand.

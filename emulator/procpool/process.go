@@ -109,8 +109,12 @@ func startProcess(pool *Pool) (*process, error) {
 		ready:      make(chan struct{}),
 		initFailed: make(chan struct{}),
 	}
+	var api http.Handler = runtimeapi.NewHandler(processRuntime{p.queue, p}, pool.apiLogger)
+	if pool.cfg.Middleware != nil {
+		api = pool.cfg.Middleware(api)
+	}
 	p.server = &http.Server{
-		Handler:           runtimeapi.NewHandler(processRuntime{p.queue, p}, pool.apiLogger),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go p.server.Serve(ln)

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,8 +52,11 @@ type Config struct {
 	// APIAddr is API Gateway's host:port; empty serves no API Gateway. It is
 	// served only when the template has Api or HttpApi events.
 	APIAddr string
-	// ShutdownTimeout bounds how long shutdown waits for in-flight
-	// invocations.
+	// AdminAddr is the admin listener's host:port (/metrics, /healthz,
+	// /readyz); empty serves none.
+	AdminAddr string
+	// ShutdownTimeout bounds how long the drain waits for in-flight
+	// invocations (fresco start --drain-timeout).
 	ShutdownTimeout time.Duration
 	// Ready, if not nil, is called with the bound addresses once the
 	// servers accept connections.
@@ -61,6 +66,15 @@ type Config struct {
 	// address a server listens on; "*" accepts any. A server listening on
 	// all interfaces (0.0.0.0, ::, or no host) accepts any Host.
 	AllowedHosts []string
+	// Credentials, when not empty, make the Invoke API require requests
+	// signed with SigV4 by one of these key pairs.
+	Credentials edge.Credentials
+	// InsecureNoAuth lets the Invoke API listen beyond loopback without
+	// Credentials; without it, ServeWith refuses to.
+	InsecureNoAuth bool
+	// TLSCert and TLSKey, both set, are the PEM files with which the Invoke
+	// API and API Gateway serve HTTPS.
+	TLSCert, TLSKey string
 }
 
 // Addrs are the addresses ServeWith listens on.
@@ -69,19 +83,54 @@ type Addrs struct {
 	Invoke string
 	// API is API Gateway's address; empty when it is not served.
 	API string
+	// Admin is the admin listener's address; empty when it is not served.
+	Admin string
 }
+
+// ErrNoAuth is ServeWith's refusal to serve the Invoke API beyond loopback
+// without credentials.
+var ErrNoAuth = errors.New("refusing to serve the Invoke API beyond loopback without authentication: give --auth-credentials FILE (or --insecure-no-auth)")
 
 // ServeWith builds and loads the template's functions and serves the
 // Lambda Invoke API and, when cfg.APIAddr is set and the template has Api or
-// HttpApi events, API Gateway, until ctx is done; then it shuts both down
-// gracefully: in-flight requests and invocations (synchronous and Event)
-// finish first. Both addresses are bound before anything is built, so a
-// port in use is reported at once.
+// HttpApi events, API Gateway, until ctx is done; then it drains: /readyz
+// answers 503, the listeners stop accepting, in-flight requests and
+// invocations (synchronous and Event) finish within cfg.ShutdownTimeout,
+// Event invocations not yet started stay in the durable queue for the next
+// start, and it returns nil. Every address is bound before anything is
+// built, so a port in use is reported at once; the admin listener answers
+// /healthz from then on, and /readyz once the functions are loaded.
 func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	logger := opts.Logger
+	if len(cfg.Credentials) == 0 && !isLoopback(cfg.Addr) {
+		if !cfg.InsecureNoAuth {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, ErrNoAuth)
+		}
+		logger.Warn("the Invoke API listens beyond loopback without authentication (--insecure-no-auth): anyone who reaches it runs the functions", "addr", cfg.Addr)
+	}
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var m *metrics
+	var admin *adminServer
+	if cfg.AdminAddr != "" {
+		m = newMetrics()
+		var err error
+		if admin, err = startAdmin(cfg.AdminAddr, m, logger); err != nil {
+			return err
+		}
+		defer admin.close()
+		opts.Observers = append(opts.Observers, m.observe)
+		opts.RuntimeAPIMiddleware = m.requestMetrics(surfaceRuntime)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -104,7 +153,7 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	servers, err := newServers(e, opts, cfg, ln, apiLn)
+	servers, err := newServers(e, opts, cfg, ln, apiLn, tlsConfig, m)
 	if err != nil {
 		e.Close(context.Background())
 		return err
@@ -116,17 +165,27 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if opts.Watch {
 		go e.Watch(ctx, opts.WatchInterval)
 	}
+	scheme := "http://"
+	if tlsConfig != nil {
+		scheme = "https://"
+	}
 	addrs := Addrs{Invoke: ln.Addr().String()}
+	// Ready before the lines that say so.
+	if admin != nil {
+		addrs.Admin = admin.addr()
+		m.emu.Store(e)
+		admin.ready.Store(true)
+	}
 	logger.Info("fresco is serving the Lambda Invoke API",
-		"addr", "http://"+addrs.Invoke, "functions", len(e.Functions()))
+		"addr", scheme+addrs.Invoke, "functions", len(e.Functions()), "auth", len(cfg.Credentials) > 0)
 	if len(servers) > 1 {
 		addrs.API = apiLn.Addr().String()
 		routes := 0
 		for _, a := range e.APIGatewayAPIs() {
 			routes += len(a.Routes)
 		}
-		logger.Info("fresco is serving API Gateway", "api_addr", "http://"+addrs.API, "routes", routes)
-		logRoutes(logger, "http://"+addrs.API, e.APIGatewayAPIs())
+		logger.Info("fresco is serving API Gateway", "api_addr", scheme+addrs.API, "routes", routes)
+		logRoutes(logger, scheme+addrs.API, e.APIGatewayAPIs())
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
@@ -136,9 +195,38 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	case serveErr = <-errc:
 		serveErr = fmt.Errorf("serve: %w", serveErr)
 	case <-ctx.Done():
-		logger.Info("shutting down; waiting for in-flight invocations")
+		if admin != nil {
+			admin.ready.Store(false)
+		}
+		// Events not yet started stay queued for the next start.
+		e.Invoker().Drain()
+		logger.Info("draining: not ready; listeners closed; waiting for in-flight invocations",
+			"drain_timeout", cfg.ShutdownTimeout.String())
 	}
-	return shutdown(e, servers, cfg.ShutdownTimeout, serveErr)
+	start := time.Now()
+	err = shutdown(e, servers, cfg.ShutdownTimeout, serveErr)
+	if serveErr == nil {
+		if err != nil {
+			logger.Error("drain did not finish", "error", err, "took", time.Since(start).String())
+		} else {
+			logger.Info("drained", "took", time.Since(start).String())
+		}
+	}
+	return err
+}
+
+// isLoopback reports whether addr (host:port) listens on loopback only:
+// localhost or a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // listening is one HTTP server and its listener.
@@ -149,10 +237,29 @@ type listening struct {
 
 // newServers makes the Invoke API's server and, when apiLn is not nil, API
 // Gateway's, both over e, behind the edge's guards (guarded).
-func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, apiLn net.Listener) ([]listening, error) {
+func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, apiLn net.Listener, tlsConfig *tls.Config, m *metrics) ([]listening, error) {
 	logger := opts.Logger
-	inv := invokeapi.NewHandler(backend{e.Invoker()}, logger)
-	servers := []listening{guarded(inv, ln, hostsFor(cfg.Addr, cfg.AllowedHosts, logger), true, invokeapi.Refuse, logger)}
+	var auth func(http.Handler) http.Handler
+	if len(cfg.Credentials) > 0 {
+		auth = edge.SigV4{
+			Credentials: cfg.Credentials,
+			Service:     "lambda",
+			MaxBody:     invoke.MaxSyncRequest,
+			TLS:         tlsConfig != nil,
+			Deny:        invokeapi.Deny,
+			Refuse:      invokeapi.Refuse,
+			Logger:      logger,
+		}.Middleware
+	}
+	inv := invokeapi.NewAuthenticatedHandler(backend{e.Invoker()}, logger, auth)
+	hosts := hostsFor(cfg.Addr, cfg.AllowedHosts, logger)
+	if auth != nil {
+		// A signed request names its Host in the signature: a page that
+		// rebinds a name cannot sign, so any Host the client signed for is
+		// accepted (a name of the machine, a load balancer's).
+		hosts = []string{edge.AnyHost}
+	}
+	servers := []listening{guarded(inv, ln, hosts, true, invokeapi.Refuse, logger, tlsConfig, m.surface(surfaceInvoke))}
 	if apiLn == nil {
 		return servers, nil
 	}
@@ -165,17 +272,26 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", opts.Template, err)
 	}
-	api := guarded(h, apiLn, hostsFor(cfg.APIAddr, cfg.AllowedHosts, logger), false, apigw.Refuse, logger)
+	api := guarded(h, apiLn, hostsFor(cfg.APIAddr, cfg.AllowedHosts, logger), false, apigw.Refuse, logger, tlsConfig, m.surface(surfaceAPIGW))
 	return append(servers, api), nil
 }
 
 // guarded serves h on ln behind the edge, every refusal rendered by
 // refuse: the Host guard (and, with sameOrigin, the Origin guard: API
 // Gateway keeps the template's CORS instead), the URL limit, and net/http's
-// own answers to unreadable requests replaced.
-func guarded(h http.Handler, ln net.Listener, hosts []string, sameOrigin bool, refuse edge.Refuse, logger *slog.Logger) listening {
-	guard := edge.HostGuard{Hosts: hosts, SameOrigin: sameOrigin, Refuse: refuse, Logger: logger}
+// own answers to unreadable requests replaced; over TLS when tlsConfig is
+// not nil; every request counted by count when it is not nil.
+func guarded(h http.Handler, ln net.Listener, hosts []string, sameOrigin bool, refuse edge.Refuse, logger *slog.Logger, tlsConfig *tls.Config, count func(http.Handler) http.Handler) listening {
+	guard := edge.HostGuard{Hosts: hosts, SameOrigin: sameOrigin, Refuse: refuse, Logger: logger, TLS: tlsConfig != nil}
 	h = guard.Middleware(edge.LimitURL(refuse)(h))
+	if count != nil {
+		h = count(h)
+	}
+	if tlsConfig != nil {
+		// TLS inside the edge's listener: the edge rewrites net/http's
+		// plain-text answers before they are encrypted.
+		ln = tls.NewListener(ln, tlsConfig)
+	}
 	return listening{newHTTPServer(h, logger), edge.Listener(ln, refuse)}
 }
 

@@ -15,7 +15,14 @@
 // on its own to requests it cannot read. Their refusals are rendered by the
 // surface's [Refuse].
 //
-// edge knows no protocol: it imports net/http, chi's middleware and
-// internal/invoke (for request ids), and nothing of wazero, wasmhost,
-// emulator or the other lambdaapi packages.
+// [SigV4] authenticates a request signed with AWS Signature Version 4
+// against configured [Credentials] (read from an aws CLI credentials file
+// by [LoadCredentials]), recomputing the signature with aws-sdk-go-v2's
+// signer; the Invoke API mounts it, API Gateway and the Runtime API never
+// do. [RequestMetrics] tells the server of every request and its status,
+// for its metrics, without this package importing a metrics library.
+//
+// edge knows no protocol: it imports net/http, chi's middleware,
+// aws-sdk-go-v2's signer and internal/invoke (for request ids), and nothing
+// of wazero, wasmhost, emulator or the other lambdaapi packages.
 package edge

@@ -58,6 +58,9 @@ type HostGuard struct {
 	Refuse Refuse
 	// Logger gets a warning for every refusal; nil discards them.
 	Logger *slog.Logger
+	// TLS tells that the server serves HTTPS: its own origin's scheme is
+	// https.
+	TLS bool
 }
 
 // Middleware returns the guard as a middleware.
@@ -77,7 +80,7 @@ func (g HostGuard) Middleware(next http.Handler) http.Handler {
 		case !anyHost && !hostAllowed(r.Host, hosts):
 			msg = fmt.Sprintf(msgHostNotAllowed, r.Host, describeHosts(g.Hosts))
 		case g.SameOrigin:
-			if why := crossOrigin(r); why != "" {
+			if why := crossOrigin(r, g.TLS); why != "" {
 				msg = fmt.Sprintf(msgCrossOrigin, why)
 			}
 		}
@@ -127,7 +130,7 @@ func normalHost(host string) string {
 
 // crossOrigin says why r comes from a browser page of another origin, ""
 // when it does not.
-func crossOrigin(r *http.Request) string {
+func crossOrigin(r *http.Request, tls bool) string {
 	switch site := strings.ToLower(r.Header.Get(HeaderSecFetchSite)); site {
 	case secFetchCrossSite, secFetchSameSite:
 		return HeaderSecFetchSite + ": " + site
@@ -136,27 +139,32 @@ func crossOrigin(r *http.Request) string {
 	if !ok {
 		return ""
 	}
-	if len(origin) != 1 || !sameOrigin(origin[0], r.Host) {
+	if len(origin) != 1 || !sameOrigin(origin[0], r.Host, tls) {
 		return HeaderOrigin + ": " + strings.Join(origin, ", ")
 	}
 	return ""
 }
 
-// sameOrigin reports whether origin is http://host, the server's own, with
-// the default port made explicit on both sides.
-func sameOrigin(origin, host string) bool {
+// sameOrigin reports whether origin is http://host (https://host with
+// tls), the server's own, with the default port made explicit on both
+// sides.
+func sameOrigin(origin, host string, tls bool) bool {
+	scheme, port := "http", "80"
+	if tls {
+		scheme, port = "https", "443"
+	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Scheme != "http" || u.Host == "" || u.Path != "" || u.User != nil {
+	if err != nil || u.Scheme != scheme || u.Host == "" || u.Path != "" || u.User != nil {
 		return false
 	}
-	return withPort(u.Host) == withPort(host)
+	return withPort(u.Host, port) == withPort(host, port)
 }
 
-// withPort is host:port lower-cased, with port 80 when it has none.
-func withPort(host string) string {
+// withPort is host:port lower-cased, with defaultPort when it has none.
+func withPort(host, defaultPort string) string {
 	h, port, err := net.SplitHostPort(host)
 	if err != nil {
-		h, port = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "80"
+		h, port = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), defaultPort
 	}
 	return net.JoinHostPort(normalHost(h), port)
 }

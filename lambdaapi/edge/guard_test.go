@@ -182,3 +182,25 @@ func TestListener(t *testing.T) {
 		})
 	}
 }
+
+// TestOriginGuardTLS: over TLS the server's own origin is https://Host;
+// http://Host is another origin.
+func TestOriginGuardTLS(t *testing.T) {
+	t.Parallel()
+	h := HostGuard{SameOrigin: true, TLS: true, Refuse: func(w http.ResponseWriter, status int, message string) {
+		http.Error(w, message, status)
+	}}.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for origin, want := range map[string]int{
+		"https://127.0.0.1:3001": 200,
+		"http://127.0.0.1:3001":  403,
+		"https://evil.example":   403,
+	} {
+		r := httptest.NewRequest("POST", "https://127.0.0.1:3001/", nil)
+		r.Header.Set("Origin", origin)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("Origin %s: %d, want %d", origin, w.Code, want)
+		}
+	}
+}

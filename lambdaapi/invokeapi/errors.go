@@ -90,3 +90,15 @@ func Refuse(w http.ResponseWriter, status int, message string) {
 	}
 	writeServiceError(w, invoke.NewRequestID(), se)
 }
+
+// Deny is the Invoke API's answer to a request that SigV4 refuses: 403
+// with AWS's error type (InvalidSignatureException,
+// UnrecognizedClientException, MissingAuthenticationTokenException,
+// IncompleteSignatureException).
+func Deny(w http.ResponseWriter, r *http.Request, e *edge.AuthError) {
+	id := edge.RequestID(r)
+	if id == "" {
+		id = invoke.NewRequestID()
+	}
+	writeServiceError(w, id, &invoke.ServiceError{Status: http.StatusForbidden, Type: e.Type, Message: e.Message})
+}

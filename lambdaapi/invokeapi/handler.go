@@ -28,12 +28,23 @@ type Function = invoke.Handle
 // NewHandler returns the HTTP handler of the Invoke API, backed by b. Each
 // request is logged through logger (nil discards the logs).
 func NewHandler(b Backend, logger *slog.Logger) http.Handler {
+	return NewAuthenticatedHandler(b, logger, nil)
+}
+
+// NewAuthenticatedHandler is NewHandler with auth (an [edge.SigV4]
+// middleware, whose Deny is [Deny]) run on every request inside the
+// request id, the access log and the panic guard, before any operation;
+// nil authenticates nothing.
+func NewAuthenticatedHandler(b Backend, logger *slog.Logger, auth func(http.Handler) http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{backend: b, logger: logger}
 	r := chi.NewRouter()
 	r.Use(s.middlewares()...)
+	if auth != nil {
+		r.Use(auth)
+	}
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Post(invokeRoute, s.invoke)
