@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/internal/lambdaenv"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -45,6 +46,10 @@ type Config struct {
 	FullResets bool
 	// Logger receives the host's warnings (nil: discarded).
 	Logger *slog.Logger
+	// HTTP configures the guests' outbound HTTP (the fresco_http module):
+	// the pooled client all functions share, the server-wide allow-list,
+	// the host's AWS credentials, direct invocations.
+	HTTP httpimport.Config
 }
 
 // Host loads functions. It is safe for concurrent use.
@@ -72,6 +77,8 @@ type Host struct {
 	ready *readyBudget
 	// procs is GOMAXPROCS at New: the invocations that can run at once.
 	procs int
+	// http is the guests' pooled HTTP client.
+	http *httpimport.Client
 }
 
 // New returns a Host.
@@ -103,6 +110,11 @@ func New(cfg Config) (*Host, error) {
 	if cfg.ReadyMemoryMB <= 0 {
 		h.ready.limit = defaultReadyMemory()
 	}
+	client, err := httpimport.NewClient(cfg.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	h.http = client
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -129,8 +141,12 @@ func (h *Host) giveBackMemory() {
 	debug.FreeOSMemory()
 }
 
-// Close releases the compilation cache. Functions must be closed first.
-func (h *Host) Close(ctx context.Context) error { return h.cache.Close(ctx) }
+// Close releases the compilation cache and the idle connections of the
+// guests' HTTP client. Functions must be closed first.
+func (h *Host) Close(ctx context.Context) error {
+	h.http.Close()
+	return h.cache.Close(ctx)
+}
 
 // FunctionConfig describes a function to load.
 type FunctionConfig struct {
@@ -150,6 +166,10 @@ type FunctionConfig struct {
 	Runtime string
 	// MaxLogBytes bounds the log kept per invocation (default 1 MiB).
 	MaxLogBytes int
+	// AllowedHosts, if not nil, are the only hosts the function may send
+	// HTTP requests to (patterns as in wasmhost/imports/http.Policy); nil
+	// allows any host but the cloud instance-metadata addresses.
+	AllowedHosts []string
 }
 
 // Interface is how a module is driven: the interface between the host and
@@ -277,7 +297,7 @@ func signature(def api.FunctionDefinition) string {
 // (internal/lambdaenv, the table process functions get too) at the paths a
 // Lambda sandbox has, then the function's own, sorted for a deterministic
 // environ.
-func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
+func (h *Host) lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 	std := lambdaenv.Standard(lambdaenv.Function{
 		Name:       cfg.Name,
 		Version:    cfg.Version,
@@ -291,7 +311,24 @@ func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 		RuntimeDir: "/var/runtime",
 	})
 	std["FRESCO_ABI"] = "1"
+	// Credentials stay in the host: a guest's SDK signs with these
+	// placeholders (so it never probes for an instance role), and the host
+	// signs again, with its own, what goes to AWS (imports/http).
+	for k, v := range PlaceholderCredentials {
+		std[k] = v
+	}
+	if e := h.http.LambdaEndpoint(); e != "" {
+		std["AWS_ENDPOINT_URL_LAMBDA"] = e
+	}
 	return lambdaenv.Merge(std, cfg.Env)
+}
+
+// PlaceholderCredentials are the AWS credentials every guest finds in its
+// environment: not secrets, only something for its SDK to sign with.
+var PlaceholderCredentials = map[string]string{
+	"AWS_ACCESS_KEY_ID":     "AKIAFRESCOPLACEHOLDR",
+	"AWS_SECRET_ACCESS_KEY": "fresco-placeholder-the-host-signs-aws-requests",
+	"AWS_SESSION_TOKEN":     "fresco-placeholder",
 }
 
 // errorsAs is errors.As with the target allocated for the caller.

@@ -14,12 +14,21 @@ import (
 	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/wasmbin"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
 )
 
-// hostModules are the import modules guests may use, in the order errors
-// name them: one package of wasmhost/imports each.
-var hostModules = []abi.Module{wasi.Module(), fresco.Module()}
+// hostModules are the import modules the guests of a function of cfg may
+// use, in the order errors name them: one package of wasmhost/imports
+// each. fresco_http serves the function with the host's pooled client,
+// under its allow-list.
+func (h *Host) hostModules(cfg FunctionConfig, allowed *httpimport.Policy) []abi.Module {
+	return []abi.Module{wasi.Module(), fresco.Module(), h.http.Module(httpimport.Function{
+		Name:        cfg.Name,
+		Allowed:     allowed,
+		MemoryBytes: uint64(cfg.MemoryMB) << 20,
+	})}
+}
 
 // Load validates and compiles wasm as the function cfg describes. All
 // compilation happens here; Invoke only instantiates. Its phases: the
@@ -36,12 +45,17 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err != nil {
 		return nil, err
 	}
+	allowed, err := httpimport.NewPolicy(cfg.AllowedHosts)
+	if err != nil {
+		return nil, loadErr(err, "%v", err)
+	}
+	modules := h.hostModules(cfg, allowed)
 	start := time.Now()
 	// The guest is stopped at its deadline by checks the rewrite adds
 	// (stop.go); a module the rewrite cannot read is stopped by wazero's
 	// slower WithCloseOnContextDone instead.
 	stopErr := mod.AddStopChecks()
-	r, err := h.newRuntime(ctx, cfg, stopErr != nil)
+	r, err := h.newRuntime(ctx, cfg, modules, stopErr != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +86,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)
 	}
-	if err := checkLinks(r, compiled); err != nil {
+	if err := checkLinks(r, compiled, modules); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
 	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled, stopChecks: stopErr == nil}
@@ -147,13 +161,13 @@ func maxTableEntries(memoryMB int) uint64 {
 // newRuntime returns a runtime for one function, with its memory cap and
 // the host modules; closeOnDone: wazero stops the guest when its context
 // is done (the module has no stop checks).
-func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone bool) (wazero.Runtime, error) {
+func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, modules []abi.Module, closeOnDone bool) (wazero.Runtime, error) {
 	rcfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
 		WithCloseOnContextDone(closeOnDone)
 	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
-	if err := instantiateHostModules(ctx, r); err != nil {
+	if err := instantiateHostModules(ctx, r, modules); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
@@ -162,8 +176,8 @@ func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone b
 
 // instantiateHostModules adds the host modules to r. The calls of a module
 // that keep an instance from being reset are watched (snapshot.go).
-func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
-	for _, m := range hostModules {
+func instantiateHostModules(ctx context.Context, r wazero.Runtime, modules []abi.Module) error {
+	for _, m := range modules {
 		mctx := ctx
 		if m.Resettable != nil {
 			mctx = experimental.WithFunctionListenerFactory(ctx, resetWatch(m.Resettable))
@@ -178,8 +192,8 @@ func instantiateHostModules(ctx context.Context, r wazero.Runtime) error {
 // checkLinks checks what compiled imports and exports for linking: only
 // functions the host modules of r provide, with their signatures, and a
 // memory of its own.
-func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule) error {
-	if err := checkImports(r, compiled); err != nil {
+func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule, modules []abi.Module) error {
+	if err := checkImports(r, compiled, modules); err != nil {
 		return err
 	}
 	for _, mem := range compiled.ImportedMemories() {
@@ -194,10 +208,10 @@ func checkLinks(r wazero.Runtime, compiled wazero.CompiledModule) error {
 
 // checkImports checks that compiled imports only functions the host
 // modules of r provide, with their signatures.
-func checkImports(r wazero.Runtime, compiled wazero.CompiledModule) error {
+func checkImports(r wazero.Runtime, compiled wazero.CompiledModule, modules []abi.Module) error {
 	provided := map[string]map[string]api.FunctionDefinition{}
-	names := make([]string, len(hostModules))
-	for i, m := range hostModules {
+	names := make([]string, len(modules))
+	for i, m := range modules {
 		provided[m.Name] = r.Module(m.Name).ExportedFunctionDefinitions()
 		names[i] = m.Name
 	}
@@ -328,7 +342,7 @@ func (f *Module) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initT
 // init's failure, if it fails every time, is every invocation's to report,
 // but an init that hangs would make every invocation wait InitTimeout.
 func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) error {
-	f.env = lambdaEnv(f.cfg, init)
+	f.env = f.host.lambdaEnv(f.cfg, init)
 	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
 	if init != initSnapStart {
 		return nil
@@ -339,7 +353,7 @@ func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule,
 	}
 	if err != nil {
 		f.snapErr = fmt.Errorf("taking the snapshot failed: %w", err)
-		f.env = lambdaEnv(f.cfg, initOnDemand)
+		f.env = f.host.lambdaEnv(f.cfg, initOnDemand)
 		f.baseConfig = f.moduleConfig(true)
 		return nil
 	}

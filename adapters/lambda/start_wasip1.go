@@ -13,8 +13,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 	"github.com/frescolabs/fresco/adapters/internal/lambdart"
 )
+
+// The handler's HTTP goes through the host, from before its package's own
+// init runs (this package's init runs first).
+func init() { hosthttp.Install() }
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)

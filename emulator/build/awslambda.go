@@ -18,6 +18,7 @@ import (
 
 	"github.com/frescolabs/fresco/adapters"
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 )
 
 // An unchanged aws-lambda-go handler (one that imports
@@ -39,6 +40,8 @@ const (
 	// last, so that its init runs after rpc_function.go's (see the glue).
 	awsLambdaGlueFile = "lambda/zz_fresco_wasip1.go"
 	awsLambdaGuestDir = "lambda/frescoguest"
+	// adapters/hosthttp, the guest's HTTP through the host.
+	awsLambdaHTTPDir = "lambda/frescohttp"
 	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
 	// package only the lambda package may import.
 	awsLambdaRuntimeDir = "lambda/internal/lambdart"
@@ -64,7 +67,14 @@ type awsLambdaPatch struct {
 	sum   string            // hex SHA-256 of the files and their names
 }
 
-var guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
+var (
+	guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
+	httpPackageClause  = regexp.MustCompile(`(?m)^package hosthttp$`)
+)
+
+// httpSourceFiles are adapters/hosthttp's files (hosthttp.Source) that the
+// patch carries.
+var httpSourceFiles = []string{"doc.go", "hosthttp.go", "imports_wasip1.go"}
 
 // guestSourceFiles are adapters/guest's files (guest.Source) that the patch
 // carries.
@@ -88,6 +98,16 @@ var loadAwsLambdaPatch = sync.OnceValues(func() (*awsLambdaPatch, error) {
 			return nil, fmt.Errorf("fresco guest source %s: %d package clauses, want 1", name, n)
 		}
 		p.files[awsLambdaGuestDir+"/"+name] = guestPackageClause.ReplaceAll(src, []byte("package frescoguest"))
+	}
+	for _, name := range httpSourceFiles {
+		src, err := fs.ReadFile(hosthttp.Source, name)
+		if err != nil {
+			return nil, fmt.Errorf("fresco hosthttp source: %w", err)
+		}
+		if n := len(httpPackageClause.FindAllIndex(src, -1)); n != 1 {
+			return nil, fmt.Errorf("fresco hosthttp source %s: %d package clauses, want 1", name, n)
+		}
+		p.files[awsLambdaHTTPDir+"/"+name] = httpPackageClause.ReplaceAll(src, []byte("package frescohttp"))
 	}
 	runtime, err := fs.ReadDir(adapters.LambdaRuntimeSource, lambdaRuntimeDir)
 	if err != nil || len(runtime) == 0 {
