@@ -165,6 +165,8 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []b
 		Region:   e.region,
 		Handler:  cfg.Handler,
 		Runtime:  cfg.Runtime,
+
+		AllowedHosts: cfg.AllowedHosts,
 	}, wasm)
 	if err != nil {
 		return nil, err

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/frescolabs/fresco/emulator"
@@ -22,6 +24,8 @@ type common struct {
 
 	noSnapshots, verifyResets, fullResets bool
 	readyMemoryMB                         int
+
+	allowedHosts, caFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -36,6 +40,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
 	fs.IntVar(&c.readyMemoryMB, "ready-memory-mb", 0, "bound the memory of ready instances, all functions together, in MB (default: a quarter of the machine's, at most 4096)")
 	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
+	fs.StringVar(&c.allowedHosts, "allowed-hosts", "", "comma-separated hosts every wasm function may call out to (e.g. api.example.com,*.amazonaws.com:443); default: any but the cloud instance-metadata addresses")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM file of the CA certificates the functions' HTTPS servers are verified against, added to the system's")
 }
 
 func (c *common) options(stderr io.Writer) (emulator.Options, error) {
@@ -47,7 +53,26 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 	if err != nil {
 		return emulator.Options{}, err
 	}
+	var allowed []string
+	if c.allowedHosts != "" {
+		allowed = strings.Split(c.allowedHosts, ",")
+	}
+	var roots *x509.CertPool
+	if c.caFile != "" {
+		pem, err := os.ReadFile(c.caFile)
+		if err != nil {
+			return emulator.Options{}, &usageError{fmt.Sprintf("--ca-file: %v", err)}
+		}
+		if roots, err = x509.SystemCertPool(); err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return emulator.Options{}, &usageError{fmt.Sprintf("--ca-file %s holds no PEM certificate", c.caFile)}
+		}
+	}
 	return emulator.Options{
+		AllowedHosts:  allowed,
+		RootCAs:       roots,
 		Template:      c.template,
 		EnvVars:       c.envVars,
 		Parameters:    params,

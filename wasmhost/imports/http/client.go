@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,9 +63,12 @@ type Client struct {
 	transport, metadata *nethttp.Transport
 	resolver            *resolver
 	creds               aws.CredentialsProvider
-	server              *Policy
-	lambdaHost          string
-	awsHosts            map[string]bool
+	// credsFailed: until then (Unix ns), the credentials are not asked
+	// for again.
+	credsFailed atomic.Int64
+	server      *Policy
+	lambdaHost  string
+	awsHosts    map[string]bool
 }
 
 // NewClient returns a Client for cfg.
@@ -190,7 +194,7 @@ func (d *dialer) DialContext(ctx context.Context, network, address string) (net.
 			}
 			continue
 		}
-		conn, err := d.net.DialContext(ctx, network, netip.AddrPortFrom(a, 0).Addr().String()+":"+port)
+		conn, err := d.net.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
 		if err == nil {
 			return conn, nil
 		}

@@ -102,14 +102,21 @@ func (c *Client) sign(ctx context.Context, req *nethttp.Request, host string, po
 	if !ok {
 		return nil
 	}
-	if c.creds == nil {
-		if c.lambdaHost == host+":"+strconv.Itoa(port) {
+	local := c.lambdaHost == host+":"+strconv.Itoa(port)
+	if c.creds == nil || time.Now().UnixNano() < c.credsFailed.Load() {
+		if local {
 			return nil
 		}
 		return errNoCredentials
 	}
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
+		// Not asked again for a while: a chain that probes an instance
+		// role may take seconds to fail.
+		c.credsFailed.Store(time.Now().Add(credsRetry).UnixNano())
+		if local {
+			return nil
+		}
 		return fmt.Errorf("%w: %v", errNoCredentials, err)
 	}
 	payloadHash := req.Header.Get("X-Amz-Content-Sha256")
@@ -122,6 +129,10 @@ func (c *Client) sign(ctx context.Context, req *nethttp.Request, host string, po
 	req.Header.Del("X-Amz-Date")
 	return v4.NewSigner().SignHTTP(ctx, creds, req, payloadHash, service, region, time.Now())
 }
+
+// credsRetry is how long the host waits, after its credentials failed,
+// before it asks for them again.
+const credsRetry = 30 * time.Second
 
 // scope returns the region and service of a SigV4 Authorization header
 // ("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, ...").

@@ -167,6 +167,7 @@ func TestFetchOverHTTPAndHTTPS(t *testing.T) {
 		{"http GET", "GET " + plain.URL + "/a\nX-Test: one\n", `hello GET /a body=""`, "HTTP/1.1"},
 		{"https GET", "GET " + secure.URL + "/b\nX-Test: two\n", `hello GET /b body=""`, "HTTP/2.0"},
 		{"https POST", "POST " + secure.URL + "/c\nX-Test: three\n--\npayload", `hello POST /c body="payload"`, "HTTP/2.0"},
+		{"a JSON string", `"` + plain.URL + `/d"`, `hello GET /d body=""`, "HTTP/1.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := call(t, m, tc.event)

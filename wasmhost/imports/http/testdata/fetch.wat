@@ -4,7 +4,8 @@
 ;; sends it, and answers with the response's head record, a blank line
 ;; and its body; or, when a call fails, with "ERR <errno> <message>".
 ;; An event starting with "!" (dropped before sending) opens the response
-;; and leaves it open and unread: the host must close it.
+;; and leaves it open and unread: the host must close it. An event that is
+;; a JSON string, "URL" (as the Invoke API wants JSON), is a GET of URL.
 (module
   (import "fresco" "invocation_event_read" (func $eread (param i32 i32) (result i32)))
   (import "fresco" "invocation_response" (func $respond (param i32 i32) (result i32)))
@@ -15,7 +16,7 @@
   (import "fresco_http" "last_error" (func $lasterr (param i32 i32) (result i32)))
   (memory (export "memory") 8)
   (data (i32.const 0) "ERR ")
-  ;; the event at 4096 (up to 60 KB), the answer at 65536 (up to 448 KB)
+  ;; the event at 4100 (up to 60 KB), the answer at 65536 (up to 448 KB)
   (func $fail (param $errno i32)
     (local $n i32)
     (local.set $errno (i32.sub (i32.const 0) (local.get $errno)))
@@ -28,12 +29,21 @@
     (local $n i32) (local $start i32) (local $leak i32) (local $i i32)
     (local $headlen i32) (local $body i32) (local $bodylen i32)
     (local $h i32) (local $pos i32) (local $k i32)
-    (local.set $n (call $eread (i32.const 4096) (i32.const 61440)))
-    (local.set $start (i32.const 4096))
-    (if (i32.eq (i32.load8_u (i32.const 4096)) (i32.const 33)) ;; "!"
+    (local.set $n (call $eread (i32.const 4100) (i32.const 61436)))
+    (local.set $start (i32.const 4100))
+    (if (i32.eq (i32.load8_u (i32.const 4100)) (i32.const 33)) ;; "!"
       (then (local.set $leak (i32.const 1))
-            (local.set $start (i32.const 4097))
+            (local.set $start (i32.const 4101))
             (local.set $n (i32.sub (local.get $n) (i32.const 1)))))
+    ;; "URL": "GET " over the opening quote and the 3 bytes before it,
+    ;; a newline over the closing one
+    (if (i32.and (i32.ge_s (local.get $n) (i32.const 2))
+                 (i32.eq (i32.load8_u (i32.const 4100)) (i32.const 34)))
+      (then
+        (i32.store (i32.const 4097) (i32.const 0x20544547)) ;; "GET "
+        (i32.store8 (i32.add (i32.const 4099) (local.get $n)) (i32.const 10))
+        (local.set $start (i32.const 4097))
+        (local.set $n (i32.add (local.get $n) (i32.const 3)))))
     ;; find "\n--\n": the head ends after its "\n", the body starts after it
     (local.set $headlen (local.get $n))
     (local.set $body (i32.add (local.get $start) (local.get $n)))
