@@ -251,3 +251,31 @@ func TestEgressRawABI(t *testing.T) {
 		t.Fatalf("RawFetch: %q", s)
 	}
 }
+
+// A function invokes its siblings directly (hosthttp.Invoke, the
+// fresco_http invoke call): synchronously, with a function error, an
+// unknown name, and as an Event.
+func TestEgressDirectInvoke(t *testing.T) {
+	c := egressClient(t)
+	for _, tc := range []struct {
+		name     string
+		in       map[string]any
+		status   float64
+		funcErr  string
+		contains string
+	}{
+		{"sync", map[string]any{"function": "Hello", "payload": map[string]string{"name": "Ada"}}, 200, "", `Hello, Ada!`},
+		{"qualified", map[string]any{"function": "Hello:$LATEST", "payload": map[string]string{"name": "Bo"}}, 200, "", `Hello, Bo!`},
+		{"function error", map[string]any{"function": "Fail", "payload": map[string]string{}}, 200, "Unhandled", `ValidationError`},
+		{"unknown", map[string]any{"function": "Nope", "payload": map[string]string{}}, 404, "", `ResourceNotFoundException`},
+		{"event", map[string]any{"function": "Hello", "payload": map[string]string{"name": "Cy"}, "event": true}, 202, "", ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := invokeEgress(t, c, "Direct", tc.in)
+			b, _ := json.Marshal(got["payload"])
+			if got["statusCode"] != tc.status || (got["functionError"] != nil && got["functionError"] != tc.funcErr) || (tc.funcErr != "" && got["functionError"] != tc.funcErr) || !strings.Contains(string(b), tc.contains) {
+				t.Errorf("Direct %v: %v, want status %v, function error %q, payload with %q", tc.in, got, tc.status, tc.funcErr, tc.contains)
+			}
+		})
+	}
+}

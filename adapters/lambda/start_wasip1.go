@@ -25,6 +25,7 @@ func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
 	base := baseContext(h)
 	guest.OnSnapshot(func() { warm(handler, options, base) })
+	guest.OnSnapshot(hosthttp.Warm)
 	guest.Serve(func(inv *guest.Invocation) ([]byte, string, []byte) {
 		return invoke(base, h, inv)
 	})

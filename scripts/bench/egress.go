@@ -144,7 +144,7 @@ func egressRows(ctx context.Context, cfg *config, progress func(string, ...any))
 	for _, r := range rows {
 		if native > 0 && r.kind != "native" && r.p50 > 0 {
 			d := r.p50 - native
-			addNote("%s: p50 %s over the native client's (target: within 20 µs)", r.name, fmtDur(d))
+			addNote("%s: p50 %+.1fµs over the native client's (target: within 20 µs)", r.name, float64(d)/float64(time.Microsecond))
 			addExtra(r.key+"_over_native_us", "%.1f", float64(d)/float64(time.Microsecond))
 		}
 	}

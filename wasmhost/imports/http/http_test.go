@@ -375,3 +375,60 @@ func verify(r *nethttp.Request, body []byte, creds aws.Credentials) (res sigChec
 	res.ok = true
 	return res
 }
+
+// The invoke call runs a function through the host's Invoker (here, a
+// real module: wasmhost's echo fixture) and reads its answer like the
+// Invoke API's; an Event is accepted with 202, an unknown function is the
+// service's 404, and a host with no invoker says so.
+func TestDirectInvoke(t *testing.T) {
+	echoWasm, err := os.ReadFile("../../testdata/echo.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invokeWasm, err := os.ReadFile("testdata/invoke.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var echo *wasmhost.Module
+	var calls []string
+	h := newHost(t, httpimport.Config{Invoke: func(ctx context.Context, caller, name string, payload []byte, async bool) (*invoke.Result, error) {
+		calls = append(calls, fmt.Sprintf("%s->%s async=%v", caller, name, async))
+		if name != "Echo" {
+			return nil, invoke.NotFound("Function not found: %s", name)
+		}
+		if async {
+			return &invoke.Result{}, nil
+		}
+		return echo.Invoke(ctx, &invoke.Request{RequestID: "inner", Payload: payload}), nil
+	}})
+	echo, err = h.Load(context.Background(), wasmhost.FunctionConfig{Name: "Echo"}, echoWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close(context.Background())
+	m, err := h.Load(context.Background(), wasmhost.FunctionConfig{Name: "Caller"}, invokeWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	for _, tc := range []struct{ event, want string }{
+		{"0Echo\n{\"a\":1}", "200\n\n{\"a\":1}"},
+		{"1Echo\n{}", "202\n\n"},
+		{"0Nope\n{}", "404\nX-Amzn-Errortype: ResourceNotFoundException\n\n{\"Type\":\"ResourceNotFoundException\",\"message\":\"Function not found: Nope\"}"},
+	} {
+		if got := call(t, m, tc.event); got != tc.want {
+			t.Errorf("event %q: %q, want %q", tc.event, got, tc.want)
+		}
+	}
+	if want := "Caller->Echo async=false Caller->Echo async=true Caller->Nope async=false"; strings.Join(calls, " ") != want {
+		t.Errorf("invoker calls %q, want %q", calls, want)
+	}
+	m2, err := newHost(t, httpimport.Config{}).Load(context.Background(), wasmhost.FunctionConfig{Name: "Caller"}, invokeWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close(context.Background())
+	if got := call(t, m2, "0Echo\n{}"); got != "ERR 12 this host cannot invoke functions directly" {
+		t.Errorf("no invoker: %q", got)
+	}
+}
