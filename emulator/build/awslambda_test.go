@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
@@ -286,6 +287,17 @@ func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 			t.Errorf("lambda/frescoguest/%s is not adapters/guest/%s with package frescoguest", name, name)
 		}
 	}
+	// So is adapters/hosthttp, the guest's HTTP through the host.
+	for _, name := range httpSourceFiles {
+		orig, err := fs.ReadFile(hosthttp.Source, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := regexp.MustCompile(`(?m)^package hosthttp$`).ReplaceAll(orig, []byte("package frescohttp"))
+		if got := patch.files[awsLambdaHTTPDir+"/"+name]; !bytes.Equal(got, want) || bytes.Equal(got, orig) {
+			t.Errorf("%s/%s is not adapters/hosthttp/%s with package frescohttp", awsLambdaHTTPDir, name, name)
+		}
+	}
 	// adapters/internal/lambdart's files, tests aside, are copied as they
 	// are.
 	runtime, err := filepath.Glob(filepath.Join("..", "..", "adapters", "internal", "lambdart", "*.go"))
@@ -309,7 +321,7 @@ func TestBuildAwsLambdaPatchIsGuestSource(t *testing.T) {
 	if runtimeFiles == 0 {
 		t.Errorf("adapters/internal/lambdart has no files")
 	}
-	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+runtimeFiles+1 {
+	if !bytes.Equal(patch.files[awsLambdaGlueFile], awsLambdaGlue) || len(patch.files) != len(guestSourceFiles)+len(httpSourceFiles)+runtimeFiles+1 {
 		t.Errorf("patch files: %v", slices.Sorted(maps.Keys(patch.files)))
 	}
 }

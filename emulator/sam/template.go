@@ -352,7 +352,7 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 		return nil, err
 	}
 	if fn.AllowedHosts, err = allowedHosts(head.Metadata); err != nil {
-		return nil, fmt.Errorf("function %s: %w", id, err)
+		return nil, err
 	}
 	if fn.AllowedHosts != nil && fn.Mode != ModeWasm {
 		warn("Metadata FrescoAllowedHosts is not honoured: it restricts wasm functions only")

@@ -42,9 +42,11 @@ type Config struct {
 	// Invoke runs a function for the invoke call of the module (a direct
 	// invocation of a sibling, without an HTTP hop). Nil: the call fails.
 	Invoke Invoker
-	// MaxConnsPerHost bounds the pooled connections to one host (default
-	// 64); idle ones are kept 90 s.
-	MaxConnsPerHost int
+	// MaxIdleConnsPerHost bounds the idle connections kept for one host
+	// (default 64), each for 90 s. The connections in use are not bounded
+	// per host: a guest holding many open responses to a host must not
+	// make the other functions wait for one.
+	MaxIdleConnsPerHost int
 }
 
 // Invoker invokes the function name (a name, partial ARN or ARN, with an
@@ -78,8 +80,8 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("server allow-list: %w", err)
 	}
 	c := &Client{cfg: cfg, resolver: newResolver(), server: server, awsHosts: map[string]bool{}}
-	if cfg.MaxConnsPerHost <= 0 {
-		cfg.MaxConnsPerHost = 64
+	if cfg.MaxIdleConnsPerHost <= 0 {
+		cfg.MaxIdleConnsPerHost = 64
 	}
 	if cfg.Credentials != nil {
 		c.creds = aws.NewCredentialsCache(cfg.Credentials)
@@ -116,8 +118,7 @@ func (c *Client) newTransport(cfg Config, metadata bool) *nethttp.Transport {
 		DialContext:         d.DialContext,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: cfg.MaxConnsPerHost,
-		MaxConnsPerHost:     cfg.MaxConnsPerHost,
+		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 		// The guest sees the body as the server sent it: gzip is the
