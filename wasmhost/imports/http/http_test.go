@@ -301,6 +301,34 @@ func TestOpenResponseClosedAtEnd(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the response the guest left open was not closed when its invocation ended")
 	}
+	// The next invocation, on the same instance reset, finds no handle 1.
+	if got := call(t, m, "?"); got != "ERR 07 response_head: no open response 1" {
+		t.Errorf("the next invocation asked for response 1: %q", got)
+	}
+	if made, reused, _ := m.SnapshotStats(); reused == 0 {
+		t.Errorf("made %d, reused %d: the second invocation did not run on a reset instance", made, reused)
+	}
+}
+
+// What the host holds for a guest counts against its memory: a response
+// head larger than what the function's memory leaves is refused.
+func TestHeldBytesCountAgainstMemory(t *testing.T) {
+	srv := newServer(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		w.Header().Set("X-Big", strings.Repeat("a", 600<<10))
+		io.WriteString(w, "ok")
+	}), nil)
+	// 1 MB, of which the guest's memory takes 512 KB.
+	m := load(t, newHost(t, httpimport.Config{}), wasmhost.FunctionConfig{MemoryMB: 1})
+	if got := call(t, m, "GET "+srv.URL+"/\n"); !strings.HasPrefix(got, "ERR 06 response head of ") || !strings.Contains(got, "does not fit in the function's memory") {
+		t.Errorf("a 600 KB head for a 1 MB function: %q", truncate(got))
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
 }
 
 // A request to an AWS endpoint reaches it signed with the host's

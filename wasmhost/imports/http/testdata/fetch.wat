@@ -6,6 +6,8 @@
 ;; An event starting with "!" (dropped before sending) opens the response
 ;; and leaves it open and unread: the host must close it. An event that is
 ;; a JSON string, "URL" (as the Invoke API wants JSON), is a GET of URL.
+;; The event "?" asks for the head of response 1 without any request: a
+;; response an earlier invocation left open must not be there.
 (module
   (import "fresco" "invocation_event_read" (func $eread (param i32 i32) (result i32)))
   (import "fresco" "invocation_response" (func $respond (param i32 i32) (result i32)))
@@ -30,6 +32,12 @@
     (local $headlen i32) (local $body i32) (local $bodylen i32)
     (local $h i32) (local $pos i32) (local $k i32)
     (local.set $n (call $eread (i32.const 4100) (i32.const 61436)))
+    (if (i32.eq (i32.load8_u (i32.const 4100)) (i32.const 63)) ;; "?"
+      (then
+        (local.set $h (call $head (i32.const 1) (i32.const 65536) (i32.const 65536)))
+        (if (i32.lt_s (local.get $h) (i32.const 0)) (then (call $fail (local.get $h)) (return)))
+        (drop (call $respond (i32.const 65536) (local.get $h)))
+        (return)))
     (local.set $start (i32.const 4100))
     (if (i32.eq (i32.load8_u (i32.const 4100)) (i32.const 33)) ;; "!"
       (then (local.set $leak (i32.const 1))
