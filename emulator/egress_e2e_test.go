@@ -85,6 +85,13 @@ func newSigningServer() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		egressSigned <- checkSignature(r, body)
+		if strings.Contains(string(body), "Action=GetCallerIdentity") {
+			w.Header().Set("Content-Type", "text/xml")
+			io.WriteString(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+				`<Arn>arn:aws:iam::123456789012:user/host</Arn><UserId>AIDHOST</UserId><Account>123456789012</Account>`+
+				`</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"signed":true}`)
 	}))
@@ -130,7 +137,7 @@ func checkSignature(r *http.Request, body []byte) string {
 func startEgress(t testing.TB) string {
 	t.Helper()
 	envVars := filepath.Join(t.TempDir(), "env.json")
-	env := fmt.Sprintf(`{"InvokeSigned": {"AWS_ENDPOINT_URL_LAMBDA": %q}}`, egressSigner.URL)
+	env := fmt.Sprintf(`{"InvokeSigned": {"AWS_ENDPOINT_URL_LAMBDA": %q}, "STS": {"AWS_ENDPOINT_URL_STS": %q}}`, egressSigner.URL, egressSigner.URL)
 	if err := os.WriteFile(envVars, []byte(env), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -277,5 +284,26 @@ func TestEgressDirectInvoke(t *testing.T) {
 				t.Errorf("Direct %v: %v, want status %v, function error %q, payload with %q", tc.in, got, tc.status, tc.funcErr, tc.contains)
 			}
 		})
+	}
+}
+
+// Any other aws-sdk-go-v2 client goes through the host with one option,
+// config.WithHTTPClient(hosthttp.Client()), and is signed by the host too.
+func TestEgressSDKWithHTTPClientOption(t *testing.T) {
+	c := egressClient(t)
+	for len(egressSigned) > 0 {
+		<-egressSigned
+	}
+	got := invokeEgress(t, c, "STS", map[string]string{})
+	if got["account"] != "123456789012" {
+		t.Fatalf("STS: %v", got)
+	}
+	select {
+	case problem := <-egressSigned:
+		if problem != "" {
+			t.Fatal(problem)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the signing server saw no request")
 	}
 }
