@@ -3,6 +3,7 @@
 package hosthttp
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -101,12 +102,23 @@ func hostInvoke(name string, payload []byte, event bool) (int32, error) {
 
 var installOnce sync.Once
 
-// Install makes Transport http.DefaultTransport, and serves the guest's
-// Lambda endpoint (AWS_ENDPOINT_URL_LAMBDA) in its in-memory network. It
-// runs once; later calls do nothing.
+// Install sends http.DefaultTransport's requests through the host, and
+// serves the guest's Lambda endpoint (AWS_ENDPOINT_URL_LAMBDA) in its
+// in-memory network. It runs once; later calls do nothing.
+//
+// http.DefaultTransport stays the *http.Transport it is (code that asserts
+// so keeps working): Transport is registered on it for the http and https
+// schemes (RegisterProtocol), with its own HTTP/2 off, since the host
+// speaks HTTP/2. A Clone of it does not carry the registration.
 func Install() {
 	installOnce.Do(func() {
-		http.DefaultTransport = Transport{}
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			dt.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+			dt.RegisterProtocol("http", Transport{})
+			dt.RegisterProtocol("https", Transport{})
+		} else {
+			http.DefaultTransport = Transport{}
+		}
 		serveEndpoint(os.Getenv("AWS_ENDPOINT_URL_LAMBDA"))
 	})
 }

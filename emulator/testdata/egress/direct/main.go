@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 
 	"github.com/frescolabs/fresco/adapters/hosthttp"
 	"github.com/frescolabs/fresco/adapters/lambda"
@@ -24,6 +25,10 @@ type Response struct {
 	Payload       json.RawMessage `json:"payload,omitempty"`
 	Error         string          `json:"error,omitempty"`
 }
+
+// Code that takes http.DefaultTransport for an *http.Transport keeps
+// working in fresco (hosthttp.Install keeps its type).
+var _ = http.DefaultTransport.(*http.Transport)
 
 func handle(ctx context.Context, req Request) (Response, error) {
 	out, err := hosthttp.Invoke(req.Function, req.Payload, req.Event)
