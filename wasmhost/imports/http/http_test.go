@@ -314,13 +314,13 @@ func TestOpenResponseClosedAtEnd(t *testing.T) {
 // head larger than what the function's memory leaves is refused.
 func TestHeldBytesCountAgainstMemory(t *testing.T) {
 	srv := newServer(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
-		w.Header().Set("X-Big", strings.Repeat("a", 600<<10))
+		w.Header().Set("X-Big", strings.Repeat("a", 950<<10))
 		io.WriteString(w, "ok")
 	}), nil)
-	// 1 MB, of which the guest's memory takes 512 KB.
+	// 1 MB, of which the guest's memory takes 128 KB.
 	m := load(t, newHost(t, httpimport.Config{}), wasmhost.FunctionConfig{MemoryMB: 1})
 	if got := call(t, m, "GET "+srv.URL+"/\n"); !strings.HasPrefix(got, "ERR 06 response head of ") || !strings.Contains(got, "does not fit in the function's memory") {
-		t.Errorf("a 600 KB head for a 1 MB function: %q", truncate(got))
+		t.Errorf("a 950 KB head for a 1 MB function: %q", truncate(got))
 	}
 }
 
