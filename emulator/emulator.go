@@ -81,7 +81,7 @@ type Options struct {
 	// invocation (default functions.DefaultRetryDelay, as Lambda).
 	AsyncRetryDelay time.Duration
 	// AllowedHosts, if not nil, are the only hosts any wasm function may
-	// send HTTP requests to (fresco start --allowed-hosts); each function's
+	// send HTTP requests to (fresco start --egress-hosts); each function's
 	// Metadata FrescoAllowedHosts restricts it further. See docs/abi.md.
 	AllowedHosts []string
 	// RootCAs, if set, are the roots the functions' HTTPS servers are

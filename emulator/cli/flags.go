@@ -25,7 +25,7 @@ type common struct {
 	noSnapshots, verifyResets, fullResets bool
 	readyMemoryMB                         int
 
-	allowedHosts, caFile string
+	egressHosts, caFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -40,7 +40,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verifyResets, "verify-resets", false, "debug: check that every reset instance is byte for byte at its snapshot (doubles a reset's cost)")
 	fs.IntVar(&c.readyMemoryMB, "ready-memory-mb", 0, "bound the memory of ready instances, all functions together, in MB (default: a quarter of the machine's, at most 4096)")
 	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
-	fs.StringVar(&c.allowedHosts, "allowed-hosts", "", "comma-separated hosts every wasm function may call out to (e.g. api.example.com,*.amazonaws.com:443); default: any but the cloud instance-metadata addresses")
+	fs.StringVar(&c.egressHosts, "egress-hosts", "", "comma-separated hosts every wasm function may call out to (e.g. api.example.com,*.amazonaws.com:443); default: any but the cloud instance-metadata addresses")
 	fs.StringVar(&c.caFile, "ca-file", "", "PEM file of the CA certificates the functions' HTTPS servers are verified against, added to the system's")
 }
 
@@ -54,8 +54,8 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 		return emulator.Options{}, err
 	}
 	var allowed []string
-	if c.allowedHosts != "" {
-		allowed = strings.Split(c.allowedHosts, ",")
+	if c.egressHosts != "" {
+		allowed = strings.Split(c.egressHosts, ",")
 	}
 	var roots *x509.CertPool
 	if c.caFile != "" {

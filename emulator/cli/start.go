@@ -16,7 +16,7 @@ import (
 
 func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--allowed-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR]", stderr)
+	fs := newFlagSet("start", "start [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR]", stderr)
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	port := fs.Int("port", server.DefaultPort, "port of the Lambda Invoke API")
