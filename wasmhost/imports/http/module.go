@@ -287,6 +287,16 @@ func (m *module) responseRead(ctx context.Context, mod api.Module, stack []uint6
 	capacity = min(capacity, 1<<30)
 	view, _ := mem.Read(buf, capacity)
 	n, err := h.body.Read(view)
+	// A reader may return no bytes and no error; 0 means the end to the
+	// guest, so read again (a few times: a reader that never progresses
+	// is an error of the exchange).
+	for tries := 0; n == 0 && err == nil; tries++ {
+		if tries == 100 {
+			err = io.ErrNoProgress
+			break
+		}
+		n, err = h.body.Read(view)
+	}
 	switch {
 	case err == io.EOF:
 		h.eof = true
