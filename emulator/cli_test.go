@@ -85,6 +85,8 @@ func TestCLIInvoke(t *testing.T) {
 		{"no name", []string{"invoke", "-t", tmpl}, 2, "exactly one function name"},
 		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
 		{"bad event", []string{"invoke", "Hello", "-e", "-", "-t", tmpl}, 1, "not valid JSON"},
+		{"bad allowed host", []string{"invoke", "Hello", "-t", tmpl, "--egress-hosts", "api.example.com,https://x"}, 1, `allowed host "https://x": give a host, not a URL`},
+		{"missing CA file", []string{"invoke", "Hello", "-t", tmpl, "--ca-file", "no/such/ca.pem"}, 2, "--ca-file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdin := ""

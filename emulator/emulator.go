@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/emulator/functions/boltqueue"
@@ -22,6 +25,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 )
 
 // Options configures an Emulator.
@@ -88,6 +92,24 @@ type Options struct {
 	// --cache). See wasmhost.Config.
 	Cache   string
 	CacheMB int
+	// AllowedHosts, if not nil, are the only hosts any wasm function may
+	// send HTTP requests to (fresco start --egress-hosts); each function's
+	// Metadata FrescoAllowedHosts restricts it further. See docs/abi.md.
+	AllowedHosts []string
+	// RootCAs, if set, are the roots the functions' HTTPS servers are
+	// verified against, in place of the system's (fresco start --ca-file).
+	RootCAs *x509.CertPool
+	// LambdaEndpoint is the base URL of this fresco's Invoke API, which
+	// wasm guests find in AWS_ENDPOINT_URL_LAMBDA (the server sets it to
+	// the address it listens on).
+	LambdaEndpoint string
+	// AWSEndpoints are more host:port pairs whose requests the host signs
+	// with its AWS credentials, as it signs AWS's (a local stack).
+	AWSEndpoints []string
+	// Credentials are the host's AWS credentials, which sign the guests'
+	// AWS requests. Nil: the default chain (environment, profile, role),
+	// resolved at the first signed request.
+	Credentials aws.CredentialsProvider
 }
 
 // DefaultStateDir is where fresco start keeps the state of template: a
@@ -171,6 +193,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		}
 		failed = buildFailures(fns, artifacts, err)
 	}
+	direct := &directInvoker{}
 	host, err := wasmhost.New(wasmhost.Config{
 		CacheDir:      filepath.Join(opts.CacheDir, "wazero"),
 		NoSnapshots:   opts.NoSnapshots,
@@ -180,6 +203,14 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		Logger:        opts.Logger,
 		Cache:         opts.Cache,
 		CacheMB:       opts.CacheMB,
+		HTTP: httpimport.Config{
+			RootCAs:        opts.RootCAs,
+			AllowedHosts:   opts.AllowedHosts,
+			Credentials:    hostCredentials(opts.Credentials),
+			LambdaEndpoint: opts.LambdaEndpoint,
+			AWSEndpoints:   opts.AWSEndpoints,
+			Invoke:         direct.invoke,
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -212,6 +243,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		RetryDelay:     opts.AsyncRetryDelay,
 		Observers:      opts.Observers,
 	})
+	direct.set(e.inv)
 	if err := e.loadAll(ctx, fns, artifacts, failed); err != nil {
 		e.Close(ctx)
 		return nil, err

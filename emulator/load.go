@@ -197,6 +197,8 @@ func (e *Emulator) loadWasm(ctx context.Context, cfg *sam.FunctionSpec, wasm []b
 		// holding a .wasm file) are the guest's /var/task.
 		TaskRoot:           taskRoot(cfg.CodeURI),
 		EphemeralStorageMB: cfg.EphemeralMB,
+
+		AllowedHosts: cfg.AllowedHosts,
 	}, wasm)
 	if err != nil {
 		return nil, err

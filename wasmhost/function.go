@@ -261,6 +261,9 @@ func (f *Module) invokeFresh(ctx context.Context, req *invoke.Request) *invoke.R
 		err = f.runStdio(ctx, run)
 	}
 
+	// What host modules hold for the invocation (open responses) is
+	// released before anything else looks at the instance.
+	inv.End()
 	res := f.classify(run.why, inv, err, run.stdout, run.log)
 	res.Duration = run.runTime
 	res.InitDuration = run.initTime
@@ -407,6 +410,7 @@ func (f *Module) invokeSnapshot(ctx context.Context, req *invoke.Request) *invok
 	_, err = in.handle.Call(abi.With(ctx, inv))
 	why := in.stop.disarm()
 	runTime := time.Since(start)
+	inv.End()
 
 	res := f.classify(stopped(err, why), inv, err, nil, log)
 	res.Duration = runTime

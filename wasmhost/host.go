@@ -15,6 +15,7 @@ import (
 
 	"github.com/frescolabs/fresco/internal/lambdaenv"
 	"github.com/frescolabs/fresco/wasmhost/imports/cache"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -53,6 +54,10 @@ type Config struct {
 	Cache string
 	// CacheMB bounds the embedded cache (default 64).
 	CacheMB int
+	// HTTP configures the guests' outbound HTTP (the fresco_http module):
+	// the pooled client all functions share, the server-wide allow-list,
+	// the host's AWS credentials, direct invocations.
+	HTTP httpimport.Config
 }
 
 // Host loads functions. It is safe for concurrent use.
@@ -83,6 +88,8 @@ type Host struct {
 	// cache is the store of the cache calls, shared by every function
 	// (each in its own namespace).
 	cache cache.Cache
+	// http is the guests' pooled HTTP client.
+	http *httpimport.Client
 }
 
 // New returns a Host.
@@ -119,6 +126,11 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h.cache = store
+	client, err := httpimport.NewClient(cfg.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	h.http = client
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -156,9 +168,11 @@ func (h *Host) giveBackMemory() {
 	debug.FreeOSMemory()
 }
 
-// Close releases the compilation cache and the cache calls' store.
-// Functions must be closed first.
+// Close releases the compilation cache, the cache calls' store and the
+// idle connections of the guests' HTTP client. Functions must be closed
+// first.
 func (h *Host) Close(ctx context.Context) error {
+	h.http.Close()
 	return errors.Join(h.compiled.Close(ctx), h.cache.Close())
 }
 
@@ -190,6 +204,10 @@ type FunctionConfig struct {
 	// EphemeralStorageMB bounds the guest's /tmp (default 512, as on
 	// Lambda); its files count against MemoryMB too.
 	EphemeralStorageMB int
+	// AllowedHosts, if not nil, are the only hosts the function may send
+	// HTTP requests to (patterns as in wasmhost/imports/http.Policy); nil
+	// allows any host but the cloud instance-metadata addresses.
+	AllowedHosts []string
 }
 
 // Interface is how a module is driven: the interface between the host and
@@ -320,7 +338,7 @@ func signature(def api.FunctionDefinition) string {
 // (internal/lambdaenv, the table process functions get too) at the paths a
 // Lambda sandbox has, then the function's own, sorted for a deterministic
 // environ.
-func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
+func (h *Host) lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 	std := lambdaenv.Standard(lambdaenv.Function{
 		Name:       cfg.Name,
 		Version:    cfg.Version,
@@ -334,7 +352,24 @@ func lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 		RuntimeDir: "/var/runtime",
 	})
 	std["FRESCO_ABI"] = "1"
+	// Credentials stay in the host: a guest's SDK signs with these
+	// placeholders (so it never probes for an instance role), and the host
+	// signs again, with its own, what goes to AWS (imports/http).
+	for k, v := range PlaceholderCredentials {
+		std[k] = v
+	}
+	if e := h.http.LambdaEndpoint(); e != "" {
+		std["AWS_ENDPOINT_URL_LAMBDA"] = e
+	}
 	return lambdaenv.Merge(std, cfg.Env)
+}
+
+// PlaceholderCredentials are the AWS credentials every guest finds in its
+// environment: not secrets, only something for its SDK to sign with.
+var PlaceholderCredentials = map[string]string{
+	"AWS_ACCESS_KEY_ID":     "AKIAFRESCOPLACEHOLDR",
+	"AWS_SECRET_ACCESS_KEY": "fresco-placeholder-the-host-signs-aws-requests",
+	"AWS_SESSION_TOKEN":     "fresco-placeholder",
 }
 
 // errorsAs is errors.As with the target allocated for the caller.

@@ -17,14 +17,21 @@ import (
 	"github.com/frescolabs/fresco/wasmhost/imports/buffers"
 	"github.com/frescolabs/fresco/wasmhost/imports/cache"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 	"github.com/frescolabs/fresco/wasmhost/imports/wasi"
 )
 
-// hostModules are the import modules the function cfg's guests may use,
-// in the order errors name them: one package of wasmhost/imports each.
-// The cache's keys are the function's own.
-func (h *Host) hostModules(cfg FunctionConfig) []abi.Module {
-	return []abi.Module{wasi.Module(), fresco.Module(), buffers.Module(), cache.Module(h.cache, cfg.Name)}
+// hostModules are the import modules the guests of a function of cfg may
+// use, in the order errors name them: one package of wasmhost/imports
+// each. The cache's keys are the function's own; fresco_http serves the
+// function with the host's pooled client, under its allow-list.
+func (h *Host) hostModules(cfg FunctionConfig, allowed *httpimport.Policy) []abi.Module {
+	return []abi.Module{wasi.Module(), fresco.Module(), buffers.Module(), cache.Module(h.cache, cfg.Name),
+		h.http.Module(httpimport.Function{
+			Name:        cfg.Name,
+			Allowed:     allowed,
+			MemoryBytes: uint64(cfg.MemoryMB) << 20,
+		})}
 }
 
 // Load validates and compiles wasm as the function cfg describes. All
@@ -42,12 +49,17 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err != nil {
 		return nil, err
 	}
+	allowed, err := httpimport.NewPolicy(cfg.AllowedHosts)
+	if err != nil {
+		return nil, loadErr(err, "%v", err)
+	}
+	modules := h.hostModules(cfg, allowed)
 	start := time.Now()
 	// The guest is stopped at its deadline by checks the rewrite adds
 	// (stop.go); a module the rewrite cannot read is stopped by wazero's
 	// slower WithCloseOnContextDone instead.
 	stopErr := mod.AddStopChecks()
-	r, err := h.newRuntime(ctx, cfg, stopErr != nil)
+	r, err := h.newRuntime(ctx, cfg, modules, stopErr != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +90,7 @@ func (h *Host) Load(ctx context.Context, cfg FunctionConfig, wasm []byte) (*Modu
 	if err != nil {
 		return nil, loadErr(err, "invalid module: %v", err)
 	}
-	if err := checkLinks(r, compiled, h.hostModules(cfg)); err != nil {
+	if err := checkLinks(r, compiled, modules); err != nil {
 		return nil, loadErr(nil, "%s", err)
 	}
 	f := &Module{cfg: cfg, host: h, runtime: r, compiled: compiled, stopChecks: stopErr == nil, taskFS: wasi.TaskFS(cfg.TaskRoot)}
@@ -161,13 +173,13 @@ func maxTableEntries(memoryMB int) uint64 {
 // newRuntime returns a runtime for one function, with its memory cap and
 // the host modules; closeOnDone: wazero stops the guest when its context
 // is done (the module has no stop checks).
-func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, closeOnDone bool) (wazero.Runtime, error) {
+func (h *Host) newRuntime(ctx context.Context, cfg FunctionConfig, modules []abi.Module, closeOnDone bool) (wazero.Runtime, error) {
 	rcfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(h.compiled).
 		WithMemoryLimitPages(uint32(cfg.MemoryMB) * 16). // 64 KiB pages
 		WithCloseOnContextDone(closeOnDone)
 	r := wazero.NewRuntimeWithConfig(ctx, rcfg)
-	if err := instantiateHostModules(ctx, r, h.hostModules(cfg)); err != nil {
+	if err := instantiateHostModules(ctx, r, modules); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
@@ -344,7 +356,7 @@ func (f *Module) snapshotPolicy(sm *wasmbin.SnapshotModule, snapErr error) initT
 // init's failure, if it fails every time, is every invocation's to report,
 // but an init that hangs would make every invocation wait InitTimeout.
 func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule, init initType) error {
-	f.env = lambdaEnv(f.cfg, init)
+	f.env = f.host.lambdaEnv(f.cfg, init)
 	f.baseConfig = f.moduleConfig(f.iface == InterfaceABI)
 	if init != initSnapStart {
 		return nil
@@ -355,7 +367,7 @@ func (f *Module) startInstances(ctx context.Context, sm *wasmbin.SnapshotModule,
 	}
 	if err != nil {
 		f.snapErr = fmt.Errorf("taking the snapshot failed: %w", err)
-		f.env = lambdaEnv(f.cfg, initOnDemand)
+		f.env = f.host.lambdaEnv(f.cfg, initOnDemand)
 		f.baseConfig = f.moduleConfig(true)
 		return nil
 	}

@@ -176,6 +176,8 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 		_, err := mod.ExportedFunction("fresco_snapshot").Call(ictx)
 		return err
 	})
+	// The image holds nothing of what host modules opened for the init.
+	inv.End()
 	switch {
 	case why == stoppedDeadline:
 		return nil, fmt.Errorf("%w after %v", errInitTimeout, f.host.initTimeout)

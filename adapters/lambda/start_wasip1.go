@@ -13,13 +13,19 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 	"github.com/frescolabs/fresco/adapters/internal/lambdart"
 )
+
+// The handler's HTTP goes through the host, from before its package's own
+// init runs (this package's init runs first).
+func init() { hosthttp.Install() }
 
 func start(handler interface{}, options []Option) {
 	h := awslambda.NewHandlerWithOptions(handler, options...)
 	base := baseContext(h)
 	guest.OnSnapshot(func() { warm(handler, options, base) })
+	guest.OnSnapshot(hosthttp.Warm)
 	guest.Serve(func(inv *guest.Invocation) ([]byte, string, []byte) {
 		return invoke(base, h, inv)
 	})

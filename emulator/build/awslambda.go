@@ -22,6 +22,7 @@ import (
 
 	"github.com/frescolabs/fresco/adapters"
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 )
 
 // An unchanged aws-lambda-go handler (one that imports
@@ -45,6 +46,8 @@ const (
 	awsLambdaGlueFile  = "lambda/zz_fresco_wasip1.go"
 	awsLambdaStartFile = "lambda/zz_fresco_start_wasip1.go"
 	awsLambdaGuestDir  = "lambda/frescoguest"
+	// adapters/hosthttp, the guest's HTTP through the host.
+	awsLambdaHTTPDir = "lambda/frescohttp"
 	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
 	// package only the lambda package may import.
 	awsLambdaRuntimeDir = "lambda/internal/lambdart"
@@ -120,7 +123,14 @@ type awsLambdaPatch struct {
 	sum   string            // hex SHA-256 of the files and their names
 }
 
-var guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
+var (
+	guestPackageClause = regexp.MustCompile(`(?m)^package guest$`)
+	httpPackageClause  = regexp.MustCompile(`(?m)^package hosthttp$`)
+)
+
+// httpSourceFiles are adapters/hosthttp's files (hosthttp.Source) that the
+// patch carries.
+var httpSourceFiles = []string{"doc.go", "hosthttp.go", "imports_wasip1.go"}
 
 // guestSourceFiles are adapters/guest's files (guest.Source) that the patch
 // carries.
@@ -152,6 +162,16 @@ func loadAwsLambdaPatch(v glueVariant) (*awsLambdaPatch, error) {
 			return nil, fmt.Errorf("fresco guest source %s: %d package clauses, want 1", name, n)
 		}
 		p.files[awsLambdaGuestDir+"/"+name] = guestPackageClause.ReplaceAll(src, []byte("package frescoguest"))
+	}
+	for _, name := range httpSourceFiles {
+		src, err := fs.ReadFile(hosthttp.Source, name)
+		if err != nil {
+			return nil, fmt.Errorf("fresco hosthttp source: %w", err)
+		}
+		if n := len(httpPackageClause.FindAllIndex(src, -1)); n != 1 {
+			return nil, fmt.Errorf("fresco hosthttp source %s: %d package clauses, want 1", name, n)
+		}
+		p.files[awsLambdaHTTPDir+"/"+name] = httpPackageClause.ReplaceAll(src, []byte("package frescohttp"))
 	}
 	runtime, err := fs.ReadDir(adapters.LambdaRuntimeSource, lambdaRuntimeDir)
 	if err != nil || len(runtime) == 0 {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/frescolabs/fresco/adapters/guest"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
@@ -292,6 +293,17 @@ func testAwsLambdaPatchIsGuestSource(t *testing.T, v glueVariant) {
 			t.Errorf("lambda/frescoguest/%s is not adapters/guest/%s with package frescoguest", name, name)
 		}
 	}
+	// So is adapters/hosthttp, the guest's HTTP through the host.
+	for _, name := range httpSourceFiles {
+		orig, err := fs.ReadFile(hosthttp.Source, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := regexp.MustCompile(`(?m)^package hosthttp$`).ReplaceAll(orig, []byte("package frescohttp"))
+		if got := patch.files[awsLambdaHTTPDir+"/"+name]; !bytes.Equal(got, want) || bytes.Equal(got, orig) {
+			t.Errorf("%s/%s is not adapters/hosthttp/%s with package frescohttp", awsLambdaHTTPDir, name, name)
+		}
+	}
 	// adapters/internal/lambdart's files, tests aside, are copied as they
 	// are.
 	runtime, err := filepath.Glob(filepath.Join("..", "..", "adapters", "internal", "lambdart", "*.go"))
@@ -321,7 +333,7 @@ func testAwsLambdaPatchIsGuestSource(t *testing.T, v glueVariant) {
 			t.Errorf("patch file %s is not the glue's", name)
 		}
 	}
-	if len(patch.files) != len(guestSourceFiles)+runtimeFiles+len(glue) {
+	if len(patch.files) != len(guestSourceFiles)+len(httpSourceFiles)+runtimeFiles+len(glue) {
 		t.Errorf("patch files: %v", slices.Sorted(maps.Keys(patch.files)))
 	}
 }

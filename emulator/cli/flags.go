@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/frescolabs/fresco/emulator"
@@ -25,8 +27,9 @@ type common struct {
 	readyMemoryMB                         int
 
 	// The cache calls' store (docs/abi.md, "Cache").
-	cache   string
-	cacheMB int
+	cache               string
+	cacheMB             int
+	egressHosts, caFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -44,6 +47,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.fullResets, "full-resets", false, "reset instances by copying their whole snapshot, even where the kernel tracks the pages a guest writes")
 	fs.StringVar(&c.cache, "cache", "", "store of the functions' cache: redis://HOST:PORT/DB for a Redis server many hosts share (default: in-process, --cache-mb)")
 	fs.IntVar(&c.cacheMB, "cache-mb", 0, "bound of the in-process cache, in MB (default 64)")
+	fs.StringVar(&c.egressHosts, "egress-hosts", "", "comma-separated hosts every wasm function may call out to (e.g. api.example.com,*.amazonaws.com:443); default: any but the cloud instance-metadata addresses")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM file of the CA certificates the functions' HTTPS servers are verified against, added to the system's")
 }
 
 func (c *common) options(stderr io.Writer) (emulator.Options, error) {
@@ -63,7 +68,26 @@ func (c *common) options(stderr io.Writer) (emulator.Options, error) {
 	if template == "" {
 		template = sam.FindTemplate(".")
 	}
+	var allowed []string
+	if c.egressHosts != "" {
+		allowed = strings.Split(c.egressHosts, ",")
+	}
+	var roots *x509.CertPool
+	if c.caFile != "" {
+		pem, err := os.ReadFile(c.caFile)
+		if err != nil {
+			return emulator.Options{}, &usageError{fmt.Sprintf("--ca-file: %v", err)}
+		}
+		if roots, err = x509.SystemCertPool(); err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return emulator.Options{}, &usageError{fmt.Sprintf("--ca-file %s holds no PEM certificate", c.caFile)}
+		}
+	}
 	return emulator.Options{
+		AllowedHosts:  allowed,
+		RootCAs:       roots,
 		Template:      template,
 		EnvVars:       c.envVars,
 		Parameters:    params,

@@ -69,7 +69,7 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 func startSettings(args []string, stderr io.Writer) (emulator.Options, server.Config, error) {
 	var c common
 	var s startFlags
-	fs := newFlagSet("start", "start [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE]", stderr)
+	fs := newFlagSet("start", "start [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE]", stderr)
 	c.register(fs)
 	s.register(fs)
 	rest, err := parse(fs, args)

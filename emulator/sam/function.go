@@ -51,6 +51,10 @@ type FunctionSpec struct {
 	// Mode is how the function runs: as wasm (the default), or as
 	// processes speaking the Runtime API (see Mode's constants).
 	Mode Mode
+	// AllowedHosts is Metadata FrescoAllowedHosts: the only hosts a wasm
+	// function may send HTTP requests to (nil: any but the cloud
+	// instance-metadata addresses).
+	AllowedHosts []string
 }
 
 // Mode is how a function runs.

@@ -428,6 +428,12 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 	if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
 		return nil, err
 	}
+	if fn.AllowedHosts, err = allowedHosts(head.Metadata); err != nil {
+		return nil, err
+	}
+	if fn.AllowedHosts != nil && fn.Mode != ModeWasm {
+		warn("Metadata FrescoAllowedHosts is not honoured: it restricts wasm functions only")
+	}
 	if fn.Mode == ModeNative && hostArchitecture() != fn.Architecture {
 		warn(fmt.Sprintf("Architectures %s is not honoured: FrescoMode native builds for this machine (%s/%s)",
 			fn.Architecture, runtime.GOOS, runtime.GOARCH))
@@ -720,6 +726,28 @@ func functionMode(metadata json.RawMessage, codeURI string) (Mode, error) {
 		return ModeBootstrap, nil
 	}
 	return ModeWasm, nil
+}
+
+// frescoAllowedHostsKey is the Metadata key of a function's allow-list.
+const frescoAllowedHostsKey = "FrescoAllowedHosts"
+
+// allowedHosts reads Metadata FrescoAllowedHosts: a list of host patterns
+// (docs/abi.md), nil when absent. Each pattern is checked when the
+// function is loaded.
+func allowedHosts(metadata json.RawMessage) ([]string, error) {
+	var md map[string]json.RawMessage
+	if len(metadata) == 0 || string(metadata) == "null" || json.Unmarshal(metadata, &md) != nil {
+		return nil, nil // functionMode reports a Metadata that is not an object
+	}
+	raw, ok := md[frescoAllowedHostsKey]
+	if !ok {
+		return nil, nil
+	}
+	hosts := []string{}
+	if err := json.Unmarshal(raw, &hosts); err != nil {
+		return nil, fmt.Errorf("Metadata %s: want a list of hosts, e.g. [api.example.com, \"*.amazonaws.com\"], got %s", frescoAllowedHostsKey, raw)
+	}
+	return hosts, nil
 }
 
 // IsExecutable tells whether path is a regular file someone may execute.

@@ -357,6 +357,8 @@ func TestTemplateErrors(t *testing.T) {
 			"Hello", `Metadata FrescoMode: unknown value "docker"`},
 		{"FrescoMode not a string", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoMode: [native]}\n    Properties:\n      CodeUri: x\n",
 			"Hello", "Metadata FrescoMode: want a string"},
+		{"FrescoAllowedHosts not a list", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoAllowedHosts: example.com}\n    Properties:\n      CodeUri: x\n",
+			"Hello", "Metadata FrescoAllowedHosts: want a list of hosts"},
 		{"native .wasm", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoMode: native}\n    Properties:\n      CodeUri: x.wasm\n",
 			"Hello", "needs a Go package directory"},
 		{"duplicate FunctionName", fn("      CodeUri: x\n      FunctionName: Other\n") +
@@ -672,5 +674,26 @@ Resources:
 	want := []string{"Fn Layers", "Fn FunctionUrlConfig", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("NotEmulated:\n got %q\nwant %q", got, want)
+	}
+}
+
+// Metadata FrescoAllowedHosts is the function's allow-list: absent, any
+// host (nil); a list, those hosts; an empty list, none.
+func TestTemplateAllowedHosts(t *testing.T) {
+	t.Parallel()
+	path := writeTemplate(t, "Resources:\n"+
+		"  Open:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: x\n"+
+		"  Listed:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoAllowedHosts: [api.example.com, \"*.amazonaws.com:443\"]}\n    Properties:\n      CodeUri: x\n"+
+		"  Closed:\n    Type: AWS::Serverless::Function\n    Metadata: {FrescoAllowedHosts: []}\n    Properties:\n      CodeUri: x\n")
+	tmpl, err := LoadTemplate(path, TemplateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, f := range tmpl.Functions {
+		got[f.LogicalID] = f.AllowedHosts
+	}
+	if got["Open"] != nil || len(got["Listed"]) != 2 || got["Listed"][1] != "*.amazonaws.com:443" || got["Closed"] == nil || len(got["Closed"]) != 0 {
+		t.Errorf("allow-lists %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,9 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	if opts.LambdaEndpoint == "" {
+		opts.LambdaEndpoint = localEndpoint(ln.Addr())
+	}
 	// The template is read once, before anything is built, to know whether
 	// API Gateway has routes to serve.
 	plan, err := emulator.Prepare(opts)
@@ -358,4 +362,22 @@ func logRoutes(logger *slog.Logger, base string, apis []apispec.API) {
 			logger.Info("route", "method", rt.Key.Method(), "url", url, "function", rt.Function, "api", a.Name)
 		}
 	}
+}
+
+// localEndpoint is the URL at which this machine reaches the Invoke API
+// listening on addr (127.0.0.1 or ::1 for an unspecified address): wasm
+// guests find it in AWS_ENDPOINT_URL_LAMBDA.
+func localEndpoint(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	ip := tcp.IP
+	if ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+		if tcp.IP.To4() == nil && len(tcp.IP) == net.IPv6len && !tcp.IP.Equal(net.IPv6zero) {
+			ip = net.IPv6loopback
+		}
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }

@@ -56,6 +56,30 @@ type Invocation struct {
 	// bounds how long the guest may run on), and asked, at the guest's
 	// periodic checks, whether to stop it.
 	Stop Stopper
+	// ends are what host modules release when the invocation ends (OnEnd).
+	ends []func()
+}
+
+// OnEnd registers f to run when the invocation ends (End): host modules
+// release there what they hold for it (open responses, handles), so that
+// nothing leaks into the instance's next invocation.
+func (inv *Invocation) OnEnd(f func()) {
+	if inv != nil {
+		inv.ends = append(inv.ends, f)
+	}
+}
+
+// End runs, once and in reverse order, what OnEnd registered. The host
+// calls it when the guest's call has returned, before its instance is
+// reset or discarded.
+func (inv *Invocation) End() {
+	if inv == nil {
+		return
+	}
+	for i := len(inv.ends) - 1; i >= 0; i-- {
+		inv.ends[i]()
+	}
+	inv.ends = nil
 }
 
 // Stopper stops a guest: wasmhost's, through the stop checks its rewrite

@@ -78,6 +78,14 @@ func TestImportRules(t *testing.T) {
 					t.Errorf("%s depends on %s: the HTTP front doors know nothing of how functions run", p.ImportPath, d)
 				}
 			}
+		case under(p.ImportPath, "wasmhost/imports/http"):
+			// The guests' outbound client (ARCHITECTURE: the pooled
+			// client owned by Host): net/http as a client only.
+			for _, d := range p.Deps {
+				if under(d, "lambdaapi") || under(d, "emulator") {
+					t.Errorf("%s depends on %s: the guests' HTTP client knows nothing of the front doors", p.ImportPath, d)
+				}
+			}
 		case under(p.ImportPath, "wasmhost"):
 			if slices.Contains(p.Imports, "net/http") {
 				t.Errorf("%s imports net/http: the sandbox serves no HTTP", p.ImportPath)

@@ -10,12 +10,13 @@ import (
 )
 
 // TestRun runs the bench with tiny counts on the rows that need no Go
-// build (the minimal and C modules, and CHello over HTTP), and checks that
+// build (the minimal and C modules, the raw-ABI egress row and its native
+// client, and CHello over HTTP), and checks that
 // the report is well-formed and that every invocation answered correctly.
 // It asserts no timing.
 func TestRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	args := []string{"-n", "3", "-duration", "200ms", "-only", `^(tiny|c)/|^http/c/c1$`}
+	args := []string{"-n", "3", "-duration", "200ms", "-only", `^(tiny|c)/|^egress/(wat|native)$|^http/c/c1$`}
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
 	}
@@ -28,7 +29,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// The table: a header, then one line per row that ran, in order.
-	wantRows := []string{"tiny/naive", "tiny/fresco", "c/naive", "c/fresco", "http/c/c1"}
+	wantRows := []string{"tiny/naive", "tiny/fresco", "c/naive", "c/fresco", "egress/wat", "egress/native", "http/c/c1"}
 	header := -1
 	for i, l := range lines {
 		if f := strings.Fields(l); len(f) > 0 && f[0] == "row" {

@@ -18,6 +18,9 @@
 // million (Hello: 20,000; a tenth with -short) more invocations and reports
 // the resident memory before, at each quarter and after.
 //
+// Egress rows (egress.go) time an HTTP GET from inside a guest, through
+// the host, to a loopback keep-alive server, next to a native Go client.
+//
 // HTTP rows drive the real server (server.Serve, on a loopback port) with
 // keep-alive clients at concurrency 1 and 32, next to a trivial net/http
 // echo server, the transport floor, and next to NativeHello: the same Hello
@@ -176,6 +179,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rows = append(rows, hostRows...)
+	egress, err := egressRows(ctx, cfg, progress)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, egress...)
 	httpRows, err := httpRows(ctx, cfg, progress)
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ func rowNames() []string {
 			names = append(names, "go/native")
 		}
 	}
+	names = append(names, egressRowNames...)
 	for _, t := range targets {
 		names = append(names, t.rowName(1), t.rowName(concurrency))
 	}
