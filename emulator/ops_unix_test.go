@@ -75,10 +75,15 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	eventually(t, "/readyz 503", func() bool { return readyz() == http.StatusServiceUnavailable })
 	notReady := time.Since(signalled)
 	host := strings.TrimPrefix(url, "http://")
-	if c, err := net.Dial("tcp", host); err == nil {
-		c.Close()
-		t.Error("the Invoke API accepts connections during the drain")
-	}
+	// Readiness turns first, then the listeners close: within the drain,
+	// before the in-flight invocation answers.
+	eventually(t, "the Invoke API refusing connections during the drain", func() bool {
+		c, err := net.Dial("tcp", host)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	got := <-answered
 	if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"slept_ms":3000`) {
 		t.Errorf("in-flight invocation: %s", got)

@@ -48,8 +48,13 @@ func TestBuildStampsAndRepeats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"version: v1.2.3-test\n", "commit: " + st.commit + "\n", "modified: true\n",
-		"commit-time: 2026-12-02T06:45:00Z\n", "go: " + runtime.Version() + "\n", "platform: " + runtime.GOOS + "/" + runtime.GOARCH + "\n"} {
+	wants := []string{"version: v1.2.3-test\n", "go: " + runtime.Version() + "\n", "platform: " + runtime.GOOS + "/" + runtime.GOARCH + "\n"}
+	// The stamps fill in what the build info lacks: in a git checkout the
+	// go command records the commit itself, which wins.
+	if m, _ := exec.Command("go", "version", "-m", bin).Output(); !strings.Contains(string(m), "vcs.revision=") {
+		wants = append(wants, "commit: "+st.commit+"\n", "modified: true\n", "commit-time: 2026-12-02T06:45:00Z\n")
+	}
+	for _, want := range wants {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("stamp printed\n%s\nwithout %q", got, want)
 		}
