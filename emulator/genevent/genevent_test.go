@@ -23,11 +23,22 @@ var genCases = []struct {
 	service, event string
 	newValue       func() any
 }{
+	{"alb", "request", func() any { return new(events.ALBTargetGroupRequest) }},
+	{"apigateway", "authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequest) }},
 	{"apigateway", "aws-proxy", func() any { return new(events.APIGatewayProxyRequest) }},
+	{"apigateway", "http-api-authorizer", func() any { return new(events.APIGatewayV2CustomAuthorizerV2Request) }},
 	{"apigateway", "http-api-proxy", func() any { return new(events.APIGatewayV2HTTPRequest) }},
+	{"apigateway", "request-authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequestTypeRequest) }},
+	{"cloudwatch", "logs", func() any { return new(events.CloudwatchLogsEvent) }},
 	{"cloudwatch", "scheduled-event", func() any { return new(events.CloudWatchEvent) }},
+	{"cognito-idp", "post-confirmation", func() any { return new(events.CognitoEventUserPoolsPostConfirmation) }},
+	{"cognito-idp", "pre-signup", func() any { return new(events.CognitoEventUserPoolsPreSignup) }},
+	{"cognito-idp", "pre-token-generation", func() any { return new(events.CognitoEventUserPoolsPreTokenGen) }},
 	{"dynamodb", "update", func() any { return new(events.DynamoDBEvent) }},
 	{"eventbridge", "scheduled-event", func() any { return new(events.EventBridgeEvent) }},
+	{"kinesis", "get-records", func() any { return new(events.KinesisEvent) }},
+	{"kinesis", "kinesis-firehose", func() any { return new(events.KinesisFirehoseEvent) }},
+	{"s3", "delete", func() any { return new(events.S3Event) }},
 	{"s3", "put", func() any { return new(events.S3Event) }},
 	{"sns", "notification", func() any { return new(events.SNSEvent) }},
 	{"sqs", "receive-message", func() any { return new(events.SQSEvent) }},
