@@ -133,3 +133,21 @@ func TestGenerateEventRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateEventCasesCoverServices checks that genCases names exactly
+// the events of Services, so a new event cannot skip its tests.
+func TestGenerateEventCasesCoverServices(t *testing.T) {
+	t.Parallel()
+	var listed, tested []string
+	for _, s := range genevent.Services {
+		for _, e := range s.Events {
+			listed = append(listed, s.Name+" "+e.Name)
+		}
+	}
+	for _, g := range genCases {
+		tested = append(tested, g.service+" "+g.event)
+	}
+	if !reflect.DeepEqual(listed, tested) {
+		t.Errorf("Services has %q, genCases %q", listed, tested)
+	}
+}
