@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,21 +26,37 @@ func executeAPIARN(s *scope, apiID, stage, method, path string) string {
 }
 
 func defineAPIGatewayTokenAuthorizer(fs *flag.FlagSet) func(*IDSource) (any, error) {
-	var a apiFlags
-	a.register(fs, "prod", true)
+	var scope scope
+	scope.register(fs, true, true)
+	token := fs.String("token", "allow", "the caller's token (from the Authorization header)")
+	path := fs.String("path", "/path/to/resource", "request path")
+	method := fs.String("method", "GET", "HTTP method")
+	stage := fs.String("stage", "prod", "API stage")
 	return func(ids *IDSource) (any, error) {
-		req, err := a.validate(apispec.RESTAPI)
-		if err != nil {
+		if err := scope.validate(); err != nil {
 			return nil, err
 		}
-		if a.token == "" {
+		m := strings.ToUpper(*method)
+		switch {
+		case !methodRE.MatchString(m):
+			return nil, usage("bad --method %q", *method)
+		case !strings.HasPrefix(*path, "/"):
+			return nil, usage("bad --path %q, want it to start with /", *path)
+		case !stageRE.MatchString(*stage) || *stage == "$default":
+			return nil, usage("bad --stage %q", *stage)
+		case *token == "":
 			return nil, usage("--token must not be empty: API Gateway answers 401 without calling the authorizer")
+		case strings.ContainsAny(*token, "\r\n"):
+			return nil, usage("bad --token %q: a header value has no line breaks", *token)
+		}
+		if _, err := url.PathUnescape(*path); err != nil {
+			return nil, usage("bad --path %q: %v", *path, err)
 		}
 		apiID := ids.of(lowerAlnum, 10)
 		return events.APIGatewayCustomAuthorizerRequest{
 			Type:               "TOKEN",
-			AuthorizationToken: a.token,
-			MethodArn:          executeAPIARN(&a.scope, apiID, a.stage, req.method, req.rawPath),
+			AuthorizationToken: *token,
+			MethodArn:          executeAPIARN(&scope, apiID, *stage, m, *path),
 		}, nil
 	}
 }

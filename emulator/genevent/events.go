@@ -129,6 +129,9 @@ func defineSQSReceiveMessage(fs *flag.FlagSet) func(*IDSource) (any, error) {
 		case *count < 1 || *count > genMaxSQSBatch:
 			return nil, usage("bad --count %d, want 1 to %d", *count, genMaxSQSBatch)
 		}
+		if err := genCheckBatch(*count, len(*body)); err != nil {
+			return nil, err
+		}
 		sum := md5.Sum([]byte(*body))
 		records := make([]events.SQSMessage, *count)
 		sequence := ""

@@ -32,6 +32,19 @@ var (
 // record: 1 MiB before base64 encoding.
 const genMaxRecordData = 1 << 20
 
+// genMaxPayload is the largest event Lambda invokes a function with from
+// an event source mapping or a synchronous caller: 6 MB.
+const genMaxPayload = 6 << 20
+
+// genCheckBatch refuses a batch of count payloads of each bytes (as
+// encoded in the event) that would be more than Lambda takes.
+func genCheckBatch(count, each int) error {
+	if total := int64(count) * int64(each); total > genMaxPayload {
+		return usage("--count %d of %d bytes each is %d bytes, more than Lambda's 6 MB payload", count, each, total)
+	}
+	return nil
+}
+
 func defineKinesisGetRecords(fs *flag.FlagSet) func(*IDSource) (any, error) {
 	var scope scope
 	scope.register(fs, true, true)
@@ -55,6 +68,9 @@ func defineKinesisGetRecords(fs *flag.FlagSet) func(*IDSource) (any, error) {
 		}
 		if *count < 1 || *count > 10000 {
 			return nil, usage("bad --count %d, want 1 to 10000", *count)
+		}
+		if err := genCheckBatch(*count, base64.StdEncoding.EncodedLen(len(*data))); err != nil {
+			return nil, err
 		}
 		seq := *sequence
 		if seq == "" {
@@ -117,6 +133,9 @@ func defineKinesisFirehose(fs *flag.FlagSet) func(*IDSource) (any, error) {
 		}
 		if *count < 1 || *count > 10000 {
 			return nil, usage("bad --count %d, want 1 to 10000", *count)
+		}
+		if err := genCheckBatch(*count, base64.StdEncoding.EncodedLen(len(*data))); err != nil {
+			return nil, err
 		}
 		ev := events.KinesisFirehoseEvent{
 			InvocationID:      ids.uuid(),
