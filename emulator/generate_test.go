@@ -19,11 +19,22 @@ var genCases = []struct {
 	service, event string
 	newValue       func() any
 }{
+	{"alb", "request", func() any { return new(events.ALBTargetGroupRequest) }},
+	{"apigateway", "authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequest) }},
 	{"apigateway", "aws-proxy", func() any { return new(events.APIGatewayProxyRequest) }},
+	{"apigateway", "http-api-authorizer", func() any { return new(events.APIGatewayV2CustomAuthorizerV2Request) }},
 	{"apigateway", "http-api-proxy", func() any { return new(events.APIGatewayV2HTTPRequest) }},
+	{"apigateway", "request-authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequestTypeRequest) }},
+	{"cloudwatch", "logs", func() any { return new(events.CloudwatchLogsEvent) }},
 	{"cloudwatch", "scheduled-event", func() any { return new(events.CloudWatchEvent) }},
+	{"cognito-idp", "post-confirmation", func() any { return new(events.CognitoEventUserPoolsPostConfirmation) }},
+	{"cognito-idp", "pre-signup", func() any { return new(events.CognitoEventUserPoolsPreSignup) }},
+	{"cognito-idp", "pre-token-generation", func() any { return new(events.CognitoEventUserPoolsPreTokenGen) }},
 	{"dynamodb", "update", func() any { return new(events.DynamoDBEvent) }},
 	{"eventbridge", "scheduled-event", func() any { return new(events.EventBridgeEvent) }},
+	{"kinesis", "get-records", func() any { return new(events.KinesisEvent) }},
+	{"kinesis", "kinesis-firehose", func() any { return new(events.KinesisFirehoseEvent) }},
+	{"s3", "delete", func() any { return new(events.S3Event) }},
 	{"s3", "put", func() any { return new(events.S3Event) }},
 	{"sns", "notification", func() any { return new(events.SNSEvent) }},
 	{"sqs", "receive-message", func() any { return new(events.SQSEvent) }},
@@ -348,7 +359,7 @@ func TestGenerateEventIDsFollowFlags(t *testing.T) {
 
 func TestGenerateEventUsage(t *testing.T) {
 	t.Parallel()
-	services := "apigateway, cloudwatch, dynamodb, eventbridge, s3, sns, sqs"
+	services := "alb, apigateway, cloudwatch, cognito-idp, dynamodb, eventbridge, kinesis, s3, sns, sqs"
 	for _, tc := range []struct {
 		name           string
 		args           []string
@@ -361,12 +372,15 @@ func TestGenerateEventUsage(t *testing.T) {
 		{"service help lists events", []string{"s3", "-h"}, 0, []string{"Usage: fresco generate-event s3 EVENT", "put "}, nil},
 		{"event help lists flags", []string{"s3", "put", "--help"}, 0, nil, []string{"Usage: fresco generate-event s3 put", "-bucket", "-key", "-region", "-partition"}},
 		{"api flags", []string{"apigateway", "aws-proxy", "-h"}, 0, nil, []string{"-path", "-method", "-body", "-stage", "-resource"}},
-		{"sqs flags", []string{"sqs", "receive-message", "-h"}, 0, nil, []string{"-queue-name", "-body", "-region"}},
+		{"sqs flags", []string{"sqs", "receive-message", "-h"}, 0, nil, []string{"-queue-name", "-body", "-count", "-region"}},
+		{"kinesis flags", []string{"kinesis", "get-records", "-h"}, 0, nil, []string{"-stream", "-partition-key", "-data", "-sequence", "-count"}},
+		{"bad kinesis data", []string{"kinesis", "get-records", "--stream", "a b"}, 2, nil, []string{`bad --stream "a b"`}},
+		{"bad count", []string{"sqs", "receive-message", "--count", "0"}, 2, nil, []string{"bad --count 0"}},
 		{"sns flags", []string{"sns", "notification", "-h"}, 0, nil, []string{"-topic", "-message", "-subject", "-region"}},
-		{"unknown service", []string{"kinesis"}, 2, nil, []string{`unknown service "kinesis" (services: ` + services + ")"}},
-		{"unknown event", []string{"s3", "get"}, 2, nil, []string{`unknown s3 event "get" (events: put)`}},
+		{"unknown service", []string{"lex"}, 2, nil, []string{`unknown service "lex" (services: ` + services + ")"}},
+		{"unknown event", []string{"s3", "get"}, 2, nil, []string{`unknown s3 event "get" (events: delete, put)`}},
 		{"flags before service", []string{"--bucket", "b"}, 2, nil, []string{"takes SERVICE EVENT before flags (services: " + services}},
-		{"flags before event", []string{"apigateway", "--path", "/"}, 2, nil, []string{"(events: aws-proxy, http-api-proxy)"}},
+		{"flags before event", []string{"apigateway", "--path", "/"}, 2, nil, []string{"(events: authorizer, aws-proxy, http-api-authorizer, http-api-proxy, request-authorizer)"}},
 		{"unknown flag", []string{"s3", "put", "--queue-name", "q"}, 2, nil, []string{"flag provided but not defined: -queue-name"}},
 		{"extra argument", []string{"s3", "put", "more"}, 2, nil, []string{`takes no more arguments, got ["more"]`}},
 		{"bad bucket", []string{"s3", "put", "--bucket", "Bad_Bucket"}, 2, nil, []string{`bad --bucket "Bad_Bucket"`}},

@@ -84,7 +84,7 @@ func genPrintServices(w io.Writer) {
 func genPrintEvents(w io.Writer, s genevent.Service) {
 	fmt.Fprintf(w, "Usage: fresco generate-event %s EVENT [flags]\n\n%s events:\n", s.Name, s.Summary)
 	for _, e := range s.Events {
-		fmt.Fprintf(w, "  %-16s %s\n", e.Name, e.Summary)
+		fmt.Fprintf(w, "  %-20s %s\n", e.Name, e.Summary)
 	}
 	fmt.Fprintf(w, "\nRun 'fresco generate-event %s EVENT --help' for an event's flags.\n", s.Name)
 }

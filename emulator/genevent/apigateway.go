@@ -31,13 +31,21 @@ type apiFlags struct {
 	stage    string
 	resource string
 	query    string
+	token    string // an authorizer's, sent as the Authorization header
 }
 
-func (a *apiFlags) register(fs *flag.FlagSet, stage string) {
-	a.scope.register(fs, false, true)
+// register adds the flags of a request to the API; an authorizer's
+// request has no body but a token, and its ARN a partition.
+func (a *apiFlags) register(fs *flag.FlagSet, stage string, authorizer bool) {
+	a.scope.register(fs, authorizer, true)
 	fs.StringVar(&a.path, "path", "/path/to/resource", "request path")
-	fs.StringVar(&a.method, "method", "POST", "HTTP method")
-	fs.StringVar(&a.body, "body", `{"message":"hello world"}`, "request body (default none for GET, HEAD and OPTIONS)")
+	if authorizer {
+		fs.StringVar(&a.method, "method", "GET", "HTTP method")
+		fs.StringVar(&a.token, "token", "allow", "the caller's token, sent as the Authorization header")
+	} else {
+		fs.StringVar(&a.method, "method", "POST", "HTTP method")
+		fs.StringVar(&a.body, "body", `{"message":"hello world"}`, "request body (default none for GET, HEAD and OPTIONS)")
+	}
 	fs.StringVar(&a.stage, "stage", stage, "API stage")
 	fs.StringVar(&a.resource, "resource", "/{proxy+}", "resource (route) the path matched, with {param} and greedy {param+}")
 	fs.StringVar(&a.query, "query", "", "query string, e.g. 'q=1&tag=a&tag=b'")
@@ -50,13 +58,13 @@ var (
 
 func defineAPIGatewayProxy(fs *flag.FlagSet) func(*IDSource) (any, error) {
 	var a apiFlags
-	a.register(fs, "prod")
+	a.register(fs, "prod", false)
 	return func(ids *IDSource) (any, error) { return a.event(ids, apispec.RESTAPI) }
 }
 
 func defineAPIGatewayV2HTTP(fs *flag.FlagSet) func(*IDSource) (any, error) {
 	var a apiFlags
-	a.register(fs, "$default")
+	a.register(fs, "$default", false)
 	fs.Lookup("resource").Usage = "route the path matched, with {param} and greedy {param+}, or $default"
 	return func(ids *IDSource) (any, error) { return a.event(ids, apispec.HTTPAPI) }
 }
@@ -96,6 +104,7 @@ func (a *apiFlags) event(ids *IDSource, kind apispec.APIKind) (any, error) {
 // sampleReq is the request the flags describe, validated.
 type sampleReq struct {
 	method, path, rawPath, query, body string
+	token                              string
 	key                                apispec.RouteKey
 }
 
@@ -134,7 +143,10 @@ func (a *apiFlags) validate(kind apispec.APIKind) (*sampleReq, error) {
 	if !flagsSet(a.scope.fs)["body"] && (method == "GET" || method == "HEAD" || method == "OPTIONS") {
 		body = ""
 	}
-	return &sampleReq{method: method, path: path, rawPath: a.path, query: query, body: body, key: key}, nil
+	if strings.ContainsAny(a.token, "\r\n") {
+		return nil, usage("bad --token %q: a header value has no line breaks", a.token)
+	}
+	return &sampleReq{method: method, path: path, rawPath: a.path, query: query, body: body, token: a.token, key: key}, nil
 }
 
 // sampleRequest is the HTTP request of a sample, as it reaches API Gateway
@@ -156,6 +168,9 @@ func sampleRequest(req *sampleReq, host, traceID string, v2 bool) *http.Request 
 		TLS:        &tls.ConnectionState{},
 	}
 	r = r.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{Port: 443}))
+	if req.token != "" {
+		r.Header.Set("Authorization", req.token)
+	}
 	if req.body != "" {
 		r.Header.Set("Content-Type", contentType(req.body))
 		if v2 {

@@ -9,7 +9,8 @@
 // The API Gateway events are not built here: genevent makes the
 // *http.Request the flags describe and runs it through lambdaapi/apigw's
 // event builder ([apigw.BuildEvent]), the one fresco start serves with, so
-// that the samples and the served events cannot drift apart.
+// that the samples and the served events cannot drift apart. The REQUEST
+// authorizers' events are made from those proxy events too.
 //
 // genevent imports lambdaapi/apigw and lambdaapi/apispec for that builder
 // and no other HTTP code; the command line (flag parsing, usage, exit codes)

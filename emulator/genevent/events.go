@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/big"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -39,10 +40,21 @@ func genS3Key(key string) string {
 }
 
 func defineS3Put(fs *flag.FlagSet) func(*IDSource) (any, error) {
+	return defineS3(fs, "ObjectCreated:Put")
+}
+
+func defineS3Delete(fs *flag.FlagSet) func(*IDSource) (any, error) {
+	return defineS3(fs, "ObjectRemoved:Delete")
+}
+
+// defineS3 is the notification of one object's event: an ObjectCreated
+// one carries the object's size and ETag, an ObjectRemoved one neither.
+func defineS3(fs *flag.FlagSet, eventName string) func(*IDSource) (any, error) {
 	var scope scope
 	scope.register(fs, true, false)
 	bucket := fs.String("bucket", "example-bucket", "bucket name")
 	key := fs.String("key", "test/key", "object key, unencoded (the event carries it URL-encoded)")
+	created := strings.HasPrefix(eventName, "ObjectCreated:")
 	return func(ids *IDSource) (any, error) {
 		if err := scope.validate(); err != nil {
 			return nil, err
@@ -53,12 +65,12 @@ func defineS3Put(fs *flag.FlagSet) func(*IDSource) (any, error) {
 		if *key == "" {
 			return nil, &UsageError{"--key must not be empty"}
 		}
-		return events.S3Event{Records: []events.S3EventRecord{{
+		record := events.S3EventRecord{
 			EventVersion:      "2.1",
 			EventSource:       "aws:s3",
 			AWSRegion:         scope.region,
 			EventTime:         genTime,
-			EventName:         "ObjectCreated:Put",
+			EventName:         eventName,
 			PrincipalID:       events.S3UserIdentity{PrincipalID: "AWS:AIDA" + ids.of(upperAlnum, 17)},
 			RequestParameters: events.S3RequestParameters{SourceIPAddress: sourceIP},
 			ResponseElements: map[string]string{
@@ -73,15 +85,15 @@ func defineS3Put(fs *flag.FlagSet) func(*IDSource) (any, error) {
 					OwnerIdentity: events.S3UserIdentity{PrincipalID: "A" + ids.of(upperAlnum, 13)},
 					Arn:           "arn:" + scope.partition + ":s3:::" + *bucket,
 				},
-				Object: events.S3Object{
-					Key:           genS3Key(*key),
-					Size:          1024,
-					URLDecodedKey: *key,
-					ETag:          ids.hex(32),
-					Sequencer:     ids.of(upperHex, 18),
-				},
+				Object: events.S3Object{Key: genS3Key(*key), URLDecodedKey: *key},
 			},
-		}}}, nil
+		}
+		if created {
+			record.S3.Object.Size = 1024
+			record.S3.Object.ETag = ids.hex(32)
+		}
+		record.S3.Object.Sequencer = ids.of(upperHex, 18)
+		return events.S3Event{Records: []events.S3EventRecord{record}}, nil
 	}
 }
 
@@ -90,11 +102,19 @@ var (
 	genTopicRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,251}(\.fifo)?$|^[A-Za-z0-9_-]{1,256}$`)
 )
 
+// genMaxSQSBatch is the largest batch Lambda takes from a standard queue
+// (BatchSize); a FIFO queue's is 10.
+const (
+	genMaxSQSBatch     = 10000
+	genMaxSQSFIFOBatch = 10
+)
+
 func defineSQSReceiveMessage(fs *flag.FlagSet) func(*IDSource) (any, error) {
 	var scope scope
 	scope.register(fs, true, true)
 	queue := fs.String("queue-name", "my-queue", "queue name")
 	body := fs.String("body", "Hello from SQS!", "message body")
+	count := fs.Int("count", 1, "messages in the batch, each with its own ids (1 to 10000; 10 for a FIFO queue)")
 	return func(ids *IDSource) (any, error) {
 		if err := scope.validate(); err != nil {
 			return nil, err
@@ -102,31 +122,57 @@ func defineSQSReceiveMessage(fs *flag.FlagSet) func(*IDSource) (any, error) {
 		if !genQueueRE.MatchString(*queue) {
 			return nil, usage("bad --queue-name %q, want up to 80 letters, digits, - and _", *queue)
 		}
+		fifo := strings.HasSuffix(*queue, ".fifo")
+		switch {
+		case fifo && (*count < 1 || *count > genMaxSQSFIFOBatch):
+			return nil, usage("bad --count %d, want 1 to %d for a FIFO queue", *count, genMaxSQSFIFOBatch)
+		case *count < 1 || *count > genMaxSQSBatch:
+			return nil, usage("bad --count %d, want 1 to %d", *count, genMaxSQSBatch)
+		}
+		if err := genCheckBatch(*count, len(*body)); err != nil {
+			return nil, err
+		}
 		sum := md5.Sum([]byte(*body))
-		sent := genTime.UnixMilli()
-		attributes := map[string]string{
-			"ApproximateReceiveCount":          "1",
-			"SentTimestamp":                    strconv.FormatInt(sent, 10),
-			"SenderId":                         "AIDA" + ids.of(upperAlnum, 17),
-			"ApproximateFirstReceiveTimestamp": strconv.FormatInt(sent+17, 10),
+		records := make([]events.SQSMessage, *count)
+		sequence := ""
+		for i := range records {
+			sent := genTime.UnixMilli() + int64(i)
+			attributes := map[string]string{
+				"ApproximateReceiveCount":          "1",
+				"SentTimestamp":                    strconv.FormatInt(sent, 10),
+				"SenderId":                         "AIDA" + ids.of(upperAlnum, 17),
+				"ApproximateFirstReceiveTimestamp": strconv.FormatInt(sent+17, 10),
+			}
+			if fifo {
+				attributes["MessageGroupId"] = "group-1"
+				attributes["MessageDeduplicationId"] = ids.hex(64)
+				if i == 0 {
+					sequence = "1" + ids.of(digits, 19)
+				}
+				attributes["SequenceNumber"] = genAddDecimal(sequence, i)
+			}
+			records[i] = events.SQSMessage{
+				MessageId:         ids.uuid(),
+				ReceiptHandle:     "AQEB" + ids.base64(132),
+				Body:              *body,
+				Md5OfBody:         hex.EncodeToString(sum[:]),
+				Attributes:        attributes,
+				MessageAttributes: map[string]events.SQSMessageAttribute{},
+				EventSourceARN:    scope.arn("sqs", *queue),
+				EventSource:       "aws:sqs",
+				AWSRegion:         scope.region,
+			}
 		}
-		if strings.HasSuffix(*queue, ".fifo") {
-			attributes["MessageGroupId"] = "group-1"
-			attributes["MessageDeduplicationId"] = ids.hex(64)
-			attributes["SequenceNumber"] = "1" + ids.of(digits, 19)
-		}
-		return events.SQSEvent{Records: []events.SQSMessage{{
-			MessageId:         ids.uuid(),
-			ReceiptHandle:     "AQEB" + ids.base64(132),
-			Body:              *body,
-			Md5OfBody:         hex.EncodeToString(sum[:]),
-			Attributes:        attributes,
-			MessageAttributes: map[string]events.SQSMessageAttribute{},
-			EventSourceARN:    scope.arn("sqs", *queue),
-			EventSource:       "aws:sqs",
-			AWSRegion:         scope.region,
-		}}}, nil
+		return events.SQSEvent{Records: records}, nil
 	}
+}
+
+// genAddDecimal adds n to the decimal number s, which may be longer than
+// an int64 holds (as SQS and Kinesis sequence numbers are).
+func genAddDecimal(s string, n int) string {
+	var v big.Int
+	v.SetString(s, 10)
+	return v.Add(&v, big.NewInt(int64(n))).String()
 }
 
 // genARNRE splits an ARN into partition, service, region, account and

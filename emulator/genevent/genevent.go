@@ -42,12 +42,24 @@ type Event struct {
 
 // Services lists the services by name.
 var Services = []Service{
-	{"apigateway", "Amazon API Gateway", []Event{
-		{"aws-proxy", "a REST API proxy request (payload format 1.0)", defineAPIGatewayProxy},
-		{"http-api-proxy", "an HTTP API proxy request (payload format 2.0)", defineAPIGatewayV2HTTP},
+	{"alb", "Elastic Load Balancing (Application Load Balancer)", []Event{
+		{"request", "a request to a Lambda target group", defineALBRequest},
 	}},
-	{"cloudwatch", "Amazon CloudWatch Events (EventBridge)", []Event{
+	{"apigateway", "Amazon API Gateway", []Event{
+		{"authorizer", "a TOKEN authorizer's request (REST API)", defineAPIGatewayTokenAuthorizer},
+		{"aws-proxy", "a REST API proxy request (payload format 1.0)", defineAPIGatewayProxy},
+		{"http-api-authorizer", "a REQUEST authorizer's request (HTTP API, payload format 2.0)", defineAPIGatewayHTTPAPIAuthorizer},
+		{"http-api-proxy", "an HTTP API proxy request (payload format 2.0)", defineAPIGatewayV2HTTP},
+		{"request-authorizer", "a REQUEST authorizer's request (REST API)", defineAPIGatewayRequestAuthorizer},
+	}},
+	{"cloudwatch", "Amazon CloudWatch Events (EventBridge) and Logs", []Event{
+		{"logs", "a log subscription's batch (gzipped, base64)", defineCloudWatchLogs},
 		{"scheduled-event", "a scheduled rule's event", defineScheduledEvent},
+	}},
+	{"cognito-idp", "Amazon Cognito user pools' triggers", []Event{
+		{"post-confirmation", "PostConfirmation_ConfirmSignUp", defineCognitoPostConfirmation},
+		{"pre-signup", "PreSignUp_SignUp", defineCognitoPreSignup},
+		{"pre-token-generation", "TokenGeneration_Authentication (version 1)", defineCognitoPreTokenGen},
 	}},
 	{"dynamodb", "Amazon DynamoDB Streams", []Event{
 		{"update", "a stream batch: one INSERT, one MODIFY, one REMOVE", defineDynamoDBUpdate},
@@ -55,14 +67,19 @@ var Services = []Service{
 	{"eventbridge", "Amazon EventBridge (the same events as cloudwatch)", []Event{
 		{"scheduled-event", "a scheduled rule's event", defineScheduledEvent},
 	}},
+	{"kinesis", "Amazon Kinesis Data Streams and Data Firehose", []Event{
+		{"get-records", "a batch of stream records", defineKinesisGetRecords},
+		{"kinesis-firehose", "a Firehose stream's batch to transform", defineKinesisFirehose},
+	}},
 	{"s3", "Amazon S3", []Event{
+		{"delete", "an ObjectRemoved:Delete notification", defineS3Delete},
 		{"put", "an ObjectCreated:Put notification", defineS3Put},
 	}},
 	{"sns", "Amazon SNS", []Event{
 		{"notification", "a notification delivered to a Lambda subscription", defineSNSNotification},
 	}},
 	{"sqs", "Amazon SQS", []Event{
-		{"receive-message", "a batch of one received message", defineSQSReceiveMessage},
+		{"receive-message", "a batch of received messages (--count, default one)", defineSQSReceiveMessage},
 	}},
 }
 

@@ -23,11 +23,22 @@ var genCases = []struct {
 	service, event string
 	newValue       func() any
 }{
+	{"alb", "request", func() any { return new(events.ALBTargetGroupRequest) }},
+	{"apigateway", "authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequest) }},
 	{"apigateway", "aws-proxy", func() any { return new(events.APIGatewayProxyRequest) }},
+	{"apigateway", "http-api-authorizer", func() any { return new(events.APIGatewayV2CustomAuthorizerV2Request) }},
 	{"apigateway", "http-api-proxy", func() any { return new(events.APIGatewayV2HTTPRequest) }},
+	{"apigateway", "request-authorizer", func() any { return new(events.APIGatewayCustomAuthorizerRequestTypeRequest) }},
+	{"cloudwatch", "logs", func() any { return new(events.CloudwatchLogsEvent) }},
 	{"cloudwatch", "scheduled-event", func() any { return new(events.CloudWatchEvent) }},
+	{"cognito-idp", "post-confirmation", func() any { return new(events.CognitoEventUserPoolsPostConfirmation) }},
+	{"cognito-idp", "pre-signup", func() any { return new(events.CognitoEventUserPoolsPreSignup) }},
+	{"cognito-idp", "pre-token-generation", func() any { return new(events.CognitoEventUserPoolsPreTokenGen) }},
 	{"dynamodb", "update", func() any { return new(events.DynamoDBEvent) }},
 	{"eventbridge", "scheduled-event", func() any { return new(events.EventBridgeEvent) }},
+	{"kinesis", "get-records", func() any { return new(events.KinesisEvent) }},
+	{"kinesis", "kinesis-firehose", func() any { return new(events.KinesisFirehoseEvent) }},
+	{"s3", "delete", func() any { return new(events.S3Event) }},
 	{"s3", "put", func() any { return new(events.S3Event) }},
 	{"sns", "notification", func() any { return new(events.SNSEvent) }},
 	{"sqs", "receive-message", func() any { return new(events.SQSEvent) }},
@@ -120,5 +131,23 @@ func TestGenerateEventRoundTrip(t *testing.T) {
 				t.Errorf("output differs from %s (rerun with -update-generate if intended):\n%s", golden, out)
 			}
 		})
+	}
+}
+
+// TestGenerateEventCasesCoverServices checks that genCases names exactly
+// the events of Services, so a new event cannot skip its tests.
+func TestGenerateEventCasesCoverServices(t *testing.T) {
+	t.Parallel()
+	var listed, tested []string
+	for _, s := range genevent.Services {
+		for _, e := range s.Events {
+			listed = append(listed, s.Name+" "+e.Name)
+		}
+	}
+	for _, g := range genCases {
+		tested = append(tested, g.service+" "+g.event)
+	}
+	if !reflect.DeepEqual(listed, tested) {
+		t.Errorf("Services has %q, genCases %q", listed, tested)
 	}
 }
