@@ -28,7 +28,9 @@ type Function struct {
 	// OtherNames also resolve to the function (a template's logical id
 	// when FunctionName is set).
 	OtherNames []string
-	// ReservedConcurrency is ReservedConcurrentExecutions; 0 for none.
+	// ReservedConcurrency is ReservedConcurrentExecutions; 0 for none,
+	// Throttled for a reserved concurrency of 0 (every invocation
+	// throttled, as Lambda does).
 	ReservedConcurrency int
 	// AutoPublishAlias, when set, is the alias that follows every version
 	// published because the code changed (SAM's AutoPublishAlias).
@@ -43,6 +45,10 @@ type Function struct {
 	// Tags are the function's tags (TagResource).
 	Tags map[string]string
 }
+
+// Throttled is the ReservedConcurrency of a function whose reserved
+// concurrency was set to 0 (PutFunctionConcurrency): it runs nothing.
+const Throttled = -1
 
 // Config is a version's configuration.
 type Config struct {
@@ -93,6 +99,8 @@ type Alias struct {
 	// RoutingWeights are AdditionalVersionWeights: version -> share (0..1)
 	// of the alias's invocations that run that version instead.
 	RoutingWeights map[string]float64
+	// RevisionID changes with every change of the alias.
+	RevisionID string
 }
 
 // ErrNotFound is what a Store returns for a function, version or alias it
