@@ -152,7 +152,10 @@ func errorCode(err error) string {
 func waitActive(t *testing.T, c *lambda.Client, name string) time.Duration {
 	t.Helper()
 	start := time.Now()
-	w := lambda.NewFunctionActiveV2Waiter(c, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay = 20 * time.Millisecond; o.MaxDelay = 200 * time.Millisecond })
+	w := lambda.NewFunctionActiveV2Waiter(c, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay = 20 * time.Millisecond
+		o.MaxDelay = 200 * time.Millisecond
+	})
 	if err := w.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 5*time.Minute); err != nil {
 		t.Fatalf("wait function-active-v2 %s: %v", name, err)
 	}
@@ -161,7 +164,10 @@ func waitActive(t *testing.T, c *lambda.Client, name string) time.Duration {
 
 func waitUpdated(t *testing.T, c *lambda.Client, name string) {
 	t.Helper()
-	w := lambda.NewFunctionUpdatedV2Waiter(c, func(o *lambda.FunctionUpdatedV2WaiterOptions) { o.MinDelay = 20 * time.Millisecond; o.MaxDelay = 200 * time.Millisecond })
+	w := lambda.NewFunctionUpdatedV2Waiter(c, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay = 20 * time.Millisecond
+		o.MaxDelay = 200 * time.Millisecond
+	})
 	if err := w.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 5*time.Minute); err != nil {
 		t.Fatalf("wait function-updated-v2 %s: %v", name, err)
 	}
@@ -444,7 +450,10 @@ func TestManageRefusesBadCode(t *testing.T) {
 		Code: &types.FunctionCode{ZipFile: zipOf(t, map[string][]byte{"bad.wasm": []byte("\x00asm\x01\x00\x00\x00garbage")})}}); err != nil {
 		t.Fatal(err)
 	}
-	w := lambda.NewFunctionActiveV2Waiter(c, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay = 20 * time.Millisecond; o.MaxDelay = 100 * time.Millisecond })
+	w := lambda.NewFunctionActiveV2Waiter(c, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay = 20 * time.Millisecond
+		o.MaxDelay = 100 * time.Millisecond
+	})
 	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken")}, time.Minute); err == nil {
 		t.Error("function-active-v2 succeeded on a module that does not load")
 	}

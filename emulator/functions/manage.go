@@ -12,12 +12,12 @@ import (
 // States of a function (Lambda's State) and of its last update
 // (LastUpdateStatus).
 const (
-	StatePending    = "Pending"
-	StateActive     = "Active"
-	StateFailed     = "Failed"
+	StatePending     = "Pending"
+	StateActive      = "Active"
+	StateFailed      = "Failed"
 	UpdateInProgress = "InProgress"
-	UpdateSuccess   = "Successful"
-	UpdateFailed    = "Failed"
+	UpdateSuccess    = "Successful"
+	UpdateFailed     = "Failed"
 )
 
 // Status is where a function's $LATEST stands: whether its code is
