@@ -288,13 +288,15 @@ func (m *manager) CreateFunction(ctx context.Context, in manageapi.CreateFunctio
 	fn := functions.Function{Name: in.FunctionName, Managed: true, Tags: in.Tags, Async: functions.DefaultAsyncConfig()}
 	latest := functions.Version{Config: cfg, Code: code, LastModified: time.Now().UTC(), RevisionID: newRevisionID()}
 	pending := failedRunner{name: fn.Name, phase: "compile", cause: errors.New("its code is being compiled")}
+	if _, err := m.e.reg.Store().Function(ctx, fn.Name); err == nil {
+		return manageapi.FunctionConfiguration{}, functions.Conflict("Function already exist: %s", fn.Name)
+	}
+	// Pending before it can be found, so no invocation runs the placeholder.
 	m.e.reg.SetStatus(fn.Name, functions.Status{State: functions.StatePending, StateReason: "The function is being created.",
 		StateReasonCode: "Creating", LastUpdate: functions.UpdateInProgress})
 	if err := m.e.reg.Create(ctx, fn, latest, pending); err != nil {
+		m.e.reg.ClearStatus(fn.Name)
 		if errors.Is(err, functions.ErrExists) {
-			if old, ferr := m.e.reg.Store().Function(ctx, fn.Name); ferr == nil && old.Managed {
-				m.e.reg.SetStatus(fn.Name, m.e.reg.Status(fn.Name)) // unchanged
-			}
 			return manageapi.FunctionConfiguration{}, functions.Conflict("Function already exist: %s", fn.Name)
 		}
 		return manageapi.FunctionConfiguration{}, err

@@ -38,6 +38,9 @@ type statuses struct {
 // SetStatus records where function's $LATEST stands.
 func (r *Registry) SetStatus(function string, s Status) { r.status.m.Store(function, s) }
 
+// ClearStatus forgets function's Status.
+func (r *Registry) ClearStatus(function string) { r.status.m.Delete(function) }
+
 // Status tells where function's $LATEST stands (Active when nothing was
 // recorded, as a template's functions).
 func (r *Registry) Status(function string) Status {
