@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/emulator/server"
+	"github.com/frescolabs/fresco/lambdaapi/edge"
 )
 
 const manageTemplate = "testdata/manage/template.yaml"
@@ -507,5 +509,39 @@ func TestManageRefusesBadCode(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("left in the code folder: %s", e.Name())
 		}
+	}
+}
+
+// TestManageSigV4: with credentials configured, the control plane is
+// behind SigV4 as the Invoke API is: a signed upload (a body far over the
+// Invoke API's limit) is taken, a wrong secret and no signature refused.
+func TestManageSigV4(t *testing.T) {
+	creds := edge.Credentials{"AKIDFRESCO": "secret"}
+	a := serveOps(t, manageTemplate, nil, 0, server.Config{Credentials: creds})
+	url := "http://" + a.Invoke
+	client := func(secret string) *lambda.Client {
+		return lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDFRESCO", secret, "")})
+	}
+	ctx := context.Background()
+	padding := make([]byte, 8<<20) // incompressible enough: random-ish
+	for i := range padding {
+		padding[i] = byte(i*7919 + i>>8)
+	}
+	zip := zipOf(t, map[string][]byte{"chello.wasm": readFile(t, filepath.Join("..", "samples", "chello", "chello.wasm")), "data.bin": padding})
+	if _, err := client("secret").CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("signed"), Role: aws.String("r"),
+		Code: &types.FunctionCode{ZipFile: zip}}); err != nil {
+		t.Fatalf("signed CreateFunction of %d bytes: %v", len(zip), err)
+	}
+	if _, err := client("wrong").ListFunctions(ctx, &lambda.ListFunctionsInput{}); errorCode(err) != "InvalidSignatureException" {
+		t.Errorf("ListFunctions with a wrong secret = %v", err)
+	}
+	resp, err := http.Get(url + "/2015-03-31/functions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("x-amzn-ErrorType") != "MissingAuthenticationTokenException" {
+		t.Errorf("unsigned ListFunctions = %d %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"))
 	}
 }
