@@ -76,7 +76,9 @@ func TestManageAWSCLI(t *testing.T) {
 		t.Errorf("invoke of the alias ran %q", meta.ExecutedVersion)
 	}
 	// The CLI pages by itself (--page-size is MaxItems).
-	var list struct{ Functions []struct{ FunctionName string } }
+	var list struct {
+		Functions []struct{ FunctionName string }
+	}
 	json.Unmarshal([]byte(run("lambda", "list-functions", "--page-size", "1")), &list)
 	if len(list.Functions) != 3 {
 		t.Errorf("list-functions = %+v", list)
