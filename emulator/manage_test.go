@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,11 +267,35 @@ func TestManageSDK(t *testing.T) {
 	if err != nil || upd.LastUpdateStatus != types.LastUpdateStatusInProgress {
 		t.Fatalf("UpdateFunctionCode = %+v, %v", upd, err)
 	}
-	// While the new code compiles, the old one serves.
-	if msg, _ := invokeMessage(t, c, "c-hello", "", `{"name":"Ada"}`); msg != "Hello, Ada!" {
-		t.Errorf("invoke during the update = %q", msg)
+	// While the new code compiles, the old one serves; invocations in
+	// flight at the swap finish (on the code they started on).
+	var wg sync.WaitGroup
+	var served, failed atomic.Int64
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("c-hello"), Payload: []byte(`{"name":"Ada"}`)})
+				if err != nil || out.FunctionError != nil || string(out.Payload) != `{"message":"Hello, Ada!"}` {
+					failed.Add(1)
+					continue
+				}
+				served.Add(1)
+			}
+		})
 	}
 	waitUpdated(t, c, "c-hello")
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() > 0 || served.Load() == 0 {
+		t.Errorf("invocations across the code swap: %d served, %d failed", served.Load(), failed.Load())
+	}
 	v2, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("c-hello"), CodeSha256: upd.CodeSha256, RevisionId: upd.RevisionId})
 	if err != nil || aws.ToString(v2.Version) != "2" {
 		t.Fatalf("PublishVersion 2 = %+v, %v", v2, err)
