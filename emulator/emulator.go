@@ -281,13 +281,11 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 	return e, nil
 }
 
-// compileCacheDir is wazero's compilation cache: in the state folder when
-// there is one, beside the uploaded code it compiles, so that a restart
-// finds every function compiled; else in the cache folder.
+// compileCacheDir is wazero's compilation cache, for the template's
+// functions and uploaded ones alike: content-addressed and per host, in
+// the cache folder, so that a restart (or another state folder) compiles
+// nothing it compiled before.
 func compileCacheDir(opts Options) string {
-	if opts.StateDir != "" {
-		return filepath.Join(opts.StateDir, "wazero")
-	}
 	return filepath.Join(opts.CacheDir, "wazero")
 }
 
