@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,9 +27,16 @@ var (
 // ErrLocked is what Open returns when another process holds the file.
 var ErrLocked = errors.New("the registry file is held by another process")
 
-// Store is a functions.Store in a bbolt file.
+// Store is a functions.Store in a bbolt file. Reads are served from a
+// copy in memory of every record, loaded at Open and replaced after each
+// committed write (the file lock makes this process the only writer), so
+// that an invocation's Lookup costs no transaction and no decoding.
 type Store struct {
 	db *bolt.DB
+
+	mu     sync.RWMutex       // held for writing across each write transaction
+	byName map[string]string  // every name and other name -> Name
+	recs   map[string]*record // Name -> record; replaced, never changed in place
 }
 
 var _ functions.Store = (*Store)(nil)
@@ -65,30 +73,57 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open registry %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	st := &Store{db: db, byName: map[string]string{}, recs: map[string]*record{}}
+	if err := db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketNames).ForEach(func(k, v []byte) error {
+			st.byName[string(k)] = string(v)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFunctions).ForEach(func(k, v []byte) error {
+			r, err := decode(k, v)
+			if err == nil {
+				st.recs[string(k)] = r
+			}
+			return err
+		})
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open registry %s: %w", path, err)
+	}
+	return st, nil
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
-
-// get reads the record of any of a function's names.
-func get(tx *bolt.Tx, name string) (*record, error) {
-	canonical := tx.Bucket(bucketNames).Get([]byte(name))
-	if canonical == nil {
-		return nil, fmt.Errorf("function %s: %w", name, functions.ErrNotFound)
-	}
-	b := tx.Bucket(bucketFunctions).Get(canonical)
-	if b == nil {
-		return nil, fmt.Errorf("function %s: %w", name, functions.ErrNotFound)
-	}
+func decode(k, v []byte) (*record, error) {
 	var r record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("read function %s: %w", name, err)
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("read function %s: %w", k, err)
 	}
 	if r.Aliases == nil {
 		r.Aliases = map[string]functions.Alias{}
 	}
 	return &r, nil
+}
+
+// clone copies r deeply enough to change it: its slices and maps of
+// values (the maps inside values are replaced, never changed in place).
+func (r *record) clone() *record {
+	c := *r
+	c.Versions = slices.Clone(r.Versions)
+	c.Aliases = maps.Clone(r.Aliases)
+	return &c
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// get returns the record of any of a function's names; s.mu is held.
+func (s *Store) get(name string) (*record, error) {
+	if r := s.recs[s.byName[name]]; r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("function %s: %w", name, functions.ErrNotFound)
 }
 
 func put(tx *bolt.Tx, r *record) error {
@@ -99,48 +134,66 @@ func put(tx *bolt.Tx, r *record) error {
 	return tx.Bucket(bucketFunctions).Put([]byte(r.Function.Name), b)
 }
 
-// update runs change on the record of name and writes it back.
+// update runs change on a copy of the record of name, commits it, and
+// only then serves it.
 func (s *Store) update(name string, change func(r *record) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		r, err := get(tx, name)
-		if err != nil {
-			return err
-		}
-		if err := change(r); err != nil {
-			return err
-		}
-		return put(tx, r)
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	r := old.clone()
+	if err := change(r); err != nil {
+		return err
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return put(tx, r) }); err != nil {
+		return err
+	}
+	s.recs[r.Function.Name] = r
+	return nil
 }
 
 // view runs read on the record of name.
 func (s *Store) view(name string, read func(r *record) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		r, err := get(tx, name)
-		if err != nil {
-			return err
-		}
-		return read(r)
-	})
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	return read(r)
 }
 
 func (s *Store) CreateFunction(_ context.Context, fn functions.Function, latest functions.Version) error {
 	latest.Function, latest.Version = fn.Name, functions.LatestVersion
-	return s.db.Update(func(tx *bolt.Tx) error {
-		names := tx.Bucket(bucketNames)
-		all := append([]string{fn.Name}, fn.OtherNames...)
-		for _, n := range all {
-			if names.Get([]byte(n)) != nil {
-				return fmt.Errorf("function %s: %w", n, functions.ErrExists)
-			}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := append([]string{fn.Name}, fn.OtherNames...)
+	for _, n := range all {
+		if _, ok := s.byName[n]; ok {
+			return fmt.Errorf("function %s: %w", n, functions.ErrExists)
 		}
+	}
+	fn.OtherNames = slices.Clone(fn.OtherNames)
+	fn.Tags = maps.Clone(fn.Tags)
+	latest.Config.Env = maps.Clone(latest.Config.Env)
+	r := &record{Function: fn, Versions: []functions.Version{latest}, Aliases: map[string]functions.Alias{}}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, n := range all {
-			if err := names.Put([]byte(n), []byte(fn.Name)); err != nil {
+			if err := tx.Bucket(bucketNames).Put([]byte(n), []byte(fn.Name)); err != nil {
 				return err
 			}
 		}
-		return put(tx, &record{Function: fn, Versions: []functions.Version{latest}, Aliases: map[string]functions.Alias{}})
-	})
+		return put(tx, r)
+	}); err != nil {
+		return err
+	}
+	for _, n := range all {
+		s.byName[n] = fn.Name
+	}
+	s.recs[fn.Name] = r
+	return nil
 }
 
 func (s *Store) Function(_ context.Context, name string) (functions.Function, error) {
@@ -150,39 +203,46 @@ func (s *Store) Function(_ context.Context, name string) (functions.Function, er
 }
 
 func (s *Store) Functions(_ context.Context) ([]functions.Function, error) {
-	var out []functions.Function
-	err := s.db.View(func(tx *bolt.Tx) error {
-		// bbolt iterates keys in byte order: sorted by Name.
-		return tx.Bucket(bucketFunctions).ForEach(func(k, v []byte) error {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("read function %s: %w", k, err)
-			}
-			out = append(out, r.Function)
-			return nil
-		})
-	})
-	return out, err
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]functions.Function, 0, len(s.recs))
+	for _, n := range slices.Sorted(maps.Keys(s.recs)) {
+		fn := s.recs[n].Function
+		fn.OtherNames = slices.Clone(fn.OtherNames)
+		out = append(out, fn)
+	}
+	return out, nil
 }
 
 func (s *Store) DeleteFunction(_ context.Context, name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		r, err := get(tx, name)
-		if err != nil {
-			return err
-		}
-		for _, n := range append([]string{r.Function.Name}, r.Function.OtherNames...) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	all := append([]string{r.Function.Name}, r.Function.OtherNames...)
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, n := range all {
 			if err := tx.Bucket(bucketNames).Delete([]byte(n)); err != nil {
 				return err
 			}
 		}
 		return tx.Bucket(bucketFunctions).Delete([]byte(r.Function.Name))
-	})
+	}); err != nil {
+		return err
+	}
+	for _, n := range all {
+		delete(s.byName, n)
+	}
+	delete(s.recs, r.Function.Name)
+	return nil
 }
 
 func (s *Store) PutFunction(_ context.Context, fn functions.Function) error {
 	return s.update(fn.Name, func(r *record) error {
 		fn.Name, fn.OtherNames = r.Function.Name, r.Function.OtherNames
+		fn.Tags = maps.Clone(fn.Tags)
 		r.Function = fn
 		return nil
 	})
@@ -191,6 +251,7 @@ func (s *Store) PutFunction(_ context.Context, fn functions.Function) error {
 func (s *Store) PutLatest(_ context.Context, v functions.Version) error {
 	return s.update(v.Function, func(r *record) error {
 		v.Function, v.Version = r.Function.Name, functions.LatestVersion
+		v.Config.Env = maps.Clone(v.Config.Env)
 		r.Versions[0] = v
 		return nil
 	})
@@ -200,6 +261,7 @@ func (s *Store) PublishVersion(_ context.Context, v functions.Version) (function
 	err := s.update(v.Function, func(r *record) error {
 		r.Published++
 		v.Function, v.Version = r.Function.Name, strconv.Itoa(r.Published)
+		v.Config.Env = maps.Clone(v.Config.Env)
 		r.Versions = append(r.Versions, v)
 		return nil
 	})
@@ -226,7 +288,7 @@ func (s *Store) Version(_ context.Context, function, version string) (functions.
 
 func (s *Store) Versions(_ context.Context, function string) ([]functions.Version, error) {
 	var out []functions.Version
-	err := s.view(function, func(r *record) error { out = r.Versions; return nil })
+	err := s.view(function, func(r *record) error { out = slices.Clone(r.Versions); return nil })
 	return out, err
 }
 
@@ -245,6 +307,7 @@ func (s *Store) DeleteVersion(_ context.Context, function, version string) error
 func (s *Store) PutAlias(_ context.Context, a functions.Alias) error {
 	return s.update(a.Function, func(r *record) error {
 		a.Function = r.Function.Name
+		a.RoutingWeights = maps.Clone(a.RoutingWeights)
 		r.Aliases[a.Name] = a
 		return nil
 	})

@@ -63,3 +63,29 @@ func TestReopen(t *testing.T) {
 		t.Errorf("next version after reopen = %s, want 2", v.Version)
 	}
 }
+
+// BenchmarkLookup is what an invocation asks of the store (a function,
+// an alias, a version), from a bbolt-backed store and from a MemStore.
+func BenchmarkLookup(b *testing.B) {
+	ctx := context.Background()
+	bs, err := boltstore.Open(filepath.Join(b.TempDir(), "registry.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bs.Close()
+	for name, s := range map[string]functions.Store{"bolt": bs, "mem": functions.NewMemStore()} {
+		reg := functions.NewRegistry(functions.RegistryConfig{Store: s})
+		reg.Create(ctx, functions.Function{Name: "f", Managed: true}, functions.Version{Config: functions.Config{Env: map[string]string{"K": "V"}}}, nil)
+		for range 10 {
+			s.PublishVersion(ctx, functions.Version{Function: "f"})
+		}
+		s.PutAlias(ctx, functions.Alias{Function: "f", Name: "live", FunctionVersion: "10"})
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := reg.Lookup(ctx, "f", "live"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
