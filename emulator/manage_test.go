@@ -559,6 +559,10 @@ func TestManageSigV4(t *testing.T) {
 		Code: &types.FunctionCode{ZipFile: zip}}); err != nil {
 		t.Fatalf("signed CreateFunction of %d bytes: %v", len(zip), err)
 	}
+	if _, err := client("secret").CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("huge"), Role: aws.String("r"),
+		Code: &types.FunctionCode{ZipFile: make([]byte, 53<<20)}}); errorCode(err) != "RequestEntityTooLargeException" {
+		t.Errorf("a signed 53 MB upload = %v", err)
+	}
 	if _, err := client("wrong").ListFunctions(ctx, &lambda.ListFunctionsInput{}); errorCode(err) != "InvalidSignatureException" {
 		t.Errorf("ListFunctions with a wrong secret = %v", err)
 	}

@@ -268,7 +268,7 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 			MaxBody:     manageapi.MaxRequest,
 			TLS:         tlsConfig != nil,
 			Deny:        invokeapi.Deny,
-			Refuse:      invokeapi.Refuse,
+			Refuse:      manageapi.Refuse(invokeapi.Refuse),
 			Logger:      logger,
 		}.Middleware
 	}

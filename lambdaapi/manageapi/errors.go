@@ -42,3 +42,20 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set(edge.HeaderErrorType, typ)
 	edge.WriteJSON(w, status, b)
 }
+
+// Refuse is the control plane's [edge.Refuse] for a body over MaxRequest
+// that SigV4 refuses before the handler runs: Lambda's
+// RequestEntityTooLargeException. Other refusals are the Invoke API's
+// (the caller passes its Refuse as other).
+func Refuse(other edge.Refuse) edge.Refuse {
+	return func(w http.ResponseWriter, status int, message string) {
+		if status != http.StatusRequestEntityTooLarge {
+			other(w, status, message)
+			return
+		}
+		b, _ := json.Marshal(errorBody{Type: "User", Message: message})
+		w.Header().Set(edge.HeaderRequestID, invoke.NewRequestID())
+		w.Header().Set(edge.HeaderErrorType, ErrEntityTooLarge)
+		edge.WriteJSON(w, status, b)
+	}
+}
