@@ -20,6 +20,7 @@ import (
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
 	"github.com/frescolabs/fresco/lambdaapi/edge"
 	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
+	"github.com/frescolabs/fresco/lambdaapi/manageapi"
 )
 
 // Default ports, as SAM's: sam local start-lambda serves the Invoke API on
@@ -256,6 +257,22 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 		}.Middleware
 	}
 	inv := invokeapi.NewAuthenticatedHandler(backend{e.Invoker()}, logger, auth)
+	// The control plane shares the listener: what it has no route for goes
+	// on to the Invoke API. Its bodies carry zipped code, hence its own
+	// body limit under SigV4.
+	var manageAuth func(http.Handler) http.Handler
+	if len(cfg.Credentials) > 0 {
+		manageAuth = edge.SigV4{
+			Credentials: cfg.Credentials,
+			Service:     "lambda",
+			MaxBody:     manageapi.MaxRequest,
+			TLS:         tlsConfig != nil,
+			Deny:        invokeapi.Deny,
+			Refuse:      manageapi.Refuse(invokeapi.Refuse),
+			Logger:      logger,
+		}.Middleware
+	}
+	inv = manageapi.NewHandler(manageapi.Config{Backend: e.Management(), Logger: logger, Auth: manageAuth, Fallback: inv})
 	hosts := hostsFor(cfg.Addr, cfg.AllowedHosts, logger)
 	if auth != nil {
 		// A signed request names its Host in the signature: a page that
