@@ -154,7 +154,7 @@ func TestStreamErrors(t *testing.T) {
 // event by event.
 func TestStreamBoto3(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
+		t.Fatal("python3 (with boto3) is needed: NOTES.md section 6")
 	}
 	_, url := streamClient(t)
 	script := `
