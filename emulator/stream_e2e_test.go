@@ -1,14 +1,19 @@
 package emulator_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,16 +23,55 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 var (
-	streamServer sharedServer
-	streamLog    = &syncBuffer{}
+	streamOnce  sync.Once
+	streamAddrs server.Addrs
+	streamErr   error
+	streamLog   = &syncBuffer{}
 )
+
+// startStream starts one fresco (the Invoke API and the API port, for the
+// Function URLs) serving testdata/stream/template.yaml.
+func startStream(t *testing.T) server.Addrs {
+	t.Helper()
+	streamOnce.Do(func() {
+		out := io.Writer(streamLog)
+		if testing.Verbose() {
+			out = io.MultiWriter(streamLog, os.Stderr)
+		}
+		opts := emulator.Options{
+			Template:    filepath.Join("testdata", "stream", "template.yaml"),
+			Logger:      slog.New(slog.NewTextHandler(out, nil)),
+			FunctionLog: out,
+			BuildOutput: out,
+		}
+		ready := make(chan server.Addrs, 1)
+		errc := make(chan error, 1)
+		go func() {
+			errc <- server.ServeWith(context.Background(), opts, server.Config{
+				Addr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second,
+				Ready: func(a server.Addrs) { ready <- a },
+			})
+		}()
+		select {
+		case streamAddrs = <-ready:
+		case streamErr = <-errc:
+		case <-time.After(15 * time.Minute):
+			streamErr = context.DeadlineExceeded
+		}
+	})
+	if streamErr != nil {
+		t.Fatalf("start fresco: %v\n%s", streamErr, streamLog)
+	}
+	return streamAddrs
+}
 
 func streamClient(t *testing.T) (*lambda.Client, string) {
 	t.Helper()
-	url := streamServer.start(t, emulator.Options{Template: filepath.Join("testdata", "stream", "template.yaml")}, streamLog)
+	url := "http://" + startStream(t).Invoke
 	return lambda.New(lambda.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
@@ -188,5 +232,126 @@ print(json.dumps({"status": r["StatusCode"], "version": r["ExecutedVersion"], "n
 	}
 	if got.Status != 200 || got.Version != "$LATEST" || got.Body != "abc" || got.N < 2 || got.Done == nil || got.Done["ErrorCode"] != nil {
 		t.Errorf("boto3 read %+v", got)
+	}
+}
+
+// TestFunctionURLStream: a RESPONSE_STREAM Function URL, read over real
+// loopback HTTP: the prelude becomes the status and headers, the first
+// chunk arrives while the function is held, an error mid-stream cuts the
+// body short.
+func TestFunctionURLStream(t *testing.T) {
+	api := "http://" + startStream(t).API
+	release := make(chan struct{})
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-time.After(15 * time.Second):
+		}
+	}))
+	defer gate.Close()
+
+	for _, form := range []struct{ name, url, host string }{
+		{"path", api + "/lambda-url/StreamURL/x?chunks=first,second&waitURL=" + gate.URL, ""},
+		{"host", api + "/x?chunks=first,second&waitURL=" + gate.URL, "streamurl.lambda-url.us-east-1.localhost"},
+	} {
+		t.Run(form.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, form.url, nil)
+			if form.host != "" {
+				req.Host = form.host
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain" {
+				t.Fatalf("status %d, content type %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), streamLog)
+			}
+			br := bufio.NewReader(resp.Body)
+			first := make([]byte, len("first"))
+			if _, err := io.ReadFull(br, first); err != nil || string(first) != "first" {
+				t.Fatalf("first chunk %q: %v", first, err)
+			}
+			release <- struct{}{}
+			rest, err := io.ReadAll(br)
+			if err != nil || string(rest) != "second" {
+				t.Fatalf("rest %q: %v", rest, err)
+			}
+		})
+	}
+
+	resp, err := http.Get(api + "/lambda-url/StreamURL/?chunks=partial&fail=boom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil || !strings.HasPrefix(string(body), "partial") {
+		t.Errorf("mid-stream error: body %q, err %v (want a cut-short body)", body, err)
+	}
+}
+
+// TestFunctionURLBuffered: a BUFFERED Function URL sends payload format
+// 2.0 and turns {statusCode, headers, body, cookies} into the response; a
+// plain JSON answer is a 200 application/json; CORS preflights are
+// answered from FunctionUrlConfig's Cors.
+func TestFunctionURLBuffered(t *testing.T) {
+	api := "http://" + startStream(t).API
+	req, _ := http.NewRequest(http.MethodPost, api+"/lambda-url/BufferedURL/buffered?a=1&b=2", strings.NewReader("\x00\x01binary"))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Cookie", "c1=v1; c2=v2")
+	req.Header.Set("Origin", "https://example.com")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || resp.Header.Get("X-Sample") != "stream" || resp.Header.Get("Set-Cookie") != "seen=1; Path=/" ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "https://example.com" {
+		t.Fatalf("status %d, headers %v, body %s", resp.StatusCode, resp.Header, b)
+	}
+	var got struct {
+		RawPath        string   `json:"rawPath"`
+		RawQuery       string   `json:"rawQueryString"`
+		Cookies        []string `json:"cookies"`
+		Body           string   `json:"body"`
+		IsBase64       bool     `json:"isBase64Encoded"`
+		RequestContext struct {
+			DomainName string `json:"domainName"`
+			HTTP       struct{ Method, Path string }
+		} `json:"requestContext"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	if got.RawPath != "/buffered" || got.RawQuery != "a=1&b=2" || len(got.Cookies) != 2 || !got.IsBase64 || got.Body != "AAFiaW5hcnk=" ||
+		got.RequestContext.DomainName != "bufferedurl.lambda-url.us-east-1.on.aws" || got.RequestContext.HTTP.Method != "POST" {
+		t.Errorf("event %+v", got)
+	}
+
+	pre, _ := http.NewRequest(http.MethodOptions, api+"/lambda-url/BufferedURL/", nil)
+	pre.Header.Set("Origin", "https://example.com")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err = http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Methods") != "GET,POST" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	resp, err = http.Get(api + "/lambda-url/HelloURL/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || !json.Valid(b) {
+		t.Errorf("plain answer: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	if !strings.Contains(streamLog.String(), "streamurl.lambda-url.us-east-1.localhost") {
+		t.Errorf("the URLs are not printed at start-up")
 	}
 }

@@ -6,14 +6,22 @@
 // holds it to show the first bytes arrive before the function returns);
 // "fail" ends the stream with that error; "flood" sends that many bytes
 // more.
+//
+// Behind a Function URL (a payload format 2.0 event) the same fields come
+// from the query string (?chunks=a,b&waitURL=...&fail=...&flood=N), and the
+// path /buffered answers in the buffered {statusCode, headers, body,
+// cookies} shape instead, echoing the event's path, query and cookies.
 package main
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -26,7 +34,42 @@ type Request struct {
 	Flood   int      `json:"flood"`
 }
 
-func handle(ctx context.Context, req Request) (*events.LambdaFunctionURLStreamingResponse, error) {
+// Event is a direct invocation's Request, or a Function URL's event.
+type Event struct {
+	Request
+	Version     string            `json:"version"`
+	RawPath     string            `json:"rawPath"`
+	RawQuery    string            `json:"rawQueryString"`
+	Query       map[string]string `json:"queryStringParameters"`
+	Cookies     []string          `json:"cookies"`
+	RequestCtx  json.RawMessage   `json:"requestContext"`
+	Body        string            `json:"body"`
+	IsBase64Enc bool              `json:"isBase64Encoded"`
+}
+
+func handle(ctx context.Context, ev Event) (any, error) {
+	req := ev.Request
+	if ev.Version == "2.0" {
+		if ev.RawPath == "/buffered" {
+			b, _ := json.Marshal(map[string]any{"rawPath": ev.RawPath, "rawQueryString": ev.RawQuery,
+				"cookies": ev.Cookies, "body": ev.Body, "isBase64Encoded": ev.IsBase64Enc, "requestContext": ev.RequestCtx})
+			return events.LambdaFunctionURLResponse{
+				StatusCode: http.StatusCreated,
+				Headers:    map[string]string{"Content-Type": "application/json", "X-Sample": "stream"},
+				Body:       string(b),
+				Cookies:    []string{"seen=1; Path=/"},
+			}, nil
+		}
+		if c := ev.Query["chunks"]; c != "" {
+			req.Chunks = strings.Split(c, ",")
+		}
+		req.WaitURL, req.Fail = ev.Query["waitURL"], ev.Query["fail"]
+		req.Flood, _ = strconv.Atoi(ev.Query["flood"])
+	}
+	return stream(req), nil
+}
+
+func stream(req Request) *events.LambdaFunctionURLStreamingResponse {
 	r, w := io.Pipe()
 	go func() {
 		for i, c := range req.Chunks {
@@ -55,7 +98,7 @@ func handle(ctx context.Context, req Request) (*events.LambdaFunctionURLStreamin
 		StatusCode: http.StatusOK,
 		Headers:    map[string]string{"Content-Type": "text/plain"},
 		Body:       r,
-	}, nil
+	}
 }
 
 func main() {
