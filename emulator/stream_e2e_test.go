@@ -355,3 +355,38 @@ func TestFunctionURLBuffered(t *testing.T) {
 		t.Errorf("the URLs are not printed at start-up")
 	}
 }
+
+// TestStreamProcessFunction: a process function streams through the
+// Runtime API (response mode streaming, chunked body); its first chunk
+// reaches the caller while the runtime is held.
+func TestStreamProcessFunction(t *testing.T) {
+	c, _ := streamClient(t)
+	release := make(chan struct{})
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-time.After(15 * time.Second):
+		}
+	}))
+	defer gate.Close()
+	payload, _ := json.Marshal(map[string]any{"gate": gate.URL})
+	out, err := c.InvokeWithResponseStream(context.Background(), &lambda.InvokeWithResponseStreamInput{
+		FunctionName: aws.String("ProcStream"), Payload: payload,
+	})
+	if err != nil {
+		t.Fatalf("InvokeWithResponseStream: %v\n%s", err, streamLog)
+	}
+	released := false
+	body, done := streamEvents(t, out, func(sofar []byte) {
+		if !released && bytes.Contains(sofar, []byte("first,")) {
+			if bytes.Contains(sofar, []byte("second")) {
+				t.Errorf("the second chunk came before the runtime was released")
+			}
+			released = true
+			close(release)
+		}
+	})
+	if !released || string(body) != "first,second" || done.ErrorCode != nil {
+		t.Fatalf("body %q, released %v, error %q %q\n%s", body, released, aws.ToString(done.ErrorCode), aws.ToString(done.ErrorDetails), streamLog)
+	}
+}

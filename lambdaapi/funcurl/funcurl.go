@@ -182,7 +182,7 @@ func serve(cfg Config, u URL, path string, w http.ResponseWriter, r *http.Reques
 		req.Stream = stream
 	}
 	res, err := fn.Invoke(context.WithoutCancel(r.Context()), req)
-	if stream != nil && stream.begun() {
+	if stream != nil && stream.closeUnbegun() {
 		stream.end(res, err, cfg.Logger)
 		return
 	}
@@ -357,15 +357,27 @@ type responseStream struct {
 	failed  error
 }
 
-func (s *responseStream) begun() bool {
+// errStreamEnded fails the writes of a runtime still writing after its
+// invocation ended.
+var errStreamEnded = errors.New("the response stream has ended")
+
+// closeUnbegun closes the stream if the function never began it, and
+// reports whether it had begun.
+func (s *responseStream) closeUnbegun() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.started {
+		s.failed = errStreamEnded
+	}
 	return s.started
 }
 
 func (s *responseStream) Begin(contentType string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failed != nil {
+		return s.failed
+	}
 	s.started, s.typ = true, contentType
 	if contentType != invoke.StreamContentTypeHTTP {
 		s.w.Header().Set("Content-Type", contentType)
@@ -463,11 +475,14 @@ func (s *responseStream) Flush() error {
 func (s *responseStream) end(res *invoke.Result, err error, logger *slog.Logger) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	failed := s.failed
+	s.failed = errStreamEnded // whatever comes later is not written
+	if failed != nil && s.headers {
+		return
+	}
 	if !s.headers {
 		// A prelude never finished: an error, as Function URLs answer.
-		if s.failed == nil {
-			writeMessage(s.w, http.StatusBadGateway, "Internal Server Error")
-		}
+		writeMessage(s.w, http.StatusBadGateway, "Internal Server Error")
 		return
 	}
 	if err != nil || res == nil || res.Kind != invoke.Success {

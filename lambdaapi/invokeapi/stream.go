@@ -90,7 +90,7 @@ func (s *server) serveInvokeStream(w http.ResponseWriter, r *http.Request) error
 		req.RequestID = invoke.NewRequestID()
 	}
 	res, err := fn.Invoke(context.WithoutCancel(r.Context()), req)
-	if err != nil && !stream.begun() {
+	if err != nil && !stream.closeUnbegun() {
 		return fmt.Errorf("invoke %s: %w", arn, err)
 	}
 	if err != nil {
@@ -128,9 +128,18 @@ func NewEventStream(w http.ResponseWriter, version string) *EventStream {
 // ends the stream (and a guest writing to it is not held).
 const writeTimeout = 30 * time.Second
 
-func (e *EventStream) begun() bool {
+// errStreamEnded fails the writes of a runtime still writing after its
+// invocation ended (a process function past its deadline).
+var errStreamEnded = errors.New("the response stream has ended")
+
+// closeUnbegun closes the stream if nothing was sent on it yet, and
+// reports whether it had begun.
+func (e *EventStream) closeUnbegun() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.started {
+		e.failed = errStreamEnded
+	}
 	return e.started
 }
 
@@ -139,6 +148,9 @@ func (e *EventStream) begun() bool {
 func (e *EventStream) Begin(string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.failed != nil {
+		return e.failed
+	}
 	e.begin()
 	return e.failed
 }
@@ -170,10 +182,10 @@ func (e *EventStream) flush() {
 func (e *EventStream) Write(p []byte) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.begin()
 	if e.failed != nil {
 		return 0, e.failed
 	}
+	e.begin()
 	if err := e.event(eventPayloadChunk, "application/octet-stream", p); err != nil {
 		return 0, err
 	}
@@ -217,10 +229,10 @@ type completeEvent struct {
 func (e *EventStream) Complete(res *invoke.Result, tail bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.begin()
 	if e.failed != nil {
 		return
 	}
+	e.begin()
 	var done completeEvent
 	if res.Kind == invoke.Success {
 		if len(res.Payload) > 0 {
@@ -236,4 +248,7 @@ func (e *EventStream) Complete(res *invoke.Result, tail bool) {
 	b, _ := json.Marshal(done)
 	e.event(eventInvokeComplete, "application/json", b)
 	e.flush()
+	if e.failed == nil {
+		e.failed = errStreamEnded
+	}
 }
