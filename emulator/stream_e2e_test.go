@@ -390,3 +390,25 @@ func TestStreamProcessFunction(t *testing.T) {
 		t.Fatalf("body %q, released %v, error %q %q\n%s", body, released, aws.ToString(done.ErrorCode), aws.ToString(done.ErrorDetails), streamLog)
 	}
 }
+
+// TestStreamGuestAdapter: a guest streaming through adapters/guest is read
+// chunk by chunk by InvokeWithResponseStream, and in one piece by Invoke.
+func TestStreamGuestAdapter(t *testing.T) {
+	c, _ := streamClient(t)
+	out, err := c.InvokeWithResponseStream(context.Background(), &lambda.InvokeWithResponseStreamInput{
+		FunctionName: aws.String("StreamGuest"), Payload: []byte(`{"n":3}`),
+	})
+	if err != nil {
+		t.Fatalf("InvokeWithResponseStream: %v\n%s", err, streamLog)
+	}
+	chunks := 0
+	body, done := streamEvents(t, out, func([]byte) { chunks++ })
+	want := "chunk 0\nchunk 1\nchunk 2\ndone\n"
+	if string(body) != want || chunks != 4 || done.ErrorCode != nil {
+		t.Errorf("stream: %q in %d chunks, error %q", body, chunks, aws.ToString(done.ErrorCode))
+	}
+	res, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("StreamGuest"), Payload: []byte(`{"n":3}`)})
+	if err != nil || string(res.Payload) != want || res.FunctionError != nil {
+		t.Errorf("Invoke: %q, %v", res.Payload, err)
+	}
+}
