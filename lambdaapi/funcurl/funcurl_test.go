@@ -56,3 +56,31 @@ func TestAddresses(t *testing.T) {
 		t.Errorf("%s %s", host, path)
 	}
 }
+
+// FuzzResponseStream: whatever a function streams (split anywhere), the
+// sink never panics, keeps at most maxPrelude bytes of prelude, and sends
+// the bytes after a valid prelude's separator as the body.
+func FuzzResponseStream(f *testing.F) {
+	f.Add([]byte(`{"statusCode":201,"headers":{"A":"b"}}`+"\x00\x00\x00\x00\x00\x00\x00\x00body"), uint8(3))
+	f.Add([]byte(`not json`+"\x00\x00\x00\x00\x00\x00\x00\x00"), uint8(1))
+	f.Add([]byte(`{"statusCode":99999}`+"\x00\x00\x00\x00\x00\x00\x00\x00x"), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, split uint8) {
+		w := httptest.NewRecorder()
+		s := &responseStream{w: w, rc: http.NewResponseController(w)}
+		if err := s.Begin("application/vnd.awslambda.http-integration-response"); err != nil {
+			t.Fatal(err)
+		}
+		cut := 0
+		if len(data) > 0 {
+			cut = int(split) % (len(data) + 1)
+		}
+		s.Write(data[:cut])
+		s.Write(data[cut:])
+		if len(s.prelude) > maxPrelude+len(data) {
+			t.Fatalf("prelude kept %d bytes", len(s.prelude))
+		}
+		if s.headers && (w.Code < 100 || w.Code > 599) {
+			t.Fatalf("status %d", w.Code)
+		}
+	})
+}
