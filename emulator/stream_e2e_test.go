@@ -116,6 +116,7 @@ func TestStreamFirstBytesBeforeTheFunctionReturns(t *testing.T) {
 	}))
 	defer gate.Close()
 	payload, _ := json.Marshal(map[string]any{"chunks": []string{"first,", "second,", "third"}, "waitURL": gate.URL})
+	start := time.Now()
 	out, err := c.InvokeWithResponseStream(context.Background(), &lambda.InvokeWithResponseStreamInput{
 		FunctionName: aws.String("Stream"), Payload: payload, LogType: types.LogTypeTail,
 	})
@@ -135,6 +136,7 @@ func TestStreamFirstBytesBeforeTheFunctionReturns(t *testing.T) {
 				t.Errorf("the second chunk came before the function was released")
 			}
 			released = true
+			t.Logf("first chunk %v after the request", time.Since(start))
 			close(release)
 		}
 	})
@@ -180,7 +182,9 @@ func TestStreamErrors(t *testing.T) {
 		t.Errorf("mid-stream error: body %q, code %q, details %q", body, aws.ToString(done.ErrorCode), aws.ToString(done.ErrorDetails))
 	}
 
+	start := time.Now()
 	body, done = invoke("Stream", map[string]any{"chunks": []string{"x"}, "flood": 64 << 20})
+	t.Logf("flood: %d bytes streamed in %v before the cut-off", len(body), time.Since(start))
 	if aws.ToString(done.ErrorCode) != "Function.ResponseSizeTooLarge" {
 		t.Errorf("flood: code %q, details %q", aws.ToString(done.ErrorCode), aws.ToString(done.ErrorDetails))
 	}
