@@ -178,7 +178,7 @@ func Prepare(opts Options) (*Plan, error) {
 // HasAPIEvents tells whether a function to load has Api or HttpApi events.
 func (p *Plan) HasAPIEvents() bool {
 	for _, f := range p.fns {
-		if len(f.Events) > 0 {
+		if len(f.Events) > 0 || f.URL != nil { // Function URLs share the API port
 			return true
 		}
 	}

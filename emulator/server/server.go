@@ -19,6 +19,7 @@ import (
 	"github.com/frescolabs/fresco/lambdaapi/apigw"
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
 	"github.com/frescolabs/fresco/lambdaapi/edge"
+	"github.com/frescolabs/fresco/lambdaapi/funcurl"
 	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
 	"github.com/frescolabs/fresco/lambdaapi/manageapi"
 )
@@ -191,6 +192,13 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		}
 		logger.Info("fresco is serving API Gateway", "api_addr", scheme+addrs.API, "routes", routes)
 		logRoutes(logger, scheme+addrs.API, e.APIGatewayAPIs())
+		for _, u := range e.FunctionURLs() {
+			host, path := u.Addresses(scheme+addrs.API, e.Region())
+			logger.Info("function URL", "function", u.Function, "url", host, "path_url", path, "invoke_mode", u.InvokeMode, "auth_type", u.AuthType)
+			if u.AuthType == funcurl.AuthIAM {
+				logger.Warn("function URL AuthType AWS_IAM is accepted but not enforced", "function", u.Function)
+			}
+		}
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
@@ -293,6 +301,8 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", opts.Template, err)
 	}
+	// Function URLs share the API port (RATIONALE.md, "Function URLs").
+	h = funcurl.Handler(funcurl.Config{URLs: e.FunctionURLs, Backend: backend{e.Invoker()}, Region: e.Region(), Logger: logger}, h)
 	api := guarded(h, apiLn, hostsFor(cfg.APIAddr, cfg.AllowedHosts, logger), false, apigw.Refuse, logger, tlsConfig, m.surface(surfaceAPIGW))
 	return append(servers, api), nil
 }
