@@ -38,8 +38,9 @@ func (e *Emulator) APIGatewayAPIs() []apispec.API {
 	return out
 }
 
-// FunctionURLs are the loaded functions' FunctionUrlConfig URLs, served on
-// the API port (lambdaapi/funcurl).
+// FunctionURLs are the loaded functions' FunctionUrlConfig URLs and the
+// uploaded functions' (CreateFunctionUrlConfig), served on the API port
+// (lambdaapi/funcurl).
 func (e *Emulator) FunctionURLs() []funcurl.URL {
 	var out []funcurl.URL
 	for _, f := range e.tmpl.Functions {
@@ -48,7 +49,7 @@ func (e *Emulator) FunctionURLs() []funcurl.URL {
 		}
 		out = append(out, funcurl.URL{Function: f.Name, AuthType: f.URL.AuthType, InvokeMode: f.URL.InvokeMode, Cors: f.URL.Cors})
 	}
-	return out
+	return append(out, e.managedURLs()...)
 }
 
 // Region is the region of the functions' ARNs.

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,6 +142,10 @@ type Emulator struct {
 	// order; loaded has them by Name.
 	fns    []*sam.FunctionSpec
 	loaded map[string]*sam.FunctionSpec
+	// apiBase is the API port's base URL, once the server listens
+	// (SetAPIAddress); started is when New made the emulator.
+	apiBase atomic.Pointer[string]
+	started time.Time
 	// mgr is the control plane's backend; closeStore releases its store.
 	mgr        *manager
 	closeStore func() error
@@ -222,13 +227,14 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 	readyLimit, _ := host.ReadyMemory()
 	opts.Logger.Info("snapshot instances are reset by "+host.ResetMechanism(), "ready_memory_mb", readyLimit>>20, "cache", host.CacheStore())
 	e := &Emulator{
-		opts:   opts,
-		logger: opts.Logger,
-		tmpl:   tmpl,
-		host:   host,
-		region: invoke.RegionFromEnv(),
-		log:    &lockedWriter{w: opts.FunctionLog},
-		loaded: map[string]*sam.FunctionSpec{},
+		started: time.Now(),
+		opts:    opts,
+		logger:  opts.Logger,
+		tmpl:    tmpl,
+		host:    host,
+		region:  invoke.RegionFromEnv(),
+		log:     &lockedWriter{w: opts.FunctionLog},
+		loaded:  map[string]*sam.FunctionSpec{},
 	}
 	store, codeDir, closeStore, err := openRegistry(ctx, opts)
 	if err != nil {

@@ -35,6 +35,7 @@ const manageTemplate = "testdata/manage/template.yaml"
 // managed is one fresco serving manageTemplate with its state in dir.
 type managed struct {
 	url    string
+	api    string // the API port's base URL
 	dir    string
 	logs   *syncBuffer
 	stop   func()
@@ -53,7 +54,7 @@ func serveManaged(t *testing.T, dir string) *managed {
 		Logger: slog.New(slog.NewTextHandler(out, nil)), FunctionLog: io.Discard, BuildOutput: out,
 	}
 	ready := make(chan server.Addrs, 1)
-	cfg := server.Config{Addr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second, Ready: func(a server.Addrs) { ready <- a }}
+	cfg := server.Config{Addr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second, Ready: func(a server.Addrs) { ready <- a }}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- server.ServeWith(ctx, opts, cfg) }()
@@ -72,7 +73,7 @@ func serveManaged(t *testing.T, dir string) *managed {
 	t.Cleanup(m.stop)
 	select {
 	case a := <-ready:
-		m.url = "http://" + a.Invoke
+		m.url, m.api = "http://"+a.Invoke, "http://"+a.API
 	case err := <-served:
 		stopped = true
 		t.Fatalf("ServeWith: %v\n%s", err, logs.String())

@@ -44,6 +44,26 @@ type Function struct {
 	Managed bool
 	// Tags are the function's tags (TagResource).
 	Tags map[string]string
+	// URLs are its Function URLs (CreateFunctionUrlConfig), by qualifier
+	// ("" for the unqualified function, else an alias name).
+	URLs map[string]FunctionURL `json:",omitempty"`
+}
+
+// FunctionURL is the configuration of one Function URL.
+type FunctionURL struct {
+	AuthType   string // NONE or AWS_IAM
+	InvokeMode string // BUFFERED or RESPONSE_STREAM
+	Cors       *URLCors
+	Created    time.Time
+	Modified   time.Time
+}
+
+// URLCors is a Function URL's Cors.
+type URLCors struct {
+	AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+	// MaxAge is Access-Control-Max-Age in seconds; nil for none.
+	MaxAge           *int
+	AllowCredentials bool
 }
 
 // Throttled is the ReservedConcurrency of a function whose reserved

@@ -186,6 +186,7 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		"addr", scheme+addrs.Invoke, "functions", len(e.Functions()), "auth", len(cfg.Credentials) > 0)
 	if len(servers) > 1 {
 		addrs.API = apiLn.Addr().String()
+		e.SetAPIAddress(scheme + addrs.API)
 		routes := 0
 		for _, a := range e.APIGatewayAPIs() {
 			routes += len(a.Routes)

@@ -64,8 +64,24 @@ type URL struct {
 	Cors                *apispec.CORS
 }
 
-// ID is the URL's id: the host label before ".lambda-url.".
-func (u URL) ID() string { return strings.ToLower(u.Function) }
+// ID is the URL's id: the host label before ".lambda-url.", the
+// function's name in lower case, then "--" and the alias for a qualified
+// URL.
+func (u URL) ID() string {
+	if u.Qualifier != "" {
+		return strings.ToLower(u.Function + "--" + u.Qualifier)
+	}
+	return strings.ToLower(u.Function)
+}
+
+// pathName names u in the path form: FunctionName, or
+// FunctionName:alias.
+func (u URL) pathName() string {
+	if u.Qualifier != "" {
+		return u.Function + ":" + u.Qualifier
+	}
+	return u.Function
+}
 
 // Addresses are the two ways to reach u on the API port at base (a
 // scheme and host:port): the Host form, then the path form.
@@ -75,7 +91,7 @@ func (u URL) Addresses(base, region string) (host, path string) {
 		port = base[i:]
 	}
 	scheme := base[:strings.Index(base, "://")+3]
-	return scheme + u.ID() + hostInfix + region + ".localhost" + port + "/", base + PathPrefix + u.Function + "/"
+	return scheme + u.ID() + hostInfix + region + ".localhost" + port + "/", base + PathPrefix + u.pathName() + "/"
 }
 
 // Config configures Handler.
@@ -125,7 +141,7 @@ func match(urls []URL, r *http.Request) (URL, string, bool) {
 	}
 	name, rest, _ := strings.Cut(p[len(PathPrefix):], "/")
 	for _, u := range urls {
-		if u.Function == name {
+		if u.pathName() == name {
 			return u, "/" + rest, true
 		}
 	}

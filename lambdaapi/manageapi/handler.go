@@ -54,6 +54,15 @@ type Backend interface {
 	ListTags(ctx context.Context, arn string) (map[string]string, error)
 	TagResource(ctx context.Context, arn string, tags map[string]string) error
 	UntagResource(ctx context.Context, arn string, keys []string) error
+
+	// Function URLs: one per function and qualifier ("" for none, else an
+	// alias).
+	CreateURL(ctx context.Context, name, qualifier string, in URLInput) (URLConfig, error)
+	GetURL(ctx context.Context, name, qualifier string) (URLConfig, error)
+	UpdateURL(ctx context.Context, name, qualifier string, in URLInput) (URLConfig, error)
+	DeleteURL(ctx context.Context, name, qualifier string) error
+	// ListURLs returns the function's URLs, sorted by qualifier.
+	ListURLs(ctx context.Context, name string) ([]URLConfig, error)
 }
 
 // Config configures the handler.
@@ -68,8 +77,7 @@ type Config struct {
 	// which answers UnknownOperationException to the rest.
 	Fallback http.Handler
 	// Extra, if not nil, mounts more operations on the same router, with
-	// the same edge and Auth: the seam for the Function URL configuration
-	// operations (CreateFunctionUrlConfig, GetFunctionUrlConfig, ...).
+	// the same edge and Auth.
 	Extra func(r chi.Router)
 }
 
@@ -117,6 +125,11 @@ func NewHandler(cfg Config) http.Handler {
 		r.Get(routeTags, s.listTags)
 		r.Post(routeTags, s.tagResource)
 		r.Delete(routeTags, s.untagResource)
+		r.Post(routeURL, s.createURL)
+		r.Get(routeURL, s.getURL)
+		r.Put(routeURL, s.updateURL)
+		r.Delete(routeURL, s.deleteURL)
+		r.Get(routeURLs, s.listURLs)
 		if cfg.Extra != nil {
 			cfg.Extra(r)
 		}
@@ -421,4 +434,48 @@ func (s *server) tagResource(w http.ResponseWriter, r *http.Request) {
 func (s *server) untagResource(w http.ResponseWriter, r *http.Request) {
 	err := s.b.UntagResource(r.Context(), param(r, "Resource"), r.URL.Query()["tagKeys"])
 	s.reply(w, r, http.StatusNoContent, nil, err)
+}
+
+func (s *server) createURL(w http.ResponseWriter, r *http.Request) {
+	var in URLInput
+	err := decode(r, &in)
+	var out URLConfig
+	if err == nil {
+		out, err = s.b.CreateURL(r.Context(), fn(r), r.URL.Query().Get("Qualifier"), in)
+	}
+	s.reply(w, r, http.StatusCreated, out, err)
+}
+
+func (s *server) getURL(w http.ResponseWriter, r *http.Request) {
+	out, err := s.b.GetURL(r.Context(), fn(r), r.URL.Query().Get("Qualifier"))
+	s.reply(w, r, http.StatusOK, out, err)
+}
+
+func (s *server) updateURL(w http.ResponseWriter, r *http.Request) {
+	var in URLInput
+	err := decode(r, &in)
+	var out URLConfig
+	if err == nil {
+		out, err = s.b.UpdateURL(r.Context(), fn(r), r.URL.Query().Get("Qualifier"), in)
+	}
+	s.reply(w, r, http.StatusOK, out, err)
+}
+
+func (s *server) deleteURL(w http.ResponseWriter, r *http.Request) {
+	err := s.b.DeleteURL(r.Context(), fn(r), r.URL.Query().Get("Qualifier"))
+	s.reply(w, r, http.StatusNoContent, nil, err)
+}
+
+func (s *server) listURLs(w http.ResponseWriter, r *http.Request) {
+	type out struct {
+		FunctionUrlConfigs []URLConfig `json:"FunctionUrlConfigs"`
+		NextMarker         string      `json:"NextMarker,omitempty"`
+	}
+	all, err := s.b.ListURLs(r.Context(), fn(r))
+	var p []URLConfig
+	var next string
+	if err == nil {
+		p, next, err = page(r, all)
+	}
+	s.reply(w, r, http.StatusOK, out{FunctionUrlConfigs: nonNil(p), NextMarker: next}, err)
 }

@@ -18,6 +18,8 @@ const (
 	routeGetConc       = "/2019-09-30/functions/{FunctionName}/concurrency"
 	routeAccount       = "/2016-08-19/account-settings"
 	routeTags          = "/2017-03-31/tags/{Resource}"
+	routeURL           = "/2021-10-31/functions/{FunctionName}/url"
+	routeURLs          = "/2021-10-31/functions/{FunctionName}/urls"
 )
 
 // Limits.
@@ -200,4 +202,38 @@ type AccountUsage struct {
 type AccountSettings struct {
 	AccountLimit AccountLimit `json:"AccountLimit"`
 	AccountUsage AccountUsage `json:"AccountUsage"`
+}
+
+// URLTimeFormat is how Lambda writes a Function URL's CreationTime and
+// LastModifiedTime.
+const URLTimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// Cors is a Function URL's CORS configuration.
+type Cors struct {
+	AllowCredentials *bool    `json:"AllowCredentials,omitempty"`
+	AllowHeaders     []string `json:"AllowHeaders,omitempty"`
+	AllowMethods     []string `json:"AllowMethods,omitempty"`
+	AllowOrigins     []string `json:"AllowOrigins,omitempty"`
+	ExposeHeaders    []string `json:"ExposeHeaders,omitempty"`
+	MaxAge           *int     `json:"MaxAge,omitempty"`
+}
+
+// URLInput is the body of CreateFunctionUrlConfig and
+// UpdateFunctionUrlConfig (nil: unchanged, in an update).
+type URLInput struct {
+	AuthType   *string `json:"AuthType"`
+	Cors       *Cors   `json:"Cors"`
+	InvokeMode *string `json:"InvokeMode"`
+}
+
+// URLConfig is a Function URL's configuration, as every URL operation
+// answers it.
+type URLConfig struct {
+	FunctionUrl      string `json:"FunctionUrl"`
+	FunctionArn      string `json:"FunctionArn"`
+	AuthType         string `json:"AuthType"`
+	Cors             *Cors  `json:"Cors,omitempty"`
+	CreationTime     string `json:"CreationTime"`
+	LastModifiedTime string `json:"LastModifiedTime,omitempty"`
+	InvokeMode       string `json:"InvokeMode"`
 }
