@@ -171,30 +171,23 @@ func checkURLInput(in manageapi.URLInput) error {
 	return nil
 }
 
-// changeURL applies change to the stored URLs of a writable function; m.mu
-// is held while it runs.
+// changeURL applies change to the stored URLs of a writable function.
 func (m *manager) changeURL(ctx context.Context, name, qualifier string, change func(fn functions.Function, urls map[string]functions.FunctionURL, q string) error) error {
 	fn, q, err := m.urlTarget(ctx, name, qualifier)
 	if err != nil {
 		return err
 	}
-	if _, err := m.writable(ctx, fn.Name); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if fn, err = m.e.reg.Store().Function(ctx, fn.Name); err != nil {
-		return err
-	}
-	urls := maps.Clone(fn.URLs)
-	if urls == nil {
-		urls = map[string]functions.FunctionURL{}
-	}
-	if err := change(fn, urls, q); err != nil {
-		return err
-	}
-	fn.URLs = urls
-	return m.e.reg.PutFunction(ctx, fn)
+	return m.modify(ctx, fn.Name, func(fn *functions.Function) error {
+		urls := maps.Clone(fn.URLs)
+		if urls == nil {
+			urls = map[string]functions.FunctionURL{}
+		}
+		if err := change(*fn, urls, q); err != nil {
+			return err
+		}
+		fn.URLs = urls
+		return nil
+	})
 }
 
 func (m *manager) CreateURL(ctx context.Context, name, qualifier string, in manageapi.URLInput) (manageapi.URLConfig, error) {

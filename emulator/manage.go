@@ -778,19 +778,32 @@ func (m *manager) retag(ctx context.Context, arn string, change func(map[string]
 	if err != nil {
 		return err
 	}
-	if _, err := m.writable(ctx, fn.Name); err != nil {
+	return m.modify(ctx, fn.Name, func(fn *functions.Function) error {
+		fn.Tags = maps.Clone(fn.Tags)
+		if fn.Tags == nil {
+			fn.Tags = map[string]string{}
+		}
+		change(fn.Tags)
+		return nil
+	})
+}
+
+// modify changes the record of the uploaded function name: change gets
+// the stored record, under m.mu, and what it leaves is stored unless it
+// fails.
+func (m *manager) modify(ctx context.Context, name string, change func(fn *functions.Function) error) error {
+	if _, err := m.writable(ctx, name); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if fn, err = m.e.reg.Store().Function(ctx, fn.Name); err != nil {
+	fn, err := m.e.reg.Store().Function(ctx, name)
+	if err != nil {
 		return err
 	}
-	fn.Tags = maps.Clone(fn.Tags)
-	if fn.Tags == nil {
-		fn.Tags = map[string]string{}
+	if err := change(&fn); err != nil {
+		return err
 	}
-	change(fn.Tags)
 	return m.e.reg.PutFunction(ctx, fn)
 }
 
