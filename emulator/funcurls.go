@@ -65,6 +65,15 @@ func corsSpec(c *functions.URLCors) *apispec.CORS {
 		ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge, AllowCredentials: c.AllowCredentials}
 }
 
+// corsFromSpec is corsSpec's inverse, for a template's Cors.
+func corsFromSpec(c *apispec.CORS) *functions.URLCors {
+	if c == nil {
+		return nil
+	}
+	return &functions.URLCors{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
+		ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge, AllowCredentials: c.AllowCredentials}
+}
+
 func corsWire(c *apispec.CORS) *manageapi.Cors {
 	if c == nil {
 		return nil
@@ -140,13 +149,7 @@ func (m *manager) templateURL(fn functions.Function, qualifier string) (function
 	if !ok || spec.URL == nil {
 		return functions.FunctionURL{}, false
 	}
-	c := spec.URL.Cors
-	var cors *functions.URLCors
-	if c != nil {
-		cors = &functions.URLCors{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
-			ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge, AllowCredentials: c.AllowCredentials}
-	}
-	return functions.FunctionURL{AuthType: spec.URL.AuthType, InvokeMode: spec.URL.InvokeMode, Cors: cors,
+	return functions.FunctionURL{AuthType: spec.URL.AuthType, InvokeMode: spec.URL.InvokeMode, Cors: corsFromSpec(spec.URL.Cors),
 		Created: m.e.started, Modified: m.e.started}, true
 }
 

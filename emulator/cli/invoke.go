@@ -32,9 +32,7 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if noEvent && event != "" {
 		return &usageError{"--no-event and --event exclude each other"}
 	}
-	if err := sf.apply(&c, stderr); err != nil {
-		return err
-	}
+	sf.apply(&c, stderr)
 	if len(rest) == 0 {
 		name, err := onlyFunction(&c)
 		if err != nil {

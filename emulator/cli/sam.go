@@ -81,9 +81,9 @@ func (s *samFlags) register(fs *flag.FlagSet) {
 	}
 }
 
-// apply puts the SAM flags into c and opts, and notes the Docker-only
-// flags on stderr. It runs before c.options.
-func (s *samFlags) apply(c *common, stderr io.Writer) error {
+// apply puts the SAM flags into c and the environment, and notes the
+// Docker-only flags on stderr. It runs before c.options.
+func (s *samFlags) apply(c *common, stderr io.Writer) {
 	if s.debug {
 		c.logLevel = "debug"
 	}
@@ -103,31 +103,20 @@ func (s *samFlags) apply(c *common, stderr io.Writer) error {
 	if s.profile != "" {
 		os.Setenv("AWS_PROFILE", s.profile)
 	}
-	return nil
 }
 
-// functionLog opens --log-file for the functions' log lines; nil when not
-// given.
-func (s *samFlags) functionLog() (io.WriteCloser, error) {
+// setFunctionLog points opts' function log at --log-file, appended to,
+// if given; the returned func closes it.
+func (s *samFlags) setFunctionLog(opts *emulator.Options) (func(), error) {
 	if s.logFile == "" {
-		return nil, nil
+		return func() {}, nil
 	}
 	f, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, &usageError{fmt.Sprintf("--log-file: %v", err)}
 	}
-	return f, nil
-}
-
-// setFunctionLog points opts' function log at --log-file, if given; the
-// returned func closes it.
-func (s *samFlags) setFunctionLog(opts *emulator.Options) (func(), error) {
-	w, err := s.functionLog()
-	if err != nil || w == nil {
-		return func() {}, err
-	}
-	opts.FunctionLog = w
-	return func() { w.Close() }, nil
+	opts.FunctionLog = f
+	return func() { f.Close() }, nil
 }
 
 // onlyFunction is the name of the template's one function, for `invoke`

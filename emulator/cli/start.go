@@ -114,9 +114,7 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	if len(rest) > 0 {
 		return emulator.Options{}, server.Config{}, &usageError{fmt.Sprintf("%s takes no arguments, got %q", cmd, rest)}
 	}
-	if err := sf.apply(&c, stderr); err != nil {
-		return emulator.Options{}, server.Config{}, err
-	}
+	sf.apply(&c, stderr)
 	from, err := applySettings(fs, s.config)
 	if err != nil {
 		return emulator.Options{}, server.Config{}, err
