@@ -119,13 +119,20 @@ func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 }
 
 // parseParameterOverrides parses SAM's --parameter-overrides: "K=V K2=V2"
-// or "ParameterKey=K,ParameterValue=V".
+// or "ParameterKey=K,ParameterValue=V" entries, separated by white space;
+// a value may be quoted, as sam deploy --guided writes them into
+// samconfig.toml (Stage="dev" Name='a b'), and a double-quoted one may
+// escape a quote with a backslash.
 func parseParameterOverrides(s string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, field := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\n' }) {
-		if strings.HasPrefix(field, "ParameterKey=") {
+	entries, err := splitOverrides(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.text, "ParameterKey=") {
 			var k, v string
-			for _, part := range strings.Split(field, ",") {
+			for _, part := range strings.Split(e.text, ",") {
 				kv := strings.SplitN(part, "=", 2)
 				if len(kv) == 2 && kv[0] == "ParameterKey" {
 					k = kv[1]
@@ -134,17 +141,66 @@ func parseParameterOverrides(s string) (map[string]string, error) {
 				}
 			}
 			if k == "" {
-				return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q", field)}
+				return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q", e.raw)}
 			}
 			out[k] = v
 			continue
 		}
-		kv := strings.SplitN(field, "=", 2)
+		kv := strings.SplitN(e.text, "=", 2)
 		if len(kv) != 2 || kv[0] == "" {
-			return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q, want Key=Value", field)}
+			return nil, &usageError{fmt.Sprintf("bad --parameter-overrides entry %q, want Key=Value", e.raw)}
 		}
 		out[kv[0]] = kv[1]
 	}
+	return out, nil
+}
+
+// override is one entry of --parameter-overrides: as written, and with its
+// quotes taken away.
+type override struct{ raw, text string }
+
+// splitOverrides splits s at white space outside quotes.
+func splitOverrides(s string) ([]override, error) {
+	var out []override
+	var text, raw strings.Builder
+	var quote rune
+	in := false
+	flush := func() {
+		if in {
+			out = append(out, override{raw: raw.String(), text: text.String()})
+		}
+		text.Reset()
+		raw.Reset()
+		in = false
+	}
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote == 0 && (r == ' ' || r == '\t' || r == '\n' || r == '\r'):
+			flush()
+			continue
+		case quote == 0 && (r == '"' || r == '\''):
+			quote = r
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == '"' && r == '\\' && i+1 < len(rs):
+			raw.WriteRune(r)
+			i++
+			text.WriteRune(rs[i])
+			raw.WriteRune(rs[i])
+			in = true
+			continue
+		default:
+			text.WriteRune(r)
+		}
+		raw.WriteRune(r)
+		in = true
+	}
+	if quote != 0 {
+		return nil, &usageError{fmt.Sprintf("bad --parameter-overrides %q: a %c quote is not closed", s, quote)}
+	}
+	flush()
 	return out, nil
 }
 

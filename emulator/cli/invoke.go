@@ -25,8 +25,13 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fs.StringVar(&event, name, "", "event file, or - for standard input (default: {})")
 	}
 	fs.BoolVar(&noEvent, "no-event", false, "invoke with the empty event {} (SAM's --no-event)")
+	var sc samConfigFlags
+	sc.register(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if _, err := sc.apply(fs, "invoke", c.template); err != nil {
 		return err
 	}
 	if noEvent && event != "" {

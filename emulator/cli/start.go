@@ -107,12 +107,22 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	c.register(fs)
 	s.register(fs)
 	sf.register(fs)
+	// SAM's spellings read SAM's project file; fresco start has --config.
+	var sc samConfigFlags
+	if cmd != "start" {
+		sc.register(fs)
+	}
 	rest, err := parse(fs, args)
 	if err != nil {
 		return emulator.Options{}, server.Config{}, err
 	}
 	if len(rest) > 0 {
 		return emulator.Options{}, server.Config{}, &usageError{fmt.Sprintf("%s takes no arguments, got %q", cmd, rest)}
+	}
+	if cmd != "start" {
+		if _, err := sc.apply(fs, cmd, c.template); err != nil {
+			return emulator.Options{}, server.Config{}, err
+		}
 	}
 	sf.apply(&c, stderr)
 	from, err := applySettings(fs, s.config)
