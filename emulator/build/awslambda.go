@@ -45,6 +45,8 @@ const (
 	// so does the legacy glue's start function's file.
 	awsLambdaGlueFile  = "lambda/zz_fresco_wasip1.go"
 	awsLambdaStartFile = "lambda/zz_fresco_start_wasip1.go"
+	// The streaming of a handler's io.Reader, v1.40.0 and later.
+	awsLambdaStreamFile = "lambda/zz_fresco_stream_wasip1.go"
 	awsLambdaGuestDir  = "lambda/frescoguest"
 	// adapters/hosthttp, the guest's HTTP through the host.
 	awsLambdaHTTPDir = "lambda/frescohttp"
@@ -77,6 +79,10 @@ var (
 	awsLambdaStartContext []byte
 	//go:embed awslambda/start_options_wasip1.go.txt
 	awsLambdaStartOptions []byte
+	//go:embed awslambda/start_stream_wasip1.go.txt
+	awsLambdaStartStream []byte
+	//go:embed awslambda/stream_wasip1.go.txt
+	awsLambdaStream []byte
 )
 
 // glueVariant is which glue a version of aws-lambda-go takes.
@@ -84,7 +90,8 @@ type glueVariant int
 
 const (
 	glueRuntimeLoop   glueVariant = iota // v1.46.0 and later
-	glueLegacyOptions                    // v1.32.0 to v1.45.x
+	glueLegacyStream                     // v1.40.0 to v1.45.x
+	glueLegacyOptions                    // v1.32.0 to v1.39.x
 	glueLegacyContext                    // v1.27.0 to v1.31.x
 	glueNumberOfGlues                    // not a variant
 	glueUnsupported   glueVariant = -1   // before v1.27.0
@@ -100,8 +107,10 @@ func glueFor(version string) glueVariant {
 		return glueUnsupported
 	case semver.Compare(version, "v1.32.0") < 0:
 		return glueLegacyContext
-	case semver.Compare(version, "v1.46.0") < 0:
+	case semver.Compare(version, "v1.40.0") < 0:
 		return glueLegacyOptions
+	case semver.Compare(version, "v1.46.0") < 0:
+		return glueLegacyStream
 	}
 	return glueRuntimeLoop
 }
@@ -113,8 +122,10 @@ func (v glueVariant) files() map[string][]byte {
 		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartContext}
 	case glueLegacyOptions:
 		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartOptions}
+	case glueLegacyStream:
+		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartStream, awsLambdaStreamFile: awsLambdaStream}
 	}
-	return map[string][]byte{awsLambdaGlueFile: awsLambdaGlue}
+	return map[string][]byte{awsLambdaGlueFile: awsLambdaGlue, awsLambdaStreamFile: awsLambdaStream}
 }
 
 // awsLambdaPatch is what fresco adds to aws-lambda-go.
@@ -458,7 +469,8 @@ func (e *UnsupportedAwsLambdaError) Unwrap() error {
 // *UnsupportedAwsLambdaError when the glue did not compile, else a
 // *BuildError.
 func (lb *awsLambdaBuild) buildFailure(ids []string, output string, err error) error {
-	if lb != nil && (strings.Contains(output, path.Base(awsLambdaGlueFile)) || strings.Contains(output, path.Base(awsLambdaStartFile))) {
+	if lb != nil && (strings.Contains(output, path.Base(awsLambdaGlueFile)) || strings.Contains(output, path.Base(awsLambdaStartFile)) ||
+		strings.Contains(output, path.Base(awsLambdaStreamFile))) {
 		return &UnsupportedAwsLambdaError{Functions: ids, Version: lb.version(), Output: output}
 	}
 	return &BuildError{Functions: ids, Output: output, Err: err}

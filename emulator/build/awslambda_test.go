@@ -433,3 +433,71 @@ func TestBuildUnchangedLegacyAwsLambdaHandlers(t *testing.T) {
 		})
 	}
 }
+
+// streamRecorder is an invoke.ResponseStream that keeps what it is sent.
+type streamRecorder struct {
+	contentType string
+	writes      []string
+}
+
+func (s *streamRecorder) Begin(contentType string) error {
+	s.contentType = contentType
+	return nil
+}
+
+func (s *streamRecorder) Write(p []byte) (int, error) {
+	s.writes = append(s.writes, string(p))
+	return len(p), nil
+}
+
+func (s *streamRecorder) Flush() error { return nil }
+
+// TestBuildUnchangedLegacyStreamingHandlers: aws-lambda-go v1.40.0 to
+// v1.45.x let a handler return a stream (a
+// LambdaFunctionURLStreamingResponse, or any io.Reader), which the legacy
+// glue sends to the host read by read: the prelude and each chunk as the
+// handler's reader yields them, the content type the runtime client would
+// post, and a failed read as a function error after what was sent.
+func TestBuildUnchangedLegacyStreamingHandlers(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{"v1.40.0", "v1.45.0"} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			dir := buildTestPackage(t, "legacystream")
+			gomod := fmt.Sprintf("module example.com/legacystream\n\ngo 1.18\n\nrequire github.com/aws/aws-lambda-go %s\n", version)
+			buildWriteFile(t, filepath.Join(dir, "go.mod"), gomod)
+			artifacts, _ := runBuilder(t, &Builder{CacheDir: t.TempDir()}, buildTestFn("Stream", dir))
+			f := awsLambdaLoad(t, "Stream"+version, artifacts["Stream"])
+
+			invokeStream := func(n int, path string) (*streamRecorder, invoke.Result) {
+				s := &streamRecorder{}
+				req := awsLambdaRequest(n, fmt.Sprintf(`{"rawPath":%q}`, path))
+				req.Stream = s
+				return s, *f.Invoke(context.Background(), req)
+			}
+			s, res := invokeStream(1, "/")
+			prelude := `{"statusCode":200,"headers":{"Content-Type":"text/plain"}}` + invoke.StreamPreludeSeparator
+			if res.Kind != invoke.Success || s.contentType != invoke.StreamContentTypeHTTP ||
+				strings.Join(s.writes, "") != prelude+"chunk-1\nchunk-2\nchunk-3\n" || len(s.writes) < 4 {
+				t.Errorf("streaming response: %v, type %q, writes %q\nlog:\n%s", res.Kind, s.contentType, s.writes, res.Log)
+			}
+			if res.Streamed != int64(len(prelude)+24) {
+				t.Errorf("Streamed = %d", res.Streamed)
+			}
+			s, res = invokeStream(2, "/raw")
+			if res.Kind != invoke.Success || s.contentType != invoke.StreamContentTypeDefault || strings.Join(s.writes, "") != "raw bytes" {
+				t.Errorf("raw reader: %v, type %q, writes %q", res.Kind, s.contentType, s.writes)
+			}
+			s, res = invokeStream(3, "/fail")
+			if res.Kind != invoke.FunctionError || !strings.Contains(string(res.Payload), "the source went away") ||
+				strings.Join(s.writes, "") != "chunk-1\n" {
+				t.Errorf("failed read: %v %s %s, writes %q", res.Kind, res.ErrorType, res.Payload, s.writes)
+			}
+			// Without a stream, the host buffers what the handler streams.
+			res = *f.Invoke(context.Background(), awsLambdaRequest(4, `{"rawPath":"/raw"}`))
+			if res.Kind != invoke.Success || string(res.Payload) != "raw bytes" {
+				t.Errorf("buffered: %v %q", res.Kind, res.Payload)
+			}
+		})
+	}
+}
