@@ -47,7 +47,7 @@ const (
 	awsLambdaStartFile = "lambda/zz_fresco_start_wasip1.go"
 	// The streaming of a handler's io.Reader, v1.40.0 and later.
 	awsLambdaStreamFile = "lambda/zz_fresco_stream_wasip1.go"
-	awsLambdaGuestDir  = "lambda/frescoguest"
+	awsLambdaGuestDir   = "lambda/frescoguest"
 	// adapters/hosthttp, the guest's HTTP through the host.
 	awsLambdaHTTPDir = "lambda/frescohttp"
 	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
