@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
+	"github.com/frescolabs/fresco/lambdaapi/funcurl"
 )
 
 // APIGatewayAPIs returns the APIs to serve: the template's APIs with the
@@ -36,3 +37,20 @@ func (e *Emulator) APIGatewayAPIs() []apispec.API {
 	}
 	return out
 }
+
+// FunctionURLs are the loaded functions' FunctionUrlConfig URLs and the
+// uploaded functions' (CreateFunctionUrlConfig), served on the API port
+// (lambdaapi/funcurl).
+func (e *Emulator) FunctionURLs() []funcurl.URL {
+	var out []funcurl.URL
+	for _, f := range e.tmpl.Functions {
+		if _, loaded := e.loaded[f.Name]; !loaded || f.URL == nil {
+			continue
+		}
+		out = append(out, funcurl.URL{Function: f.Name, AuthType: f.URL.AuthType, InvokeMode: f.URL.InvokeMode, Cors: f.URL.Cors})
+	}
+	return append(out, e.managedURLs()...)
+}
+
+// Region is the region of the functions' ARNs.
+func (e *Emulator) Region() string { return e.region }

@@ -82,7 +82,7 @@ func TestCLIInvoke(t *testing.T) {
 		{"unknown function", []string{"invoke", "Nope", "-t", tmpl}, 1, `function "Nope" not found in the template`},
 		{"missing template", []string{"invoke", "Hello", "-t", "no/such/template.yaml"}, 1, "no/such/template.yaml"},
 		{"bad flag", []string{"invoke", "Hello", "--bogus"}, 2, "flag provided but not defined: -bogus"},
-		{"no name", []string{"invoke", "-t", tmpl}, 2, "exactly one function name"},
+		{"no name", []string{"invoke", "-t", tmpl}, 2, "invoke needs a function name"},
 		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
 		{"bad event", []string{"invoke", "Hello", "-e", "-", "-t", tmpl}, 1, "not valid JSON"},
 		{"bad allowed host", []string{"invoke", "Hello", "-t", tmpl, "--egress-hosts", "api.example.com,https://x"}, 1, `allowed host "https://x": give a host, not a URL`},

@@ -19,8 +19,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,6 +258,62 @@ func TestEgressRawABI(t *testing.T) {
 	}
 	if s := string(out.Payload); !strings.HasPrefix(s, "200\n") || !strings.HasSuffix(s, "\n\nraw ok") {
 		t.Fatalf("RawFetch: %q", s)
+	}
+}
+
+// The C sample on the raw ABI puts the cache in front of a GET: the first
+// call of a URL reaches the server, the next ones are answered from the
+// cache (its value's buffer posted as the response), until the TTL ends;
+// a refused connection fails with the errno's name and the host's message.
+func TestEgressCGuestCacheAndBuffers(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, "c says \"hi\"\n")
+	}))
+	defer srv.Close()
+	c := egressClient(t)
+	call := func(in map[string]any) map[string]any {
+		t.Helper()
+		return invokeEgress(t, c, "CFetch", in)
+	}
+	url := srv.URL + "/c?" + t.Name()
+	want := map[string]any{"source": "origin", "status": float64(200), "body": "c says \"hi\"\n"}
+	if got := call(map[string]any{"url": url, "ttl_ms": 300}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("first call: %v, want %v", got, want)
+	}
+	want["source"] = "cached"
+	for range 3 {
+		if got := call(map[string]any{"url": url}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("cached call: %v, want %v", got, want)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("the server saw %d requests, want 1 (the rest from the cache)", n)
+	}
+	// After the TTL the next call goes to the origin again.
+	deadline := time.Now().Add(10 * time.Second)
+	for hits.Load() == 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		call(map[string]any{"url": url})
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("after the TTL the server saw %d requests, want 2", n)
+	}
+
+	// A port nothing listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	got := call(map[string]any{"url": closed})
+	if got["functionError"] != "Unhandled" || got["errorType"] != "HTTP.Connect" || !strings.Contains(fmt.Sprint(got["errorMessage"]), "refused") {
+		t.Fatalf("refused connection: %v", got)
+	}
+	if got := call(map[string]any{"nope": 1}); got["errorType"] != "InvalidEvent" {
+		t.Fatalf("no url: %v", got)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +22,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/build"
 	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/emulator/functions/boltqueue"
+	"github.com/frescolabs/fresco/emulator/functions/boltstore"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -140,6 +142,13 @@ type Emulator struct {
 	// order; loaded has them by Name.
 	fns    []*sam.FunctionSpec
 	loaded map[string]*sam.FunctionSpec
+	// apiBase is the API port's base URL, once the server listens
+	// (SetAPIAddress); started is when New made the emulator.
+	apiBase atomic.Pointer[string]
+	started time.Time
+	// mgr is the control plane's backend; closeStore releases its store.
+	mgr        *manager
+	closeStore func() error
 }
 
 // New loads the template, builds what is stale and compiles every function
@@ -174,7 +183,7 @@ func Prepare(opts Options) (*Plan, error) {
 // HasAPIEvents tells whether a function to load has Api or HttpApi events.
 func (p *Plan) HasAPIEvents() bool {
 	for _, f := range p.fns {
-		if len(f.Events) > 0 {
+		if len(f.Events) > 0 || f.URL != nil { // Function URLs share the API port
 			return true
 		}
 	}
@@ -195,7 +204,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 	}
 	direct := &directInvoker{}
 	host, err := wasmhost.New(wasmhost.Config{
-		CacheDir:      filepath.Join(opts.CacheDir, "wazero"),
+		CacheDir:      compileCacheDir(opts),
 		NoSnapshots:   opts.NoSnapshots,
 		VerifyResets:  opts.VerifyResets,
 		FullResets:    opts.FullResets,
@@ -218,20 +227,30 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 	readyLimit, _ := host.ReadyMemory()
 	opts.Logger.Info("snapshot instances are reset by "+host.ResetMechanism(), "ready_memory_mb", readyLimit>>20, "cache", host.CacheStore())
 	e := &Emulator{
-		opts:   opts,
-		logger: opts.Logger,
-		tmpl:   tmpl,
-		host:   host,
-		region: invoke.RegionFromEnv(),
-		log:    &lockedWriter{w: opts.FunctionLog},
-		loaded: map[string]*sam.FunctionSpec{},
+		started: time.Now(),
+		opts:    opts,
+		logger:  opts.Logger,
+		tmpl:    tmpl,
+		host:    host,
+		region:  invoke.RegionFromEnv(),
+		log:     &lockedWriter{w: opts.FunctionLog},
+		loaded:  map[string]*sam.FunctionSpec{},
 	}
+	store, codeDir, closeStore, err := openRegistry(ctx, opts)
+	if err != nil {
+		host.Close(ctx)
+		return nil, err
+	}
+	e.closeStore = closeStore
 	e.reg = functions.NewRegistry(functions.RegistryConfig{
+		Store:  store,
 		Loader: functions.LoaderFunc(e.loadVersion),
 		Region: e.region,
 	})
+	e.mgr = &manager{e: e, code: &codeStore{dir: codeDir}, gen: map[string]uint64{}}
 	queue, err := openQueue(opts)
 	if err != nil {
+		closeStore()
 		host.Close(ctx)
 		return nil, err
 	}
@@ -248,6 +267,15 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		e.Close(ctx)
 		return nil, err
 	}
+	// Functions uploaded through the control plane in earlier runs.
+	start := time.Now()
+	if err := e.mgr.restore(ctx); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	if n := e.mgr.count(ctx); n > 0 {
+		e.logger.Info("uploaded functions restored", "count", n, "took", time.Since(start).Round(time.Millisecond).String())
+	}
 	// Events an earlier run accepted and did not finish run now.
 	n, err := e.inv.Recover(ctx)
 	if err != nil {
@@ -257,6 +285,14 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		e.logger.Info("Event invocations recovered", "count", n, "state_dir", opts.StateDir)
 	}
 	return e, nil
+}
+
+// compileCacheDir is wazero's compilation cache, for the template's
+// functions and uploaded ones alike: content-addressed and per host, in
+// the cache folder, so that a restart (or another state folder) compiles
+// nothing it compiled before.
+func compileCacheDir(opts Options) string {
+	return filepath.Join(opts.CacheDir, "wazero")
 }
 
 // withDefaults fills in what opts leaves unset.
@@ -362,7 +398,35 @@ func (e *Emulator) Close(ctx context.Context) error {
 	if err := e.inv.Close(ctx); err != nil {
 		return err
 	}
-	return errors.Join(e.reg.Close(), e.host.Close(context.Background()))
+	e.mgr.wait()
+	return errors.Join(e.reg.Close(), e.host.Close(context.Background()), e.closeStore())
+}
+
+// openRegistry opens the registry's store: in opts.StateDir when set (a
+// bbolt file, registry.db, with uploaded code beside it in code/, kept
+// across runs; the template's functions from an earlier run are dropped,
+// as the template seeds them again), else in memory, with uploads in a
+// temporary folder.
+func openRegistry(ctx context.Context, opts Options) (functions.Store, string, func() error, error) {
+	if opts.StateDir == "" {
+		dir, err := os.MkdirTemp("", "fresco-code-")
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("open registry: %w", err)
+		}
+		return functions.NewMemStore(), dir, func() error { return os.RemoveAll(dir) }, nil
+	}
+	s, err := boltstore.Open(filepath.Join(opts.StateDir, "registry.db"))
+	if errors.Is(err, boltstore.ErrLocked) {
+		return nil, "", nil, fmt.Errorf("%w: another fresco serves this template; give this one its own --state-dir", err)
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := s.DeleteUnmanaged(ctx); err != nil {
+		s.Close()
+		return nil, "", nil, fmt.Errorf("open registry: %w", err)
+	}
+	return s, filepath.Join(opts.StateDir, "code"), s.Close, nil
 }
 
 // openQueue opens the durable Event queue in opts.StateDir, or returns an

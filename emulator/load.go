@@ -60,6 +60,11 @@ func (e *Emulator) loadAll(ctx context.Context, fns []*sam.FunctionSpec, artifac
 		}
 		if err := e.register(ctx, cfg, codes[i], runners[i]); err != nil {
 			runners[i].Close(ctx)
+			if errors.Is(err, functions.ErrExists) {
+				// A function uploaded through the API has the name.
+				e.logger.Error("template function not served: a function uploaded through the API has its name (delete that one, or rename this one)", "function", cfg.LogicalID, "name", cfg.Name)
+				continue
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -119,7 +124,8 @@ func versionConfig(cfg *sam.FunctionSpec) functions.Config {
 func (e *Emulator) loadVersion(ctx context.Context, v functions.Version) (functions.Runner, error) {
 	spec, ok := e.loaded[v.Function]
 	if !ok {
-		return nil, fmt.Errorf("function %s is not from the template", v.Function)
+		// An uploaded function: its version says all.
+		return e.loadManaged(ctx, v)
 	}
 	cfg := *spec
 	cfg.Description, cfg.Runtime, cfg.Handler = v.Config.Description, v.Config.Runtime, v.Config.Handler

@@ -477,6 +477,21 @@ func (f *Module) callInit(ctx context.Context, mod api.Module, inv *abi.Invocati
 
 // classify turns how the guest ended into a Result.
 func (f *Module) classify(why stopReason, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
+	res := f.classifyEnd(why, inv, err, stdout, log)
+	if inv.Streaming && inv.Request.Stream != nil {
+		// What went to the stream is not the result's to carry.
+		res.Streamed, res.StreamContentType = inv.Streamed, inv.StreamType
+		if res.Kind == invoke.Success {
+			res.Payload = nil
+		}
+		if inv.StreamErr != nil {
+			fmt.Fprintf(log, "fresco: the response stream ended early: %v\n", inv.StreamErr)
+		}
+	}
+	return res
+}
+
+func (f *Module) classifyEnd(why stopReason, inv *abi.Invocation, err error, stdout *cappedBuffer, log *tailbuf.Buffer) *invoke.Result {
 	id := inv.Request.RequestID
 	// What the guest posted is the answer, however it ended after posting
 	// (a trap, an exit, an endless loop stopped postGrace later), as on the

@@ -9,12 +9,14 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/lambdaenv"
 	"github.com/frescolabs/fresco/wasmhost/imports/cache"
+	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
 	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -351,7 +353,7 @@ func (h *Host) lambdaEnv(cfg FunctionConfig, init initType) [][2]string {
 		TaskRoot:   "/var/task",
 		RuntimeDir: "/var/runtime",
 	})
-	std["FRESCO_ABI"] = "1"
+	std["FRESCO_ABI"] = strconv.Itoa(fresco.ABIVersion)
 	// Credentials stay in the host: a guest's SDK signs with these
 	// placeholders (so it never probes for an instance role), and the host
 	// signs again, with its own, what goes to AWS (imports/http).

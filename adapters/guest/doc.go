@@ -41,3 +41,39 @@ const (
 	HeaderClientContext   = "Lambda-Runtime-Client-Context"
 	HeaderCognitoIdentity = "Lambda-Runtime-Cognito-Identity"
 )
+
+// Errors of a streamed response (StreamStart, StreamWrite), from the ABI's
+// errnos.
+var (
+	// ErrAlreadySent: the invocation's answer was already posted (or its
+	// stream already started, for StreamStart).
+	ErrAlreadySent = streamError("fresco: the response was already sent")
+	// ErrTooLarge: the stream passed Lambda's limit on a streamed response;
+	// the invocation fails with Function.ResponseSizeTooLarge.
+	ErrTooLarge = streamError("fresco: the streamed response exceeds Lambda's limit")
+	// ErrStreamClosed: the caller is no longer reading the stream.
+	ErrStreamClosed = streamError("fresco: the response stream is closed")
+	// ErrNotInInvocation: called outside the handler.
+	ErrNotInInvocation = streamError("fresco: not in an invocation")
+)
+
+type streamError string
+
+func (e streamError) Error() string { return string(e) }
+
+// errnoError is the error of an ABI errno (nil for 0).
+func errnoError(errno int32) error {
+	switch errno {
+	case 0:
+		return nil
+	case 1:
+		return ErrAlreadySent
+	case 2:
+		return ErrTooLarge
+	case 3:
+		return ErrNotInInvocation
+	case 4:
+		return ErrStreamClosed
+	}
+	return streamError("fresco: unknown errno")
+}

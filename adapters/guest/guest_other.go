@@ -13,3 +13,9 @@ func OnSnapshot(f func()) {}
 
 // ServeUnread is only meaningful inside a fresco sandbox (GOOS=wasip1).
 func ServeUnread(h Handler) { panic("guest.ServeUnread: not built for GOOS=wasip1") }
+
+// StreamStart is only meaningful inside a fresco sandbox (GOOS=wasip1).
+func StreamStart(contentType string) error { return ErrNotInInvocation }
+
+// StreamWrite is only meaningful inside a fresco sandbox (GOOS=wasip1).
+func StreamWrite(p []byte) error { return ErrNotInInvocation }

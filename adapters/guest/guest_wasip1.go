@@ -26,6 +26,29 @@ func invocationError(typ unsafe.Pointer, typLen int32, body unsafe.Pointer, body
 //go:wasmimport fresco init_error
 func initError(typ unsafe.Pointer, typLen int32, body unsafe.Pointer, bodyLen int32) int32
 
+//go:wasmimport fresco invocation_stream_start
+func streamStart(typ unsafe.Pointer, typLen int32) int32
+
+//go:wasmimport fresco invocation_stream_write
+func streamWrite(buf unsafe.Pointer, n int32) int32
+
+// StreamStart starts the invocation's response as a stream of the given
+// content type ("" is application/octet-stream); optional before the first
+// StreamWrite, which starts an application/octet-stream otherwise.
+func StreamStart(contentType string) error {
+	b := []byte(contentType)
+	return errnoError(streamStart(ptr(b), int32(len(b))))
+}
+
+// StreamWrite sends p as the next bytes of the invocation's response, to
+// the caller at once when it reads a stream (InvokeWithResponseStream, a
+// Function URL in RESPONSE_STREAM mode), buffered otherwise. What the
+// handler then returns (its response, possibly empty, or an error) ends the
+// stream.
+func StreamWrite(p []byte) error {
+	return errnoError(streamWrite(ptr(p), int32(len(p))))
+}
+
 // main.main, which -buildmode=c-shared links but never runs: fresco_init
 // runs it, so that the usual `func main() { lambda.Start(h) }` registers the
 // handler during the init phase.

@@ -36,7 +36,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	for _, name := range []string{"t", "template"} {
 		fs.StringVar(&c.template, name, "", "path of the SAM template (default: template.yaml, template.yml or template.json, the first found)")
 	}
-	fs.StringVar(&c.envVars, "env-vars", "", "JSON file of environment variables, SAM's format: {\"FunctionId\": {\"K\": \"V\"}, \"Parameters\": {...}}")
+	for _, name := range []string{"n", "env-vars"} {
+		fs.StringVar(&c.envVars, name, "", "JSON file of environment variables, SAM's format: {\"FunctionId\": {\"K\": \"V\"}, \"Parameters\": {...}}")
+	}
 	fs.StringVar(&c.params, "parameter-overrides", "", "template parameters, as Key=Value pairs separated by spaces or commas")
 	fs.StringVar(&c.cacheDir, "cache-dir", "", "directory for build artifacts and compiled code (default: the user cache directory)/fresco")
 	fs.StringVar(&c.logLevel, "log-level", "info", "server log level: debug, info, warn, error")

@@ -15,18 +15,33 @@ import (
 
 func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("invoke", "invoke NAME [-e event.json | -e -] [-t template.yaml] [--env-vars env.json]", stderr)
+	fs := newFlagSet("invoke", "invoke [NAME] [-e event.json | -e - | --no-event] [-t template.yaml] [--env-vars env.json] [-l FILE] [--debug]", stderr)
 	c.register(fs)
+	var sf samFlags
+	sf.register(fs)
 	var event string
+	var noEvent bool
 	for _, name := range []string{"e", "event"} {
 		fs.StringVar(&event, name, "", "event file, or - for standard input (default: {})")
 	}
+	fs.BoolVar(&noEvent, "no-event", false, "invoke with the empty event {} (SAM's --no-event)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	if noEvent && event != "" {
+		return &usageError{"--no-event and --event exclude each other"}
+	}
+	sf.apply(&c, stderr)
+	if len(rest) == 0 {
+		name, err := onlyFunction(&c)
+		if err != nil {
+			return err
+		}
+		rest = []string{name}
+	}
 	if len(rest) != 1 {
-		return &usageError{"invoke takes exactly one function name (fresco invoke NAME)"}
+		return &usageError{"invoke takes one function name (fresco invoke [NAME])"}
 	}
 	payload := []byte("{}")
 	switch event {
@@ -51,9 +66,18 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	opts.Only = rest
+	closeLog, err := sf.setFunctionLog(&opts)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	// Server logs stay quiet unless something is wrong; the function's log
 	// is the point.
-	opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if sf.debug {
+		level = slog.LevelDebug
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	e, err := emulator.New(ctx, opts)
 	if err != nil {
 		return err

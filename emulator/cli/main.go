@@ -22,6 +22,16 @@ Usage:
                                  print a sample event (s3 put, sqs receive-message, ...)
   fresco version                 print the version, commit, Go version and platform
 
+SAM's spellings, with SAM's flags and meanings (see the README, "Migrating from SAM"):
+  fresco [local] start-lambda    the Invoke API on -p (default 3001), API Gateway beside it
+  fresco [local] start-api       API Gateway and Function URLs on -p (default 3000), the
+                                 Invoke API beside it (--invoke-port)
+  fresco local invoke [NAME]     as fresco invoke; NAME may be left out when the template
+                                 has one function; --no-event sends {}
+  fresco local generate-event    as fresco generate-event
+SAM's Docker-only flags (--warm-containers, --docker-network, --skip-pull-image, ...) are
+accepted with a note and ignored.
+
 Run 'fresco COMMAND --help' for a command's flags. With no command, fresco
 runs 'start' on ./template.yaml.
 `
@@ -66,9 +76,15 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if cmd == "local" {
+		var err error
+		if cmd, args, err = runLocal(args); err != nil {
+			return err
+		}
+	}
 	switch cmd {
-	case "start", "start-lambda":
-		return runStart(ctx, args, stderr)
+	case "start", "start-lambda", "start-api":
+		return runStart(ctx, cmd, args, stderr)
 	case "invoke":
 		return runInvoke(ctx, args, stdin, stdout, stderr)
 	case "build":
@@ -81,6 +97,6 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		return &usageError{fmt.Sprintf("unknown command %q (commands: start, invoke, build, generate-event, version; see fresco --help)", cmd)}
+		return &usageError{fmt.Sprintf("unknown command %q (commands: start, start-lambda, start-api, local, invoke, build, generate-event, version; see fresco --help)", cmd)}
 	}
 }

@@ -24,6 +24,12 @@ const DefaultAdminAddr = "127.0.0.1:9091"
 
 // startFlags are fresco start's own flags, beside the common ones.
 type startFlags struct {
+	// apiMode is `start-api`'s command line, where -p/--port is API
+	// Gateway's port, as in SAM.
+	apiMode bool
+	// lambdaMode is `start-lambda`'s: API Gateway on a free port unless
+	// --api-port names one.
+	lambdaMode             bool
 	config                 string
 	host                   string
 	port, apiPort          int
@@ -40,15 +46,32 @@ type startFlags struct {
 func (s *startFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.config, configFlag, "", "TOML file of settings: every flag's name as a key (port = 3001); also FRESCO_CONFIG. Precedence: flag > FRESCO_* environment > file > default")
 	fs.StringVar(&s.host, "host", "127.0.0.1", "address to bind; beyond loopback it needs --auth-credentials (or --insecure-no-auth)")
-	fs.IntVar(&s.port, "port", server.DefaultPort, "port of the Lambda Invoke API")
-	fs.IntVar(&s.apiPort, "api-port", server.DefaultAPIPort, "port of API Gateway, serving the template's Api and HttpApi events")
+	if s.apiMode {
+		// sam local start-api: -p/--port is API Gateway's.
+		for _, name := range []string{"p", "port"} {
+			fs.IntVar(&s.apiPort, name, server.DefaultAPIPort, "port of API Gateway, serving the template's Api and HttpApi events and Function URLs (SAM's start-api -p)")
+		}
+		// A free port by default, so that start-api and start-lambda run
+		// side by side as SAM users run them.
+		fs.IntVar(&s.port, "invoke-port", 0, "port of the Lambda Invoke API, served beside API Gateway (default: a free port)")
+	} else {
+		for _, name := range []string{"p", "port"} {
+			fs.IntVar(&s.port, name, server.DefaultPort, "port of the Lambda Invoke API (SAM's start-lambda -p)")
+		}
+		apiPort, what := server.DefaultAPIPort, ""
+		if s.lambdaMode {
+			apiPort, what = 0, " (default: a free port, so that start-api can run beside it)"
+		}
+		fs.IntVar(&s.apiPort, "api-port", apiPort, "port of API Gateway, serving the template's Api and HttpApi events and Function URLs"+what)
+	}
 	fs.IntVar(&s.maxConc, "max-concurrency", 1000, "invocations in flight across all functions before TooManyRequestsException")
 	fs.DurationVar(&s.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long the drain waits for in-flight invocations")
 	fs.DurationVar(&s.drainTimeout, "shutdown-timeout", 30*time.Second, "the same as --drain-timeout")
 	fs.BoolVar(&s.watch, "watch", false, "rebuild and swap in functions whose sources change, without restarting")
 	fs.StringVar(&s.allowedHosts, "allowed-hosts", "", "comma-separated names accepted in a request's Host besides localhost, the loopback addresses and --host (\"*\": any)")
 	fs.IntVar(&s.maxProcs, "max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
-	fs.StringVar(&s.stateDir, "state-dir", "", "directory of the durable state (the queue of accepted Event invocations); default: one per template in the cache directory")
+	fs.StringVar(&s.stateDir, "state-dir", "", "directory of the durable state (the queue of accepted Event invocations, the functions uploaded through the Lambda API with their code, the compile cache); default: one per template in the cache directory")
+	fs.StringVar(&s.stateDir, "data-dir", "", "the same as --state-dir")
 	fs.StringVar(&s.adminAddr, "admin-addr", DefaultAdminAddr, "host:port of the admin listener (/metrics, /healthz, /readyz); \"\" or off: none")
 	fs.StringVar(&s.authCredentials, "auth-credentials", "", "aws CLI credentials file (profiles of aws_access_key_id, aws_secret_access_key): the Invoke API requires SigV4 signed by one of them")
 	fs.BoolVar(&s.insecureNoAuth, "insecure-no-auth", false, "serve the Invoke API beyond loopback without authentication")
@@ -56,8 +79,8 @@ func (s *startFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 }
 
-func runStart(ctx context.Context, args []string, stderr io.Writer) error {
-	opts, cfg, err := startSettings(args, stderr)
+func runStart(ctx context.Context, cmd string, args []string, stderr io.Writer) error {
+	opts, cfg, err := commandSettings(cmd, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -67,18 +90,31 @@ func runStart(ctx context.Context, args []string, stderr io.Writer) error {
 // startSettings is fresco start's configuration from its command line, the
 // FRESCO_* environment and the config file, validated.
 func startSettings(args []string, stderr io.Writer) (emulator.Options, server.Config, error) {
+	return commandSettings("start", args, stderr)
+}
+
+// commandSettings is startSettings for cmd: start, start-lambda (the same)
+// or start-api (-p is API Gateway's port).
+func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Options, server.Config, error) {
 	var c common
-	var s startFlags
-	fs := newFlagSet("start", "start [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [--port 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE]", stderr)
+	s := startFlags{apiMode: cmd == "start-api", lambdaMode: cmd == "start-lambda"}
+	var sf samFlags
+	synopsis := cmd + " [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [-p 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE] [-l FILE] [--debug]"
+	if s.apiMode {
+		synopsis = cmd + " [-p 3000] [--invoke-port 3001] [-t template.yaml] [--host 127.0.0.1] [--env-vars env.json] [-l FILE] [--debug] [flags of fresco start]"
+	}
+	fs := newFlagSet(cmd, synopsis, stderr)
 	c.register(fs)
 	s.register(fs)
+	sf.register(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return emulator.Options{}, server.Config{}, err
 	}
 	if len(rest) > 0 {
-		return emulator.Options{}, server.Config{}, &usageError{fmt.Sprintf("start takes no arguments, got %q", rest)}
+		return emulator.Options{}, server.Config{}, &usageError{fmt.Sprintf("%s takes no arguments, got %q", cmd, rest)}
 	}
+	sf.apply(&c, stderr)
 	from, err := applySettings(fs, s.config)
 	if err != nil {
 		return emulator.Options{}, server.Config{}, err
@@ -89,6 +125,9 @@ func startSettings(args []string, stderr io.Writer) (emulator.Options, server.Co
 	}
 	opts, err := c.options(stderr)
 	if err != nil {
+		return emulator.Options{}, server.Config{}, err
+	}
+	if _, err := sf.setFunctionLog(&opts); err != nil {
 		return emulator.Options{}, server.Config{}, err
 	}
 	opts.MaxConcurrency = s.maxConc

@@ -197,10 +197,17 @@ func (inv *Invoker) acquire(t Target, typ InvocationType, req *invoke.Request) (
 	}, nil
 }
 
+// noSlots is the semaphore of a function whose reserved concurrency is 0:
+// it has no room, so every invocation is throttled.
+var noSlots = make(chan struct{})
+
 // reservedSlots is the semaphore of fn's reserved concurrency, nil when it
 // has none. A changed limit gets a new semaphore; invocations holding a
 // slot of the old one give it back there.
 func (inv *Invoker) reservedSlots(fn Function) chan struct{} {
+	if fn.ReservedConcurrency == Throttled {
+		return noSlots
+	}
 	if fn.ReservedConcurrency <= 0 {
 		return nil
 	}

@@ -44,6 +44,7 @@ func (s *MemStore) CreateFunction(_ context.Context, fn Function, latest Version
 		s.byName[n] = fn.Name
 	}
 	fn.OtherNames = slices.Clone(fn.OtherNames)
+	fn.Tags = maps.Clone(fn.Tags)
 	latest.Function, latest.Version = fn.Name, LatestVersion
 	s.fns[fn.Name] = &memFunction{fn: fn, versions: []Version{cloneVersion(latest)}, aliases: map[string]Alias{}}
 	return nil
@@ -94,6 +95,35 @@ func (s *MemStore) DeleteFunction(_ context.Context, name string) error {
 		delete(s.byName, n)
 	}
 	return nil
+}
+
+func (s *MemStore) PutFunction(_ context.Context, fn Function) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.get(fn.Name)
+	if err != nil {
+		return err
+	}
+	fn.Name, fn.OtherNames = f.fn.Name, f.fn.OtherNames
+	fn.Tags = maps.Clone(fn.Tags)
+	f.fn = fn
+	return nil
+}
+
+func (s *MemStore) DeleteVersion(_ context.Context, function, version string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.get(function)
+	if err != nil {
+		return err
+	}
+	for i, v := range f.versions {
+		if i > 0 && v.Version == version {
+			f.versions = slices.Delete(f.versions, i, i+1)
+			return nil
+		}
+	}
+	return fmt.Errorf("version %s:%s: %w", function, version, ErrNotFound)
 }
 
 func (s *MemStore) PutLatest(_ context.Context, v Version) error {

@@ -55,7 +55,8 @@ type Registry struct {
 	region string
 	rand   func() float64
 
-	arns sync.Map // function name -> its ARN, made once
+	arns   sync.Map // function name -> its ARN, made once
+	status statuses
 
 	mu      sync.Mutex
 	live    map[versionKey]*code
@@ -350,6 +351,11 @@ func (r *Registry) Lookup(ctx context.Context, name, qualifier string) (Target, 
 	v, err := r.store.Version(ctx, fn.Name, version)
 	if err != nil {
 		return Target{}, r.notFound(fn.Name, qualifier, err)
+	}
+	if version == LatestVersion {
+		if err := r.checkState(fn.Name); err != nil {
+			return Target{}, err
+		}
 	}
 	return Target{Function: fn, Version: v, Qualifier: qualifier, ARN: r.ARN(fn.Name)}, nil
 }

@@ -28,7 +28,9 @@ type Function struct {
 	// OtherNames also resolve to the function (a template's logical id
 	// when FunctionName is set).
 	OtherNames []string
-	// ReservedConcurrency is ReservedConcurrentExecutions; 0 for none.
+	// ReservedConcurrency is ReservedConcurrentExecutions; 0 for none,
+	// Throttled for a reserved concurrency of 0 (every invocation
+	// throttled, as Lambda does).
 	ReservedConcurrency int
 	// AutoPublishAlias, when set, is the alias that follows every version
 	// published because the code changed (SAM's AutoPublishAlias).
@@ -36,7 +38,37 @@ type Function struct {
 	// Async is how its Event invocations are retried (EventInvokeConfig);
 	// the zero value retries none and keeps events DefaultMaxEventAge.
 	Async AsyncConfig
+	// Managed tells that the function was created through the management
+	// API (manageapi): its code is an upload, and the API may change it.
+	// A template's functions are not managed: the API only reads them.
+	Managed bool
+	// Tags are the function's tags (TagResource).
+	Tags map[string]string
+	// URLs are its Function URLs (CreateFunctionUrlConfig), by qualifier
+	// ("" for the unqualified function, else an alias name).
+	URLs map[string]FunctionURL `json:",omitempty"`
 }
+
+// FunctionURL is the configuration of one Function URL.
+type FunctionURL struct {
+	AuthType   string // NONE or AWS_IAM
+	InvokeMode string // BUFFERED or RESPONSE_STREAM
+	Cors       *URLCors
+	Created    time.Time
+	Modified   time.Time
+}
+
+// URLCors is a Function URL's Cors.
+type URLCors struct {
+	AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+	// MaxAge is Access-Control-Max-Age in seconds; nil for none.
+	MaxAge           *int
+	AllowCredentials bool
+}
+
+// Throttled is the ReservedConcurrency of a function whose reserved
+// concurrency was set to 0 (PutFunctionConcurrency): it runs nothing.
+const Throttled = -1
 
 // Config is a version's configuration.
 type Config struct {
@@ -72,6 +104,9 @@ type Version struct {
 	// Description of a published version (PublishVersion's Description).
 	Description  string
 	LastModified time.Time
+	// RevisionID changes with every change of the version's code or
+	// configuration (Lambda's RevisionId).
+	RevisionID string
 }
 
 // Alias is a named pointer to a published version (or $LATEST), with
@@ -84,6 +119,8 @@ type Alias struct {
 	// RoutingWeights are AdditionalVersionWeights: version -> share (0..1)
 	// of the alias's invocations that run that version instead.
 	RoutingWeights map[string]float64
+	// RevisionID changes with every change of the alias.
+	RevisionID string
 }
 
 // ErrNotFound is what a Store returns for a function, version or alias it
@@ -108,6 +145,9 @@ type Store interface {
 	Functions(ctx context.Context) ([]Function, error)
 	// DeleteFunction removes a function with its versions and aliases.
 	DeleteFunction(ctx context.Context, name string) error
+	// PutFunction replaces a function's own record (tags, reserved
+	// concurrency); its names cannot change.
+	PutFunction(ctx context.Context, fn Function) error
 
 	// PutLatest replaces a function's $LATEST version.
 	PutLatest(ctx context.Context, v Version) error
@@ -118,6 +158,9 @@ type Store interface {
 	Version(ctx context.Context, function, version string) (Version, error)
 	// Versions returns $LATEST and the published versions, in order.
 	Versions(ctx context.Context, function string) ([]Version, error)
+	// DeleteVersion removes one published version; its number is never
+	// given again.
+	DeleteVersion(ctx context.Context, function, version string) error
 
 	// PutAlias creates or replaces an alias.
 	PutAlias(ctx context.Context, a Alias) error

@@ -239,3 +239,19 @@ func errorDocument(kind invoke.Kind, errType string, body []byte) *invoke.Result
 	}
 	return invoke.ErrorResult(kind, errType, msg)
 }
+
+// Stream implements [runtimeapi.Streamer].
+func (q *Queue) Stream(requestID string) (invoke.ResponseStream, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	inv := q.inflight[requestID]
+	if inv == nil || !inv.assigned || inv.result != nil {
+		return nil, runtimeapi.InvalidRequestID(requestID)
+	}
+	return inv.req.Stream, nil
+}
+
+// FinishStream implements [runtimeapi.Streamer].
+func (q *Queue) FinishStream(requestID string, res *invoke.Result) error {
+	return q.finish(requestID, res)
+}

@@ -45,6 +45,8 @@ type FunctionSpec struct {
 	// OnSuccess and OnFailure are the functions (name or name:qualifier)
 	// that EventInvokeConfig's Lambda destinations send records to.
 	OnSuccess, OnFailure string
+	// URL is FunctionUrlConfig; nil when the function has no URL.
+	URL *FunctionURL
 	// Events are the function's Api and HttpApi events, sorted by name;
 	// other event types are not read.
 	Events []Event

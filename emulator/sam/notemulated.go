@@ -10,7 +10,6 @@ import (
 // not act on, and what it does instead.
 var notEmulatedProperties = []struct{ name, instead string }{
 	{"Layers", "not applied: a wasm function's module carries all its code; a process function runs its CodeUri as it is"},
-	{"FunctionUrlConfig", "no Function URL is served: invoke the function through the Invoke API, or route an HttpApi event to it"},
 	{"ProvisionedConcurrencyConfig", "no effect: every invocation starts a fresh instance from the snapshot, in microseconds"},
 	{"SnapStart", "no effect: every wasm function starts from a snapshot already"},
 	{"DeadLetterQueue", "failed Events are not sent to it: use EventInvokeConfig's OnFailure destination to another function"},

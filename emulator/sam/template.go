@@ -424,6 +424,9 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 	if err != nil {
 		return nil, err
 	}
+	if fn.URL, err = functionURL(head.Properties); err != nil {
+		return nil, fmt.Errorf("function %s: %w", id, err)
+	}
 	t.NotEmulated = append(t.NotEmulated, notEmulated(id, head.Properties, globals.Layers != nil && len(*globals.Layers) > 0)...)
 	if fn.Mode, err = functionMode(head.Metadata, fn.CodeURI); err != nil {
 		return nil, err

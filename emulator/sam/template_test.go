@@ -671,7 +671,7 @@ Resources:
 			t.Errorf("%s %s: no word on what fresco does instead", n.Function, n.Feature)
 		}
 	}
-	want := []string{"Fn Layers", "Fn FunctionUrlConfig", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
+	want := []string{"Fn Layers", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("NotEmulated:\n got %q\nwant %q", got, want)
 	}

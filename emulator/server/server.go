@@ -19,7 +19,9 @@ import (
 	"github.com/frescolabs/fresco/lambdaapi/apigw"
 	"github.com/frescolabs/fresco/lambdaapi/apispec"
 	"github.com/frescolabs/fresco/lambdaapi/edge"
+	"github.com/frescolabs/fresco/lambdaapi/funcurl"
 	"github.com/frescolabs/fresco/lambdaapi/invokeapi"
+	"github.com/frescolabs/fresco/lambdaapi/manageapi"
 )
 
 // Default ports, as SAM's: sam local start-lambda serves the Invoke API on
@@ -184,12 +186,20 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 		"addr", scheme+addrs.Invoke, "functions", len(e.Functions()), "auth", len(cfg.Credentials) > 0)
 	if len(servers) > 1 {
 		addrs.API = apiLn.Addr().String()
+		e.SetAPIAddress(scheme + addrs.API)
 		routes := 0
 		for _, a := range e.APIGatewayAPIs() {
 			routes += len(a.Routes)
 		}
 		logger.Info("fresco is serving API Gateway", "api_addr", scheme+addrs.API, "routes", routes)
 		logRoutes(logger, scheme+addrs.API, e.APIGatewayAPIs())
+		for _, u := range e.FunctionURLs() {
+			host, path := u.Addresses(scheme+addrs.API, e.Region())
+			logger.Info("function URL", "function", u.Function, "url", host, "path_url", path, "invoke_mode", u.InvokeMode, "auth_type", u.AuthType)
+			if u.AuthType == funcurl.AuthIAM {
+				logger.Warn("function URL AuthType AWS_IAM is accepted but not enforced", "function", u.Function)
+			}
+		}
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
@@ -256,6 +266,22 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 		}.Middleware
 	}
 	inv := invokeapi.NewAuthenticatedHandler(backend{e.Invoker()}, logger, auth)
+	// The control plane shares the listener: what it has no route for goes
+	// on to the Invoke API. Its bodies carry zipped code, hence its own
+	// body limit under SigV4.
+	var manageAuth func(http.Handler) http.Handler
+	if len(cfg.Credentials) > 0 {
+		manageAuth = edge.SigV4{
+			Credentials: cfg.Credentials,
+			Service:     "lambda",
+			MaxBody:     manageapi.MaxRequest,
+			TLS:         tlsConfig != nil,
+			Deny:        invokeapi.Deny,
+			Refuse:      manageapi.Refuse(invokeapi.Refuse),
+			Logger:      logger,
+		}.Middleware
+	}
+	inv = manageapi.NewHandler(manageapi.Config{Backend: e.Management(), Logger: logger, Auth: manageAuth, Fallback: inv})
 	hosts := hostsFor(cfg.Addr, cfg.AllowedHosts, logger)
 	if auth != nil {
 		// A signed request names its Host in the signature: a page that
@@ -276,6 +302,8 @@ func newServers(e *emulator.Emulator, opts emulator.Options, cfg Config, ln, api
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", opts.Template, err)
 	}
+	// Function URLs share the API port (RATIONALE.md, "Function URLs").
+	h = funcurl.Handler(funcurl.Config{URLs: e.FunctionURLs, Backend: backend{e.Invoker()}, Region: e.Region(), Logger: logger}, h)
 	api := guarded(h, apiLn, hostsFor(cfg.APIAddr, cfg.AllowedHosts, logger), false, apigw.Refuse, logger, tlsConfig, m.surface(surfaceAPIGW))
 	return append(servers, api), nil
 }

@@ -37,6 +37,15 @@ type Invocation struct {
 	InitError bool
 	// TooLarge is the size of a response refused for its size.
 	TooLarge int64
+	// Streaming is set once the guest has started a streamed response:
+	// StreamType is its content type, Streamed the bytes sent to
+	// Request.Stream (or buffered into Response when there is none), and
+	// StreamErr the error that ended the stream on the host's side (the
+	// caller went away).
+	Streaming  bool
+	StreamType string
+	Streamed   int64
+	StreamErr  error
 	// Fault is an ABI violation; the invocation ends with it.
 	Fault error
 	// Tainted names the first host call the guest made that keeps its

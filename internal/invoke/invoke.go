@@ -47,6 +47,11 @@ type Request struct {
 	// Deadline is when the invocation times out. Zero means now + the
 	// function's timeout.
 	Deadline time.Time
+	// Stream, when set, receives the response as the function streams it
+	// (stream.go). A function that does not stream answers in Payload as
+	// usual; with no Stream, what a function streams is buffered into the
+	// Result's Payload, within MaxResponse, as Lambda does for Invoke.
+	Stream ResponseStream
 }
 
 // Kind classifies how an invocation ended.
@@ -107,6 +112,12 @@ type Result struct {
 	// and, for a wasm guest, its tables' entries (8 bytes each), up to the
 	// function's memory size.
 	MaxMemoryBytes uint64
+	// Streamed is how many bytes of the response went to Request.Stream
+	// while the function ran; Payload then holds none of them (on success,
+	// it is empty). StreamContentType is the type the function gave its
+	// stream ("" when it did not stream).
+	Streamed          int64
+	StreamContentType string
 }
 
 // ErrorPayload is the JSON document Lambda returns for a function error.

@@ -48,6 +48,7 @@ func NewAuthenticatedHandler(b Backend, logger *slog.Logger, auth func(http.Hand
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Post(invokeRoute, s.invoke)
+	r.Post(streamRoute, s.invokeStream)
 	return r
 }
 

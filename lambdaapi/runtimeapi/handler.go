@@ -170,6 +170,9 @@ func headerJSON(doc []byte) string {
 // response serves POST .../invocation/{id}/response.
 func (s *runtimeServer) response(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
+	if s.streamResponse(w, r, id) {
+		return
+	}
 	body, size, err := readRuntimeBody(r)
 	if err != nil {
 		s.writeError(w, r, err)

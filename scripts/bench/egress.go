@@ -120,6 +120,9 @@ func egressRows(ctx context.Context, cfg *config, progress func(string, ...any))
 			defer func() {
 				made, reused, discarded := f.SnapshotStats()
 				addNote("%s: instances made %d, reused %d, discarded %d", name, made, reused, discarded)
+				if st := f.ResetStats(); st.Dirty+st.Full > 0 {
+					addNote("%s: resets: %d of written pages, %d full copies; reset p50 %s; hot set %d pages", name, st.Dirty, st.Full, st.P50.Round(10*time.Nanosecond), st.HotPages)
+				}
 			}()
 			req := &invoke.Request{RequestID: invoke.NewRequestID(), Payload: event, TraceID: invoke.NewTraceID(),
 				InvokedFunctionARN: invoke.FunctionARN(invoke.DefaultRegion, "Egress")}

@@ -1,7 +1,8 @@
 // Package fresco is the host side of the "fresco" import module, the guest
-// ABI of docs/abi.md (version 1): a guest reads its invocation (event and
-// context values, invocation.go) and posts its result (a response, a
-// function error or an init error, post.go). Error documents a guest posts
+// ABI of docs/abi.md (version 2): a guest reads its invocation (event and
+// context values, invocation.go), may stream its response (stream.go), and
+// posts its result (a response, a function error or an init error,
+// post.go). Error documents a guest posts
 // are normalised to Lambda's shape in errordoc.go.
 //
 // Every host function acts on the invocation its call's context carries

@@ -18,7 +18,12 @@ const (
 	errnoAlreadySent     = 1
 	errnoTooLarge        = 2
 	errnoNotInInvocation = 3
+	errnoStreamClosed    = 4
 )
+
+// ABIVersion is the version of the ABI this module implements
+// (docs/abi.md): 2 added the streamed response calls.
+const ABIVersion = 2
 
 // Module describes the fresco host module. Its calls only read and write
 // the invocation's state, so none of them is watched for snapshot resets.
@@ -50,6 +55,8 @@ var functions = []function{
 	{"invocation_response", two, one, response},
 	{"invocation_error", four, one, postError("invocation_error", false)},
 	{"init_error", four, one, postError("init_error", true)},
+	{"invocation_stream_start", two, one, streamStart},
+	{"invocation_stream_write", two, one, streamWrite},
 }
 
 // Instantiate adds the fresco import module to r.

@@ -30,10 +30,19 @@ func response(ctx context.Context, mod api.Module, stack []uint64) {
 	switch {
 	case inv.Posted:
 		stack[0] = abi.I32(errnoAlreadySent)
-	case n > invoke.MaxResponse:
+	case n > invoke.MaxResponse && !inv.Streaming:
 		inv.MarkPosted()
 		inv.TooLarge = int64(n)
 		stack[0] = abi.I32(errnoTooLarge)
+	case inv.Streaming:
+		// The post ends the stream: its bytes are the stream's last.
+		b, _ := mod.Memory().Read(ptr, n) // a view: checked above
+		errno := send(inv, b, false)
+		if errno == errnoStreamClosed {
+			errno = errnoOK // the answer stands; the caller has gone
+		}
+		inv.MarkPosted()
+		stack[0] = abi.I32(errno)
 	default:
 		inv.MarkPosted()
 		inv.Response = abi.Read(inv, mod, call, ptr, n)

@@ -1,0 +1,3 @@
+// Package storetest is the conformance suite of functions.Store: every
+// implementation (MemStore, boltstore) runs it.
+package storetest
