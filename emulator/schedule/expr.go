@@ -70,7 +70,7 @@ func parseRate(s, in string) (Expression, error) {
 		return nil, fmt.Errorf("parse %s: want rate(value unit)", s)
 	}
 	n, err := strconv.Atoi(f[0])
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || f[0][0] == '+' {
 		return nil, fmt.Errorf("parse %s: the value must be a positive integer", s)
 	}
 	units := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
@@ -381,8 +381,11 @@ func (c *Cron) Next(t time.Time) time.Time {
 						if first && h == t.Hour() && mi < t.Minute() || !c.minute.has(mi, 0) {
 							continue
 						}
-						at := time.Date(y, m, d, h, mi, 0, 0, c.loc)
-						if at.Before(t) { // a daylight-saving gap moved it back
+						// A wall-clock time that daylight saving skips
+						// does not fire; one it repeats fires once, at
+						// its first instant (as EventBridge Scheduler).
+						at, ok := wallTime(y, m, d, h, mi, c.loc)
+						if !ok || at.Before(t) {
 							continue
 						}
 						return at
@@ -392,4 +395,23 @@ func (c *Cron) Next(t time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// wallTime is the first instant at which the clocks of loc read
+// y-m-d h:mi, and false when they never do (a daylight-saving gap).
+func wallTime(y int, m time.Month, d, h, mi int, loc *time.Location) (time.Time, bool) {
+	w := time.Date(y, m, d, h, mi, 0, 0, time.UTC)
+	var best time.Time
+	// The offsets in force a day either side cover any one transition.
+	for _, probe := range []time.Time{w.Add(-24 * time.Hour), w.Add(24 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		at := w.Add(-time.Duration(off) * time.Second).In(loc)
+		if at.Year() != y || at.Month() != m || at.Day() != d || at.Hour() != h || at.Minute() != mi {
+			continue
+		}
+		if best.IsZero() || at.Before(best) {
+			best = at
+		}
+	}
+	return best, !best.IsZero()
 }
