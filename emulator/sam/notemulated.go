@@ -19,8 +19,9 @@ var notEmulatedProperties = []struct{ name, instead string }{
 
 // notEmulated lists what function id's resolved Properties ask for that
 // fresco does not do (globalLayers: Globals.Function has Layers): the
-// properties above, and events other than Api and HttpApi, which nothing
-// delivers locally.
+// properties above, and events other than Api, HttpApi, Schedule and
+// ScheduleV2, which nothing delivers locally (schedules fire under fresco
+// start --schedules; the emulator says so when they do not).
 func notEmulated(id string, props json.RawMessage, globalLayers bool) []NotEmulated {
 	var p map[string]json.RawMessage
 	if json.Unmarshal(props, &p) != nil {
@@ -38,7 +39,7 @@ func notEmulated(id string, props json.RawMessage, globalLayers bool) []NotEmula
 	}
 	for _, name := range slices.Sorted(maps.Keys(events)) {
 		typ := events[name].Type
-		if _, ok := eventKinds[typ]; ok {
+		if _, ok := eventKinds[typ]; ok || isScheduleType(typ) {
 			continue
 		}
 		instead := "not delivered locally: invoke the function with a sample event"

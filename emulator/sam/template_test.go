@@ -638,8 +638,9 @@ func TestFindTemplate(t *testing.T) {
 }
 
 // TestNotEmulated: what a template asks for that fresco does not do is
-// listed, function by function, with what fresco does instead; Api and
-// HttpApi events and the properties fresco honours are not.
+// listed, function by function, with what fresco does instead; Api,
+// HttpApi, Schedule and ScheduleV2 events and the properties fresco honours
+// are not.
 func TestNotEmulated(t *testing.T) {
 	t.Parallel()
 	tmpl, err := parseTemplate([]byte(`
@@ -671,7 +672,7 @@ Resources:
 			t.Errorf("%s %s: no word on what fresco does instead", n.Function, n.Feature)
 		}
 	}
-	want := []string{"Fn Layers", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
+	want := []string{"Fn Layers", "Fn ProvisionedConcurrencyConfig", "Fn event Queue (SQS)", "Plain Layers"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("NotEmulated:\n got %q\nwant %q", got, want)
 	}
