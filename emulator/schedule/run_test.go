@@ -7,79 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/frescolabs/fresco/emulator/schedule/scheduletest"
 )
-
-// fakeClock is a Clock that moves only when the test says. A test knows
-// the scheduler is parked when the clock has a timer pending.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []fakeTimer
-}
-
-type fakeTimer struct {
-	at time.Time
-	c  chan time.Time
-}
-
-func newFakeClock(now time.Time) *fakeClock {
-	return &fakeClock{now: now}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	ch := make(chan time.Time, 1)
-	c.timers = append(c.timers, fakeTimer{c.now.Add(d), ch})
-	c.mu.Unlock()
-	return ch
-}
-
-// parked reports whether a timer is pending: the scheduler waits on it.
-func (c *fakeClock) parked() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers) > 0
-}
-
-// waitParked waits until the scheduler waits on the clock, or has ended
-// (false).
-func (c *fakeClock) waitParked(t *testing.T, done <-chan struct{}) bool {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !c.parked() {
-		select {
-		case <-done:
-			return false
-		case <-time.After(time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the scheduler never waited (clock at %s)", c.Now())
-		}
-	}
-	return true
-}
-
-// set moves the clock to t and fires the timers due by then.
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.timers[:0]
-	for _, tm := range c.timers {
-		if tm.at.After(t) {
-			kept = append(kept, tm)
-			continue
-		}
-		tm.c <- t
-	}
-	c.timers = kept
-}
 
 // firing is one call of Fire.
 type firing struct {
@@ -92,7 +22,7 @@ type firing struct {
 // time. It returns the firings.
 func runFake(t *testing.T, start time.Time, schedules []*Schedule, steps []time.Time) []firing {
 	t.Helper()
-	clk := newFakeClock(start)
+	clk := scheduletest.NewClock(start)
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		mu  sync.Mutex
@@ -108,14 +38,14 @@ func runFake(t *testing.T, start time.Time, schedules []*Schedule, steps []time.
 		})
 	}()
 	for _, step := range steps {
-		if !clk.waitParked(t, done) {
-			t.Fatalf("the scheduler stopped before the clock reached %s", step)
+		if !clk.WaitParked(done, 10*time.Second) {
+			t.Fatalf("the scheduler stopped, or never waited, before the clock reached %s", step)
 		}
-		clk.set(step)
+		clk.Set(step)
 	}
 	// Let the last step's firings happen: the scheduler parks again, or
 	// ends when nothing is left.
-	clk.waitParked(t, done)
+	clk.WaitParked(done, 10*time.Second)
 	cancel()
 	<-done
 	mu.Lock()
