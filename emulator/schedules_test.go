@@ -1,0 +1,146 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/emulator/schedule/scheduletest"
+)
+
+// TestSchedulesFire: under Options.Schedules, a template's rate(1 minute)
+// and cron Schedule events and a ScheduleV2 with Input invoke the echo
+// guest at their times on a fake clock, as Event invocations, with the
+// events AWS delivers; a disabled one does not fire.
+func TestSchedulesFire(t *testing.T) {
+	echo, err := filepath.Abs(filepath.Join("..", "wasmhost", "testdata", "echo.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: `+echo+`
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 minute), Name: every-minute}}
+        Even: {Type: Schedule, Properties: {Schedule: "cron(0/2 * * * ? *)"}}
+        Job:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: rate(1 minute), ScheduleExpressionTimezone: Europe/Paris, Input: '{"job": "v2"}'}
+        Off: {Type: Schedule, Properties: {Schedule: rate(1 minute), Enabled: false}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu       sync.Mutex
+		payloads []string
+	)
+	observe := func(o functions.Observation) {
+		if o.Type != functions.Event || o.Result == nil {
+			return
+		}
+		mu.Lock()
+		payloads = append(payloads, string(o.Result.Payload))
+		mu.Unlock()
+	}
+	start := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
+	clk := scheduletest.NewClock(start)
+	var logs syncBuffer
+	e, err := emulator.New(context.Background(), emulator.Options{
+		Template:      tmpl,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+		FunctionLog:   io.Discard,
+		BuildOutput:   io.Discard,
+		Observers:     []functions.Observer{observe},
+		Schedules:     true,
+		ScheduleClock: clk,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.RunSchedules(ctx) }()
+	// 10:01:30: Every and Job (a minute after the start); 10:02:00: Even.
+	for _, at := range []time.Time{start.Add(time.Minute), start.Add(90 * time.Second)} {
+		if !clk.WaitParked(done, 10*time.Second) {
+			t.Fatalf("the scheduler did not wait on its clock:\n%s", logs.String())
+		}
+		clk.Set(at)
+	}
+	clk.WaitParked(done, 10*time.Second)
+	cancel()
+	<-done
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(payloads)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(payloads) != 3 {
+		t.Fatalf("%d invocations, want 3: %q\n%s", len(payloads), payloads, logs.String())
+	}
+	var rules []map[string]any
+	sawJob := false
+	for _, p := range payloads {
+		if p == `{"job": "v2"}` {
+			sawJob = true
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(p), &ev); err != nil {
+			t.Fatalf("payload %s: %v", p, err)
+		}
+		rules = append(rules, ev)
+	}
+	if !sawJob {
+		t.Errorf("the ScheduleV2 did not deliver its Input verbatim: %q", payloads)
+	}
+	got := map[string]string{}
+	for _, ev := range rules {
+		res, _ := ev["resources"].([]any)
+		if ev["source"] != "aws.events" || ev["detail-type"] != "Scheduled Event" || ev["version"] != "0" || len(res) != 1 {
+			t.Errorf("not a scheduled event: %v", ev)
+			continue
+		}
+		got[res[0].(string)] = ev["time"].(string)
+	}
+	region := e.Region()
+	want := map[string]string{
+		"arn:aws:events:" + region + ":123456789012:rule/every-minute": "2026-03-01T10:01:30Z",
+		"arn:aws:events:" + region + ":123456789012:rule/EchoEven":     "2026-03-01T10:02:00Z",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for arn, tm := range want {
+		if got[arn] != tm {
+			t.Errorf("event of %s at %q, want %q", arn, got[arn], tm)
+		}
+	}
+	for _, line := range []string{`msg="schedule fired" function=Echo schedule=Every time=2026-03-01T10:01:30Z`, `schedule=Even expression="cron(0/2 * * * ? *)" next=2026-03-01T10:02:00Z`, "disabled in the template"} {
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("no log line with %q:\n%s", line, logs.String())
+		}
+	}
+}
