@@ -144,3 +144,73 @@ Resources:
 		}
 	}
 }
+
+// TestCLIInvokeEventSource: fresco invoke FN --event-source NAME (and
+// fresco local invoke) invokes the echo guest with the event the
+// template's event NAME delivers: a Schedule's Scheduled Event for now, a
+// ScheduleV2's Input, an Api event's proxy request of its route. Other
+// names, and --event-source with -e or --no-event, are errors.
+func TestCLIInvokeEventSource(t *testing.T) {
+	echo, err := filepath.Abs(filepath.Join("..", "wasmhost", "testdata", "echo.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: `+echo+`
+      Events:
+        Nightly: {Type: Schedule, Properties: {Schedule: "cron(0 2 * * ? *)"}}
+        Job: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 hour), Input: '{"job": 7}'}}
+        Item: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
+        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	invoke := func(args ...string) (int, string, string) {
+		return runCLI(t, "", append([]string{"invoke", "Echo", "-t", tmpl, "--cache-dir", cache}, args...)...)
+	}
+	before := time.Now().UTC().Truncate(time.Second)
+	code, stdout, stderr := invoke("--event-source", "Nightly")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var ev struct {
+		Source, DetailType string
+		Time               time.Time
+		Resources          []string
+	}
+	if err := json.Unmarshal([]byte(stdout), &ev); err != nil {
+		t.Fatalf("%s: %v", stdout, err)
+	}
+	var raw map[string]any
+	json.Unmarshal([]byte(stdout), &raw)
+	if raw["source"] != "aws.events" || raw["detail-type"] != "Scheduled Event" || ev.Time.Before(before) ||
+		len(ev.Resources) != 1 || !strings.HasSuffix(ev.Resources[0], ":123456789012:rule/EchoNightly") {
+		t.Errorf("Schedule event %s", stdout)
+	}
+	if code, stdout, stderr := runCLI(t, "", "local", "invoke", "Echo", "-t", tmpl, "--cache-dir", cache, "--event-source", "Job"); code != 0 || stdout != "{\"job\": 7}\n" {
+		t.Errorf("ScheduleV2 with Input: exit %d, %q\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = invoke("--event-source", "Item")
+	if code != 0 {
+		t.Fatalf("Api: exit %d\n%s", code, stderr)
+	}
+	var req map[string]any
+	if err := json.Unmarshal([]byte(stdout), &req); err != nil || req["httpMethod"] != "GET" || req["path"] != "/items/id" || req["resource"] != "/items/{id}" {
+		t.Errorf("Api event %s (%v)", stdout, err)
+	}
+	if code, _, stderr := invoke("--event-source", "Queue"); code == 0 || !strings.Contains(stderr, "its events: Job (ScheduleV2), Nightly (Schedule), Item (Api)") {
+		t.Errorf("SQS: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := invoke("--event-source", "Nightly", "--no-event"); code != 2 || !strings.Contains(stderr, "--event-source excludes --event and --no-event") {
+		t.Errorf("with --no-event: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := invoke("--event-source", "Nightly", "-e", "x.json"); code != 2 || !strings.Contains(stderr, "--event-source excludes") {
+		t.Errorf("with -e: exit %d, %s", code, stderr)
+	}
+}
