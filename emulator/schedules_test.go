@@ -15,6 +15,7 @@ import (
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/emulator/schedule/scheduletest"
+	"github.com/frescolabs/fresco/emulator/server"
 )
 
 // TestSchedulesFire: under Options.Schedules, a template's rate(1 minute)
@@ -212,5 +213,87 @@ Resources:
 	}
 	if code, _, stderr := invoke("--event-source", "Nightly", "-e", "x.json"); code != 2 || !strings.Contains(stderr, "--event-source excludes") {
 		t.Errorf("with -e: exit %d, %s", code, stderr)
+	}
+}
+
+// TestServeSchedules: fresco start's server runs the scheduler under
+// Options.Schedules (here on a fake clock, so that a rate(1 minute) fires
+// at once); without it, one line says the schedules are not firing and
+// how to turn them on.
+func TestServeSchedules(t *testing.T) {
+	echo, err := filepath.Abs(filepath.Join("..", "wasmhost", "testdata", "echo.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: `+echo+`
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(schedules bool, clk *scheduletest.Clock, fired chan<- string) (logs *syncBuffer, stop func()) {
+		logs = &syncBuffer{}
+		opts := emulator.Options{
+			Template: tmpl, StateDir: t.TempDir(),
+			Logger: slog.New(slog.NewTextHandler(logs, nil)), FunctionLog: io.Discard, BuildOutput: io.Discard,
+			Schedules: schedules, ScheduleClock: clk,
+			Observers: []functions.Observer{func(o functions.Observation) {
+				if o.Type == functions.Event && o.Result != nil {
+					fired <- string(o.Result.Payload)
+				}
+			}},
+		}
+		ready := make(chan struct{}, 1)
+		cfg := server.Config{Addr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second, Ready: func(server.Addrs) { ready <- struct{}{} }}
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- server.ServeWith(ctx, opts, cfg) }()
+		select {
+		case <-ready:
+		case err := <-served:
+			cancel()
+			t.Fatalf("ServeWith: %v\n%s", err, logs.String())
+		case <-time.After(5 * time.Minute):
+			t.Fatal("fresco did not start")
+		}
+		return logs, func() {
+			cancel()
+			if err := <-served; err != nil {
+				t.Errorf("ServeWith: %v", err)
+			}
+		}
+	}
+
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	clk := scheduletest.NewClock(start)
+	fired := make(chan string, 10)
+	logs, stop := serve(true, clk, fired)
+	if !clk.WaitParked(nil, 10*time.Second) {
+		t.Fatalf("the scheduler did not start:\n%s", logs.String())
+	}
+	clk.Set(start.Add(time.Minute))
+	select {
+	case p := <-fired:
+		if !strings.Contains(p, `"time":"2026-03-01T10:01:00Z"`) || !strings.Contains(p, `rule/EchoEvery"`) {
+			t.Errorf("payload %s", p)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the schedule did not fire:\n%s", logs.String())
+	}
+	stop()
+	if strings.Contains(logs.String(), "not firing") {
+		t.Errorf("with Schedules, a line says they are not firing:\n%s", logs.String())
+	}
+
+	logs, stop = serve(false, nil, fired)
+	stop()
+	if !strings.Contains(logs.String(), "are not firing: fresco start --schedules fires them") || strings.Contains(logs.String(), "schedule fired") {
+		t.Errorf("without Schedules:\n%s", logs.String())
 	}
 }
