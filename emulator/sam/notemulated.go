@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // notEmulatedProperties are the function properties fresco reads but does
@@ -33,13 +34,26 @@ func notEmulated(id string, props json.RawMessage, globalLayers bool) []NotEmula
 			out = append(out, NotEmulated{id, n.name, n.instead})
 		}
 	}
-	var events map[string]struct{ Type string }
+	var events map[string]struct {
+		Type       string
+		Properties map[string]json.RawMessage
+	}
 	if json.Unmarshal(p["Events"], &events) != nil {
 		return out
 	}
 	for _, name := range slices.Sorted(maps.Keys(events)) {
 		typ := events[name].Type
-		if _, ok := eventKinds[typ]; ok || isScheduleType(typ) {
+		if isScheduleType(typ) {
+			for _, n := range notEmulatedScheduleProperties {
+				raw, ok := events[name].Properties[n.name]
+				if !ok || string(raw) == "null" || n.name == "FlexibleTimeWindow" && offWindow(raw) {
+					continue
+				}
+				out = append(out, NotEmulated{id, "event " + name + " (" + typ + ") " + n.name, n.instead})
+			}
+			continue
+		}
+		if _, ok := eventKinds[typ]; ok {
 			continue
 		}
 		instead := "not delivered locally: invoke the function with a sample event"
@@ -49,6 +63,30 @@ func notEmulated(id string, props json.RawMessage, globalLayers bool) []NotEmula
 		out = append(out, NotEmulated{id, "event " + name + " (" + typ + ")", instead})
 	}
 	return out
+}
+
+// notEmulatedScheduleProperties are the properties of Schedule and
+// ScheduleV2 events that fresco reads but does not act on.
+var notEmulatedScheduleProperties = []struct{ name, instead string }{
+	{"DeadLetterConfig", "failed deliveries are not sent to it: a firing is an Event invocation, which EventInvokeConfig's OnFailure destination receives when it fails"},
+	{"RetryPolicy", "not applied: a firing is an Event invocation, retried as EventInvokeConfig says (Lambda's default: 2 retries)"},
+	{"FlexibleTimeWindow", "no window: the schedule fires at its times"},
+}
+
+// offWindow reports whether raw is a FlexibleTimeWindow of Mode OFF (or
+// false: YAML 1.1 reads an unquoted OFF as a boolean).
+func offWindow(raw json.RawMessage) bool {
+	var w struct{ Mode any }
+	if json.Unmarshal(raw, &w) != nil {
+		return false
+	}
+	switch m := w.Mode.(type) {
+	case string:
+		return strings.EqualFold(m, "OFF")
+	case bool:
+		return !m
+	}
+	return false
 }
 
 // sampleEvents are the generate-event commands of the event sources that

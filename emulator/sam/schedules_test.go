@@ -83,7 +83,7 @@ Resources:
 func TestTemplateScheduleErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ event, want string }{
-		{`{Type: Schedule, Properties: {Schedule: rate(1 minutes)}}`, "function Fn: event E (Schedule): Schedule: parse rate(1 minutes): say 1 minute"},
+		{`{Type: Schedule, Properties: {Schedule: rate(1 minutes)}}`, "function Fn: event E (Schedule): Schedule: parse rate(1 minutes): want rate(1 minute)"},
 		{`{Type: Schedule, Properties: {Schedule: "cron(0 12 * * * *)"}}`, "event E (Schedule): Schedule: parse cron(0 12 * * * *): one of day-of-month and day-of-week must be ?"},
 		{`{Type: Schedule, Properties: {}}`, "event E (Schedule): Schedule is required"},
 		{`{Type: Schedule}`, "event E (Schedule): Schedule is required"},

@@ -85,7 +85,7 @@ func parseRate(s, in string) (Expression, error) {
 		if n != 1 {
 			want += "s"
 		}
-		return nil, fmt.Errorf("parse %s: say %d %s", s, n, want)
+		return nil, fmt.Errorf("parse %s: want rate(%d %s): a value of 1 takes the singular unit, others the plural", s, n, want)
 	}
 	return Rate{Every: time.Duration(n) * d, text: s}, nil
 }
