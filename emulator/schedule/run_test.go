@@ -211,3 +211,25 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestScheduleFirst: a rate counts from now in whole seconds, or from
+// Start; a cron is its next time at or after Start; End stops both.
+func TestScheduleFirst(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 10, 0, 30, 500_000_000, time.UTC)
+	for _, tc := range []struct {
+		s    Schedule
+		want time.Time
+	}{
+		{Schedule{Expr: mustParse(t, "rate(1 minute)", nil)}, time.Date(2026, 3, 1, 10, 1, 30, 0, time.UTC)},
+		{Schedule{Expr: mustParse(t, "rate(1 hour)", nil), Start: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)},
+		{Schedule{Expr: mustParse(t, "rate(1 hour)", nil), Start: time.Date(2026, 3, 1, 8, 15, 0, 0, time.UTC)}, time.Date(2026, 3, 1, 10, 15, 0, 0, time.UTC)},
+		{Schedule{Expr: mustParse(t, "cron(0 * * * ? *)", nil), Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)},
+		{Schedule{Expr: mustParse(t, "cron(0 12 * * ? *)", nil), End: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)}, time.Time{}},
+		{Schedule{Expr: mustParse(t, "at(2026-01-01T00:00:00)", nil)}, time.Time{}},
+	} {
+		if got := tc.s.First(now); !got.Equal(tc.want) {
+			t.Errorf("%s (Start %s, End %s): First = %s, want %s", tc.s.Expr, tc.s.Start, tc.s.End, got, tc.want)
+		}
+	}
+}

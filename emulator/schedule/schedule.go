@@ -107,7 +107,8 @@ func (s *Schedule) after(now, prev time.Time) time.Time {
 	if r, ok := s.Expr.(Rate); ok {
 		base := prev
 		if base.IsZero() {
-			base = now
+			// Whole seconds, as the times AWS's events carry.
+			base = now.Truncate(time.Second)
 			if !s.Start.IsZero() {
 				base = s.Start
 			}
