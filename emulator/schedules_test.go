@@ -167,6 +167,8 @@ Resources:
         Nightly: {Type: Schedule, Properties: {Schedule: "cron(0 2 * * ? *)"}}
         Job: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 hour), Input: '{"job": 7}'}}
         Item: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
+        Any: {Type: HttpApi}
+        Post: {Type: HttpApi, Properties: {Path: "/files/{key+}", Method: POST}}
         Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
 `), 0o644); err != nil {
 		t.Fatal(err)
@@ -205,7 +207,18 @@ Resources:
 	if err := json.Unmarshal([]byte(stdout), &req); err != nil || req["httpMethod"] != "GET" || req["path"] != "/items/id" || req["resource"] != "/items/{id}" {
 		t.Errorf("Api event %s (%v)", stdout, err)
 	}
-	if code, _, stderr := invoke("--event-source", "Queue"); code == 0 || !strings.Contains(stderr, "its events: Job (ScheduleV2), Nightly (Schedule), Item (Api)") {
+	for name, want := range map[string][2]string{"Any": {"GET", "$default"}, "Post": {"POST", "POST /files/{key+}"}} {
+		code, stdout, stderr = invoke("--event-source", name)
+		var req struct {
+			RouteKey       string
+			RawPath        string
+			RequestContext struct{ HTTP struct{ Method string } }
+		}
+		if err := json.Unmarshal([]byte(stdout), &req); code != 0 || err != nil || req.RequestContext.HTTP.Method != want[0] || req.RouteKey != want[1] {
+			t.Errorf("HttpApi %s: exit %d, %s (%v)\n%s", name, code, stdout, err, stderr)
+		}
+	}
+	if code, _, stderr := invoke("--event-source", "Queue"); code == 0 || !strings.Contains(stderr, "its events: Job (ScheduleV2), Nightly (Schedule), Any (HttpApi), Item (Api), Post (HttpApi)") {
 		t.Errorf("SQS: exit %d, %s", code, stderr)
 	}
 	if code, _, stderr := invoke("--event-source", "Nightly", "--no-event"); code != 2 || !strings.Contains(stderr, "--event-source excludes --event and --no-event") {
