@@ -42,7 +42,7 @@ func (e *Emulator) RunSchedules(ctx context.Context) {
 // fireSchedule queues the Event invocation of s's function for time at.
 func (e *Emulator) fireSchedule(ctx context.Context, s *schedule.Schedule, at time.Time) {
 	if err := e.InvokeSchedule(ctx, s, at); err != nil {
-		e.logger.Error("schedule: the invocation was not queued", "function", s.Function, "schedule", s.Event, "error", err)
+		e.logger.Error("schedule: the invocation was not queued", schedule.KeyFunction, s.Function, schedule.KeySchedule, s.Event, schedule.KeyError, err)
 	}
 }
 

@@ -15,6 +15,17 @@ type Clock interface {
 	After(d time.Duration) <-chan time.Time
 }
 
+// The attribute keys of the scheduler's log lines.
+const (
+	KeyFunction   = "function"
+	KeySchedule   = "schedule"
+	KeyExpression = "expression"
+	KeyNext       = "next"
+	KeyTime       = "time"
+	KeyMissed     = "missed"
+	KeyError      = "error"
+)
+
 // realClock is the wall clock.
 type realClock struct{}
 
@@ -48,11 +59,11 @@ func Run(ctx context.Context, schedules []*Schedule, clock Clock, logger *slog.L
 	for i, s := range schedules {
 		next[i] = s.First(now)
 		if next[i].IsZero() {
-			logger.Warn("schedule never fires", "function", s.Function, "schedule", s.Event, "expression", s.Expr.String())
+			logger.Warn("schedule never fires", KeyFunction, s.Function, KeySchedule, s.Event, KeyExpression, s.Expr.String())
 			continue
 		}
-		logger.Info("schedule", "function", s.Function, "schedule", s.Event, "expression", s.Expr.String(),
-			"next", next[i].UTC().Format(time.RFC3339))
+		logger.Info("schedule armed", KeyFunction, s.Function, KeySchedule, s.Event, KeyExpression, s.Expr.String(),
+			KeyNext, next[i].UTC().Format(time.RFC3339))
 	}
 	for {
 		var soonest time.Time
@@ -87,11 +98,11 @@ func Run(ctx context.Context, schedules []*Schedule, clock Clock, logger *slog.L
 				missed++
 			}
 			if missed > 0 {
-				logger.Warn("schedule missed times (the machine slept?): firing the latest once", "function", s.Function,
-					"schedule", s.Event, "missed", missed)
+				logger.Warn("schedule missed times (the machine slept?): firing the latest once", KeyFunction, s.Function,
+					KeySchedule, s.Event, KeyMissed, missed)
 			}
-			logger.Info("schedule fired", "function", s.Function, "schedule", s.Event,
-				"time", due.UTC().Format(time.RFC3339))
+			logger.Info("schedule fired", KeyFunction, s.Function, KeySchedule, s.Event,
+				KeyTime, due.UTC().Format(time.RFC3339))
 			fire(ctx, s, due)
 			next[i] = s.after(now, due)
 		}
