@@ -231,6 +231,9 @@ func parseDOW(s string) (dowSpec, error) {
 		}
 		d.lastOf = n
 	case strings.Contains(s, "#"):
+		if strings.ContainsAny(s, ",-/") {
+			return d, fmt.Errorf("bad %q: with #, the field holds one day#n and nothing else", s)
+		}
 		a, b, _ := strings.Cut(s, "#")
 		n, err := day(a)
 		if err != nil {
@@ -241,6 +244,9 @@ func parseDOW(s string) (dowSpec, error) {
 			return d, fmt.Errorf("bad %q: want day#n with n from 1 to 5", s)
 		}
 		d.nth = [2]int{n, k}
+	case strings.Contains(s, "/"):
+		// AWS's day-of-week takes , - * ? L and #, not increments.
+		return d, fmt.Errorf("bad %q: day-of-week takes no / increments", s)
 	default:
 		v, err := parseField(s, 1, 7, dayNames)
 		if err != nil {

@@ -39,6 +39,9 @@ func TestScheduleParseErrors(t *testing.T) {
 		{"cron(0 12 1 * MON *)", "one of day-of-month and day-of-week must be ?"},
 		{"cron(0 12 ? * ? *)", "one of day-of-month and day-of-week must be ?"},
 		{"cron(0 12 ? * 2#6 *)", "day-of-week: bad \"2#6\""},
+		{"cron(0 12 ? * 3#1,6#3 *)", "day-of-week: bad \"3#1,6#3\": with #, the field holds one day#n"},
+		{"cron(0 12 ? * */2 *)", "day-of-week: bad \"*/2\": day-of-week takes no / increments"},
+		{"cron(0 12 ? * MON/2 *)", "day-of-week takes no / increments"},
 		{"cron(0 12 ? * 9#1 *)", "day-of-week: bad day \"9\""},
 		{"cron(0 12 ? * 9L *)", "day-of-week: bad day \"9\""},
 		{"cron(0 12 32W * ? *)", "day-of-month: bad \"32W\""},
@@ -112,6 +115,10 @@ func TestScheduleNext(t *testing.T) {
 		{"cron(* * * * ? *)", nil, "2026-01-01T00:00:00Z", []string{"2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z"}},
 		{"cron(* * * * ? *)", nil, "2026-01-01T00:00:59.9Z", []string{"2026-01-01T00:01:00Z"}},
 		{"cron(0/15 * * * ? *)", nil, "2026-01-01T00:07:00Z", []string{"2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z", "2026-01-01T00:45:00Z", "2026-01-01T01:00:00Z"}},
+		// AWS's example: 1/10 is every tenth minute from the first
+		{"cron(1/10 * * * ? *)", nil, "2026-01-01T00:05:00Z", []string{"2026-01-01T00:11:00Z", "2026-01-01T00:21:00Z"}},
+		{"cron(0 0 1 JAN-MAR ? *)", nil, "2026-02-15T00:00:00Z", []string{"2026-03-01T00:00:00Z", "2027-01-01T00:00:00Z"}},
+		{"cron(0 0 ? * 6-7,1 *)", nil, "2026-01-01T00:00:00Z", []string{"2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-09T00:00:00Z"}},
 		{"cron(5,10-12 * * * ? *)", nil, "2026-01-01T00:06:00Z", []string{"2026-01-01T00:10:00Z", "2026-01-01T00:11:00Z", "2026-01-01T00:12:00Z", "2026-01-01T01:05:00Z"}},
 		{"cron(0 10 * * ? *)", nil, "2026-01-01T10:00:00Z", []string{"2026-01-02T10:00:00Z"}},
 		// New Year's Eve rolls into the next year
