@@ -222,3 +222,70 @@ func FuzzScheduleParse(f *testing.F) {
 		}
 	})
 }
+
+// TestScheduleNextOracle checks Next against a brute-force walk, minute by
+// minute, around the daylight-saving changes of two zones (a one-hour
+// change and Lord Howe's half hour) and a leap day: the first instant
+// after t whose wall-clock time matches and is the first instant with that
+// wall-clock time (a repeated time fires once).
+func TestScheduleNextOracle(t *testing.T) {
+	t.Parallel()
+	var zones []*time.Location
+	for _, name := range []string{"America/New_York", "Australia/Lord_Howe", "UTC"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skipf("no tz database: %v", err)
+		}
+		zones = append(zones, loc)
+	}
+	exprs := []string{
+		"cron(* * * * ? *)", "cron(0/7 * * * ? *)", "cron(30 1-3 * * ? *)", "cron(0,30 2 * * ? *)",
+		"cron(15 * ? * SUN *)", "cron(59 23 L * ? *)", "cron(0 0 29 2 ? *)", "cron(45 1 ? * 1#1 *)",
+	}
+	starts := []time.Time{
+		time.Date(2026, 3, 8, 5, 0, 0, 0, time.UTC),   // New York springs forward at 07:00Z
+		time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC),  // and falls back at 06:00Z
+		time.Date(2026, 4, 4, 13, 0, 0, 0, time.UTC),  // Lord Howe falls back half an hour at 15:00Z
+		time.Date(2026, 10, 3, 14, 0, 0, 0, time.UTC), // and springs forward at 15:30Z
+		time.Date(2028, 2, 28, 22, 0, 0, 0, time.UTC), // before a leap day
+	}
+	const horizon = 3 * 24 * 60 // minutes walked
+	for _, loc := range zones {
+		for _, expr := range exprs {
+			e, err := Parse(expr, loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := e.(*Cron)
+			matches := func(u time.Time) bool {
+				w := u.In(loc)
+				if !c.minute.has(w.Minute(), 0) || !c.hour.has(w.Hour(), 0) || !c.month.has(int(w.Month()), 1) ||
+					!c.year.has(w.Year(), minYear) || !c.dayMatches(w.Year(), w.Month(), w.Day()) {
+					return false
+				}
+				first, ok := wallTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), loc)
+				return ok && first.Equal(u)
+			}
+			for _, from := range starts {
+				at := from
+				for range 5 {
+					got := e.Next(at)
+					want := time.Time{}
+					for i, u := 0, at.Truncate(time.Minute).Add(time.Minute); i < horizon; i, u = i+1, u.Add(time.Minute) {
+						if matches(u) {
+							want = u
+							break
+						}
+					}
+					if want.IsZero() {
+						break // beyond the walk; Next is checked elsewhere
+					}
+					if !got.Equal(want) {
+						t.Fatalf("%s in %s: Next(%s) = %s, want %s", expr, loc, at.UTC(), got.UTC(), want.UTC())
+					}
+					at = got
+				}
+			}
+		}
+	}
+}
