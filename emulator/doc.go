@@ -8,7 +8,11 @@
 // [Prepare] reads the template, [Plan.Start] builds and loads what it
 // names, and the [Emulator] it returns serves lookups and invocations
 // through the core (emulator/functions) until [Emulator.Close]; with
-// --watch it rebuilds and swaps code in ([Emulator.Watch]). The CLI verbs
+// --watch it rebuilds and swaps code in ([Emulator.Watch]); with
+// --schedules it fires the template's Schedule and ScheduleV2 events as
+// Event invocations ([Emulator.RunSchedules], on emulator/schedule), and
+// [Plan.EventSource] builds the event a template event delivers (fresco
+// invoke --event-source). The CLI verbs
 // are in emulator/cli, the listeners and their lifecycle in
 // emulator/server.
 //

@@ -25,6 +25,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/functions/boltstore"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
+	"github.com/frescolabs/fresco/emulator/schedule"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost"
 	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
@@ -75,6 +76,12 @@ type Options struct {
 	// (FrescoMode native, or a bootstrap) that sets no
 	// ReservedConcurrentExecutions (default procpool.DefaultMaxProcesses).
 	MaxProcesses int
+	// Schedules fires the template's enabled Schedule and ScheduleV2
+	// events (fresco start --schedules; see Emulator.RunSchedules).
+	// ScheduleClock, for tests, is the clock they fire on (nil: the wall
+	// clock).
+	Schedules     bool
+	ScheduleClock schedule.Clock
 	// StateDir, when set, keeps accepted Event invocations on disk
 	// (StateDir/events.db) until they have run, so that a crash or a kill
 	// loses none: the next start runs what is left. Empty keeps them in

@@ -136,3 +136,30 @@ func TestStartSettingsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStartSettingsSchedules: --schedules turns the scheduler on, from the
+// command line of start and of SAM's start-lambda and start-api, from
+// FRESCO_SCHEDULES and from the config file; it is off by default.
+func TestStartSettingsSchedules(t *testing.T) {
+	withEnv(t, nil)
+	for _, c := range []struct {
+		cmd  string
+		args []string
+		want bool
+	}{
+		{"start", nil, false},
+		{"start", []string{"--schedules"}, true},
+		{"start-lambda", []string{"--schedules"}, true},
+		{"start-api", []string{"--schedules"}, true},
+		{"start", []string{"--config", writeFile(t, "fresco.toml", "schedules = true\n")}, true},
+	} {
+		opts, _, err := commandSettings(c.cmd, append(c.args, "--state-dir", t.TempDir()), io.Discard)
+		if err != nil || opts.Schedules != c.want {
+			t.Errorf("%s %q: schedules %v, error %v; want %v", c.cmd, c.args, opts.Schedules, err, c.want)
+		}
+	}
+	withEnv(t, map[string]string{"FRESCO_SCHEDULES": "true"})
+	if opts, _, err := startSettings([]string{"--state-dir", t.TempDir()}, io.Discard); err != nil || !opts.Schedules {
+		t.Errorf("FRESCO_SCHEDULES=true: schedules %v, error %v", opts.Schedules, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/frescolabs/fresco/emulator"
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -15,7 +16,7 @@ import (
 
 func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("invoke", "invoke [NAME] [-e event.json | -e - | --no-event] [-t template.yaml] [--env-vars env.json] [-l FILE] [--debug]", stderr)
+	fs := newFlagSet("invoke", "invoke [NAME] [-e event.json | -e - | --no-event | --event-source EVENT] [-t template.yaml] [--env-vars env.json] [-l FILE] [--debug]", stderr)
 	c.register(fs)
 	var sf samFlags
 	sf.register(fs)
@@ -25,6 +26,8 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fs.StringVar(&event, name, "", "event file, or - for standard input (default: {})")
 	}
 	fs.BoolVar(&noEvent, "no-event", false, "invoke with the empty event {} (SAM's --no-event)")
+	var eventSource string
+	fs.StringVar(&eventSource, "event-source", "", "invoke with the event that the function's template event EVENT delivers (Schedule, ScheduleV2: as it fires now; Api, HttpApi: a request of its route)")
 	var sc samConfigFlags
 	sc.register(fs)
 	rest, err := parse(fs, args)
@@ -36,6 +39,9 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	if noEvent && event != "" {
 		return &usageError{"--no-event and --event exclude each other"}
+	}
+	if eventSource != "" && (noEvent || event != "") {
+		return &usageError{"--event-source excludes --event and --no-event"}
 	}
 	sf.apply(&c, stderr)
 	if len(rest) == 0 {
@@ -83,7 +89,16 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		level = slog.LevelDebug
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	e, err := emulator.New(ctx, opts)
+	plan, err := emulator.Prepare(opts)
+	if err != nil {
+		return err
+	}
+	if eventSource != "" {
+		if payload, err = plan.EventSource(rest[0], eventSource, time.Now()); err != nil {
+			return err
+		}
+	}
+	e, err := plan.Start(ctx)
 	if err != nil {
 		return err
 	}

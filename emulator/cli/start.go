@@ -35,7 +35,7 @@ type startFlags struct {
 	port, apiPort          int
 	maxConc, maxProcs      int
 	drainTimeout           time.Duration
-	watch                  bool
+	watch, schedules       bool
 	allowedHosts, stateDir string
 	adminAddr              string
 	authCredentials        string
@@ -68,6 +68,7 @@ func (s *startFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long the drain waits for in-flight invocations")
 	fs.DurationVar(&s.drainTimeout, "shutdown-timeout", 30*time.Second, "the same as --drain-timeout")
 	fs.BoolVar(&s.watch, "watch", false, "rebuild and swap in functions whose sources change, without restarting")
+	fs.BoolVar(&s.schedules, "schedules", false, "fire the template's Schedule and ScheduleV2 events at their times, as Event invocations (SAM does not)")
 	fs.StringVar(&s.allowedHosts, "allowed-hosts", "", "comma-separated names accepted in a request's Host besides localhost, the loopback addresses and --host (\"*\": any)")
 	fs.IntVar(&s.maxProcs, "max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
 	fs.StringVar(&s.stateDir, "state-dir", "", "directory of the durable state (the queue of accepted Event invocations, the functions uploaded through the Lambda API with their code, the compile cache); default: one per template in the cache directory")
@@ -99,7 +100,7 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	var c common
 	s := startFlags{apiMode: cmd == "start-api", lambdaMode: cmd == "start-lambda"}
 	var sf samFlags
-	synopsis := cmd + " [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [-p 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE] [-l FILE] [--debug]"
+	synopsis := cmd + " [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [-p 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--schedules] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE] [-l FILE] [--debug]"
 	if s.apiMode {
 		synopsis = cmd + " [-p 3000] [--invoke-port 3001] [-t template.yaml] [--host 127.0.0.1] [--env-vars env.json] [-l FILE] [--debug] [flags of fresco start]"
 	}
@@ -142,6 +143,7 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	}
 	opts.MaxConcurrency = s.maxConc
 	opts.Watch = s.watch
+	opts.Schedules = s.schedules
 	opts.MaxProcesses = s.maxProcs
 	opts.StateDir = s.stateDir
 	if opts.StateDir == "" {

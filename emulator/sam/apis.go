@@ -35,7 +35,7 @@ const (
 )
 
 // Event is an Api or HttpApi event of a function: one route of an API
-// Gateway API to the function. Other event types are not read.
+// Gateway API to the function (schedule events are ScheduleEvents).
 type Event struct {
 	// Name is the event's key under Events.
 	Name string

@@ -48,8 +48,11 @@ type FunctionSpec struct {
 	// URL is FunctionUrlConfig; nil when the function has no URL.
 	URL *FunctionURL
 	// Events are the function's Api and HttpApi events, sorted by name;
-	// other event types are not read.
+	// other event types, but for Schedules, are not read.
 	Events []Event
+	// Schedules are the function's Schedule and ScheduleV2 events, sorted
+	// by name: fresco start --schedules fires them.
+	Schedules []ScheduleEvent
 	// Mode is how the function runs: as wasm (the default), or as
 	// processes speaking the Runtime API (see Mode's constants).
 	Mode Mode

@@ -444,6 +444,9 @@ func (t *Template) parseFunction(id string, raw json.RawMessage, dir string, glo
 	if fn.Events, err = parseEvents(head.Properties, warn); err != nil {
 		return nil, err
 	}
+	if fn.Schedules, err = parseSchedules(id, head.Properties); err != nil {
+		return nil, err
+	}
 	return fn, nil
 }
 

@@ -638,8 +638,9 @@ func TestFindTemplate(t *testing.T) {
 }
 
 // TestNotEmulated: what a template asks for that fresco does not do is
-// listed, function by function, with what fresco does instead; Api and
-// HttpApi events and the properties fresco honours are not.
+// listed, function by function, with what fresco does instead; Api,
+// HttpApi, Schedule and ScheduleV2 events and the properties fresco honours
+// are not.
 func TestNotEmulated(t *testing.T) {
 	t.Parallel()
 	tmpl, err := parseTemplate([]byte(`
@@ -657,6 +658,10 @@ Resources:
         Get: {Type: HttpApi, Properties: {Path: /a, Method: GET}}
         Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
         Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+        Retried: {Type: Schedule, Properties: {Schedule: rate(1 day), RetryPolicy: {MaximumRetryAttempts: 0}}}
+        Flexible: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 day), FlexibleTimeWindow: {Mode: FLEXIBLE, MaximumWindowInMinutes: 5}}}
+        Exact: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 day), FlexibleTimeWindow: {Mode: "OFF"}}}
+        Unquoted: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 day), FlexibleTimeWindow: {Mode: OFF}}}
   Plain:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: p, Layers: []}
@@ -671,7 +676,7 @@ Resources:
 			t.Errorf("%s %s: no word on what fresco does instead", n.Function, n.Feature)
 		}
 	}
-	want := []string{"Fn Layers", "Fn ProvisionedConcurrencyConfig", "Fn event Nightly (Schedule)", "Fn event Queue (SQS)", "Plain Layers"}
+	want := []string{"Fn Layers", "Fn ProvisionedConcurrencyConfig", "Fn event Flexible (ScheduleV2) FlexibleTimeWindow", "Fn event Queue (SQS)", "Fn event Retried (Schedule) RetryPolicy", "Plain Layers"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("NotEmulated:\n got %q\nwant %q", got, want)
 	}

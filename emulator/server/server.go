@@ -171,6 +171,11 @@ func ServeWith(ctx context.Context, opts emulator.Options, cfg Config) error {
 	if opts.Watch {
 		go e.Watch(ctx, opts.WatchInterval)
 	}
+	if enabled, disabled := e.Schedules(); opts.Schedules {
+		go e.RunSchedules(ctx)
+	} else if n := len(enabled) + disabled; n > 0 {
+		logger.Info("the template's Schedule and ScheduleV2 events are not firing: fresco start --schedules fires them", "count", n)
+	}
 	scheme := "http://"
 	if tlsConfig != nil {
 		scheme = "https://"
