@@ -12,6 +12,6 @@ import "embed"
 // source is embedded here, the nearest package the builder may import. It
 // exists outside wasip1 only, where fresco runs.
 //
-//go:embed internal/lambdart/doc.go internal/lambdart/deadline.go
+//go:embed internal/lambdart/doc.go internal/lambdart/deadline.go internal/lambdart/standin.go
 //go:embed internal/lambdart/traceenv_wasip1.go internal/lambdart/traceenv_snapshot_wasip1.go
 var LambdaRuntimeSource embed.FS

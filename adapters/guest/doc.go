@@ -11,6 +11,8 @@
 // there is no fresco host to serve.
 package guest
 
+import "time"
+
 // Invocation is one invocation as the host hands it over: the event and the
 // context values of the Lambda Runtime API.
 type Invocation struct {
@@ -76,4 +78,17 @@ func errnoError(errno int32) error {
 		return ErrStreamClosed
 	}
 	return streamError("fresco: unknown errno")
+}
+
+// WarmInvocation is the invocation a warmer (see OnSnapshot) runs a
+// handler's stand-in with before the snapshot: payload as its event, a
+// request id of zeros, a minute to its deadline.
+func WarmInvocation(payload []byte) *Invocation {
+	return &Invocation{
+		Payload:            payload,
+		RequestID:          "00000000-0000-0000-0000-000000000000",
+		InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:fresco-warm",
+		TraceID:            "Root=1-00000000-000000000000000000000000",
+		DeadlineMs:         time.Now().Add(time.Minute).UnixMilli(),
+	}
 }

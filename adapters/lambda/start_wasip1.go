@@ -4,7 +4,6 @@ package lambda
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"time"
 	"unsafe"
@@ -96,33 +95,10 @@ func baseContext(h Handler) context.Context {
 func warm(handler interface{}, options []Option, base context.Context) {
 	standIn := Handler(noopHandler{})
 	event := []byte("{}")
-	if t := reflect.TypeOf(handler); t != nil && t.Kind() == reflect.Func {
-		zeros := func([]reflect.Value) []reflect.Value {
-			out := make([]reflect.Value, t.NumOut())
-			for i := range out {
-				out[i] = reflect.Zero(t.Out(i))
-			}
-			return out
-		}
-		standIn = awslambda.NewHandlerWithOptions(reflect.MakeFunc(t, zeros).Interface(), options...)
-		// The event: the JSON of the event type's zero value, which
-		// decodes cleanly whatever the type.
-		ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
-		for i := 0; i < t.NumIn(); i++ {
-			if in := t.In(i); !in.Implements(ctxType) {
-				if b, err := json.Marshal(reflect.New(in).Elem().Interface()); err == nil {
-					event = b
-				}
-			}
-		}
+	if fn, ev, ok := lambdart.StandIn(handler); ok {
+		standIn, event = awslambda.NewHandlerWithOptions(fn, options...), ev
 	}
-	invoke(base, standIn, &guest.Invocation{
-		RequestID:          "00000000-0000-0000-0000-000000000000",
-		InvokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:fresco-warm",
-		TraceID:            "Root=1-00000000-000000000000000000000000",
-		DeadlineMs:         time.Now().Add(time.Minute).UnixMilli(),
-		Payload:            event,
-	})
+	invoke(base, standIn, guest.WarmInvocation(event))
 	lambdart.PrepareTraceEnv()
 	// A handler that waits on its context's Done starts a timer: that
 	// machinery's first use, too, belongs in the image.

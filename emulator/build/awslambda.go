@@ -47,7 +47,11 @@ const (
 	awsLambdaStartFile = "lambda/zz_fresco_start_wasip1.go"
 	// The streaming of a handler's io.Reader, v1.40.0 and later.
 	awsLambdaStreamFile = "lambda/zz_fresco_stream_wasip1.go"
-	awsLambdaGuestDir   = "lambda/frescoguest"
+	// The warm's view of the handler newHandler wraps, v1.32.0 and later,
+	// and the file whose newHandler the patch makes call it.
+	awsLambdaHookFile    = "lambda/zz_fresco_hook.go"
+	awsLambdaHandlerFile = "lambda/handler.go"
+	awsLambdaGuestDir    = "lambda/frescoguest"
 	// adapters/hosthttp, the guest's HTTP through the host.
 	awsLambdaHTTPDir = "lambda/frescohttp"
 	// The glue's share of adapters/lambda (adapters/internal/lambdart), a
@@ -83,7 +87,17 @@ var (
 	awsLambdaStartStream []byte
 	//go:embed awslambda/stream_wasip1.go.txt
 	awsLambdaStream []byte
+	//go:embed awslambda/hook.go.txt
+	awsLambdaHook []byte
 )
+
+// newHandlerWraps is the line of newHandler (v1.32.0 and later) that wraps
+// the function lambda.Start was given; the patch adds a call of
+// frescoNewHandler after it (see awslambda/hook.go.txt).
+var newHandlerWraps = regexp.MustCompile(`(?m)^\th\.(Handler|handlerFunc) = reflectHandler\(handlerFunc, h\)$`)
+
+// newHandlerHook is what the patch adds after newHandlerWraps.
+const newHandlerHook = "\n\tfrescoNewHandler(handlerFunc, h)"
 
 // glueVariant is which glue a version of aws-lambda-go takes.
 type glueVariant int
@@ -121,11 +135,11 @@ func (v glueVariant) files() map[string][]byte {
 	case glueLegacyContext:
 		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartContext}
 	case glueLegacyOptions:
-		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartOptions}
+		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartOptions, awsLambdaHookFile: awsLambdaHook}
 	case glueLegacyStream:
-		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartStream, awsLambdaStreamFile: awsLambdaStream}
+		return map[string][]byte{awsLambdaGlueFile: awsLambdaLegacyGlue, awsLambdaStartFile: awsLambdaStartStream, awsLambdaStreamFile: awsLambdaStream, awsLambdaHookFile: awsLambdaHook}
 	}
-	return map[string][]byte{awsLambdaGlueFile: awsLambdaGlue, awsLambdaStreamFile: awsLambdaStream}
+	return map[string][]byte{awsLambdaGlueFile: awsLambdaGlue, awsLambdaStreamFile: awsLambdaStream, awsLambdaHookFile: awsLambdaHook}
 }
 
 // awsLambdaPatch is what fresco adds to aws-lambda-go.
@@ -198,6 +212,9 @@ func loadAwsLambdaPatch(v glueVariant) (*awsLambdaPatch, error) {
 	h := sha256.New()
 	for _, name := range slices.Sorted(maps.Keys(p.files)) {
 		hashFile(h, name, p.files[name])
+	}
+	if _, ok := p.files[awsLambdaHookFile]; ok {
+		hashFile(h, "edit "+awsLambdaHandlerFile, []byte(newHandlerWraps.String()+newHandlerHook))
 	}
 	p.sum = hex.EncodeToString(h.Sum(nil))
 	return p, nil
@@ -407,7 +424,29 @@ func (lb *awsLambdaBuild) makeCopy(dst string) error {
 			return err
 		}
 	}
+	if _, ok := lb.patch.files[awsLambdaHookFile]; ok {
+		return hookNewHandler(filepath.Join(dst, filepath.FromSlash(awsLambdaHandlerFile)))
+	}
 	return nil
+}
+
+// hookNewHandler makes newHandler in the file at path call
+// frescoNewHandler with what it wraps. A version whose newHandler has no
+// such line (none known) is left as it is: the glue then has no stand-in
+// to warm with, and every invocation fills reflect's and encoding/json's
+// caches again, as before the hook.
+func hookNewHandler(path string) error {
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a local replacement may hold anything: go build says whether it compiles
+	}
+	if err != nil {
+		return err
+	}
+	if len(newHandlerWraps.FindAllIndex(src, -1)) != 1 {
+		return nil
+	}
+	return os.WriteFile(path, newHandlerWraps.ReplaceAll(src, []byte("$0"+newHandlerHook)), 0o644)
 }
 
 // guestGoVersion is the language version fresco's guest code, which the

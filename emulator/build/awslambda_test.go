@@ -102,6 +102,9 @@ func TestBuildUnchangedAwsLambdaHandler(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(patched, "lambda", "invoke_loop.go")); err != nil {
 		t.Errorf("the copy lacks aws-lambda-go's own files: %v", err)
 	}
+	if src, _ := os.ReadFile(filepath.Join(patched, "lambda", "handler.go")); !bytes.Contains(src, []byte(newHandlerHook)) {
+		t.Errorf("newHandler does not tell the glue what it wraps")
+	}
 	// The user's module is untouched.
 	if gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod")); bytes.Contains(gomod, []byte("replace")) {
 		t.Errorf("go.mod was edited:\n%s", gomod)
@@ -116,7 +119,7 @@ func TestBuildUnchangedAwsLambdaHandler(t *testing.T) {
 		want := `{"greeting":"Hello, Ada!","request_id":"00000000-0000-4000-8000-000000000001",` +
 			`"arn":"arn:aws:lambda:us-east-1:123456789012:function:Unchanged",` +
 			`"trace":"Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",` +
-			`"deadline":true,"tenant":"acme","cognito":"id-1"}`
+			`"deadline":true,"tenant":"acme","cognito":"id-1","calls":1}`
 		if res.Kind != invoke.Success || string(res.Payload) != want {
 			t.Fatalf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)
 		}
@@ -404,6 +407,13 @@ func TestBuildUnchangedLegacyAwsLambdaHandlers(t *testing.T) {
 			if got, _ := os.ReadFile(filepath.Join(dir, "go.mod")); string(got) != gomod {
 				t.Errorf("go.mod was edited:\n%s", got)
 			}
+			// From v1.32.0 newHandler tells the glue what it wraps, for the
+			// warm's stand-in.
+			m := awsLambdaPatchLine.FindStringSubmatch(progress)
+			handlerGo, err := os.ReadFile(filepath.Join(m[2], "lambda", "handler.go"))
+			if hooked := strings.Contains(string(handlerGo), newHandlerHook); err != nil || hooked != (glueFor(version) != glueLegacyContext) {
+				t.Errorf("handler.go hooked: %v (%v)", hooked, err)
+			}
 			f := awsLambdaLoad(t, "Legacy"+version, artifacts["Legacy"])
 			if on, why := f.Snapshot(); !on {
 				t.Errorf("no snapshot: %s", why)
@@ -415,7 +425,7 @@ func TestBuildUnchangedLegacyAwsLambdaHandlers(t *testing.T) {
 			res := f.Invoke(context.Background(), req)
 			want := fmt.Sprintf(`{"greeting":"Hello, Ada!","request_id":"00000000-0000-4000-8000-000000000001",`+
 				`"arn":"arn:aws:lambda:us-east-1:123456789012:function:Unchanged",`+
-				`"trace_env":%[1]q,"trace_ctx":%[1]q,"deadline_ms":%[2]d,"tenant":"acme","cognito":"id-1"}`,
+				`"trace_env":%[1]q,"trace_ctx":%[1]q,"deadline_ms":%[2]d,"tenant":"acme","cognito":"id-1","calls":1}`,
 				req.TraceID, req.Deadline.UnixMilli())
 			if res.Kind != invoke.Success || string(res.Payload) != want {
 				t.Errorf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)

@@ -27,12 +27,20 @@ type module struct {
 	key  string // row names start with key+"/"
 	name string // the function's name
 	want string // the expected response, spaces trimmed
-	wasm func(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error)
+	// wantRequestID: the response ends with the request id, as
+	// samples/plain's does: want is its prefix.
+	wantRequestID bool
+	wasm          func(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error)
 }
 
 var modules = []module{
 	{key: "tiny", name: "Minimal", want: `{}`, wasm: readWasm("wasmhost/testdata/minimal.wasm")},
 	{key: "go", name: "Hello", want: helloResponse, wasm: buildHello},
+	// samples/plain: the same handler as an unchanged aws-lambda-go one,
+	// built against the patched aws-lambda-go (its glue's path).
+	{key: "plain", name: "Plain", want: `{"message":"Hello, Ada!","request_id":"`, wantRequestID: true, wasm: func(ctx context.Context, cfg *config, progress func(string, ...any)) ([]byte, error) {
+		return buildSample(ctx, cfg, progress, "plain")
+	}},
 	{key: "c", name: "CHello", want: helloResponse, wasm: readWasm("samples/chello/chello.wasm")},
 }
 
@@ -100,12 +108,15 @@ func inProcessRows(ctx context.Context, cfg *config, progress func(string, ...an
 		if !cfg.only.MatchString(naiveName) && !cfg.only.MatchString(frescoName) && !wantNative {
 			continue
 		}
-		want := []byte(m.want)
 		req := &invoke.Request{
 			RequestID:          invoke.NewRequestID(),
 			Payload:            []byte(payload),
 			InvokedFunctionARN: invoke.FunctionARN(invoke.DefaultRegion, m.name),
 			TraceID:            invoke.NewTraceID(),
+		}
+		want := []byte(m.want)
+		if m.wantRequestID {
+			want = []byte(m.want + req.RequestID + `"}`)
 		}
 		var wasm []byte
 		if cfg.only.MatchString(naiveName) || cfg.only.MatchString(frescoName) {

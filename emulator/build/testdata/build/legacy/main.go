@@ -36,9 +36,16 @@ type Response struct {
 	Deadline  int64       `json:"deadline_ms"`
 	Tenant    string      `json:"tenant,omitempty"`
 	Cognito   string      `json:"cognito,omitempty"`
+	// Calls counts the handler's calls in this instance: 1 in every
+	// invocation from the snapshot, since the warm before it calls a
+	// stand-in of the handler's type, never the handler.
+	Calls int `json:"calls"`
 }
 
+var calls int
+
 func handle(ctx context.Context, req Request) (*Response, error) {
+	calls++
 	if req.Panic {
 		panic("something went wrong")
 	}
@@ -62,6 +69,7 @@ func handle(ctx context.Context, req Request) (*Response, error) {
 		Deadline:  deadline.UnixNano() / 1e6,
 		Tenant:    lc.ClientContext.Custom["tenant"],
 		Cognito:   lc.Identity.CognitoIdentityID,
+		Calls:     calls,
 	}, nil
 }
 

@@ -38,7 +38,13 @@ type Response struct {
 	Deadline  bool   `json:"deadline"`
 	Tenant    string `json:"tenant,omitempty"`
 	Cognito   string `json:"cognito,omitempty"`
+	// Calls counts the handler's calls in this instance: 1 in every
+	// invocation from the snapshot, since the warm before it calls a
+	// stand-in of the handler's type, never the handler.
+	Calls int `json:"calls"`
 }
+
+var calls int
 
 // Probe is what the handler sees of its deadline and trace id.
 type Probe struct {
@@ -86,6 +92,7 @@ func probe(ctx context.Context) Probe {
 }
 
 func handle(ctx context.Context, req Request) (any, error) {
+	calls++
 	switch {
 	case req.Probe:
 		return probe(ctx), nil
@@ -107,6 +114,7 @@ func handle(ctx context.Context, req Request) (any, error) {
 		Deadline:  deadline,
 		Tenant:    lc.ClientContext.Custom["tenant"],
 		Cognito:   lc.Identity.CognitoIdentityID,
+		Calls:     calls,
 	}, nil
 }
 
