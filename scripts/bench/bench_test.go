@@ -155,3 +155,19 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+// TestNaiveRunsGoGuests: the naive baseline links what Go guests import
+// (fresco_http, FRESCO_ABI for an unchanged handler's start function), so
+// that go/naive and plain/naive answer: both once, with their fresco rows.
+func TestNaiveRunsGoGuests(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"-n", "1", "-only", `^(go|plain)/(naive|fresco)$`}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	for _, name := range []string{"go/naive", "go/fresco", "plain/naive", "plain/fresco"} {
+		if !strings.Contains(stdout.String(), "\n  "+name+" ") {
+			t.Errorf("no %s row:\n%s", name, &stdout)
+		}
+	}
+}

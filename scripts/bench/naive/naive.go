@@ -3,6 +3,7 @@ package naive
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -11,6 +12,7 @@ import (
 	"github.com/frescolabs/fresco/internal/abi"
 	"github.com/frescolabs/fresco/internal/invoke"
 	"github.com/frescolabs/fresco/wasmhost/imports/fresco"
+	httpimport "github.com/frescolabs/fresco/wasmhost/imports/http"
 )
 
 // Baseline runs a module the naive way, the yardstick fresco's benchmarks
@@ -33,6 +35,18 @@ func New(ctx context.Context, wasm []byte) (*Baseline, error) {
 		return nil, err
 	}
 	if err := fresco.Instantiate(ctx, r); err != nil {
+		r.Close(ctx)
+		return nil, err
+	}
+	// Go guests import fresco_http (their net/http goes through the
+	// host); the baseline links it, with a client of its own, so that
+	// they instantiate.
+	client, err := httpimport.NewClient(httpimport.Config{})
+	if err != nil {
+		r.Close(ctx)
+		return nil, err
+	}
+	if err := client.Module(httpimport.Function{Name: "naive", MemoryBytes: 128 << 20}).Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
@@ -60,7 +74,10 @@ func (b *Baseline) Invoke(ctx context.Context, req *invoke.Request) ([]byte, err
 	inv := abi.New(req)
 	inv.StartInvoke(time.Now().Add(time.Minute))
 	ctx = abi.With(ctx, inv)
-	mod, err := b.runtime.InstantiateModule(ctx, b.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	mod, err := b.runtime.InstantiateModule(ctx, b.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions().
+		// The ABI's one environment variable, which tells an unchanged
+		// aws-lambda-go handler's start function that it runs in fresco.
+		WithEnv("FRESCO_ABI", strconv.Itoa(fresco.ABIVersion)))
 	if err != nil {
 		return nil, err
 	}
