@@ -4,6 +4,7 @@ package wasmhost
 
 import (
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -20,7 +21,9 @@ import (
 // freed mapping is reset over the part the guest could reach (zeroed, or
 // dropped with madvise(MADV_DONTNEED) when large): the next instance sees
 // zeros, and the reset costs in proportion to what the guest used, not to
-// the memory's size. Nothing of one guest's memory can reach the next.
+// the memory's size. Nothing of one guest's memory can reach the next. A
+// memory over which an image was mapped (mapImage) gets a fresh anonymous
+// mapping over that part instead.
 //
 // wazero frees memory on the goroutine that runs the guest (a timeout's
 // close is deferred to the guest's next check), so a mapping is never
@@ -30,10 +33,29 @@ type memoryPool struct {
 	free map[uint64][]*mmapMemory // by reserved size
 	max  int                      // mappings kept per size
 	huge bool                     // madvise(MADV_HUGEPAGE) new mappings
+	// byAddr finds the mapping of an instance's memory (mapImage).
+	byAddr map[uintptr]*mmapMemory
 }
 
 func newMemoryPool(keep int, huge bool) *memoryPool {
-	return &memoryPool{free: map[uint64][]*mmapMemory{}, max: keep, huge: huge}
+	return &memoryPool{free: map[uint64][]*mmapMemory{}, max: keep, huge: huge, byAddr: map[uintptr]*mmapMemory{}}
+}
+
+// mapImage maps img copy-on-write over buf, the start of one of the pool's
+// memories (an instance's, at the image's size), and reports whether it
+// did; buf keeps what it held when it did not.
+func (p *memoryPool) mapImage(buf []byte, img *imageFile) bool {
+	if len(buf) == 0 {
+		return false
+	}
+	p.mu.Lock()
+	m := p.byAddr[uintptr(unsafe.Pointer(unsafe.SliceData(buf)))]
+	p.mu.Unlock()
+	if m == nil || len(buf) > len(m.buf) || img.mapInto(m.buf[:len(buf)]) != nil {
+		return false
+	}
+	m.imageBytes = uint64(len(buf))
+	return true
 }
 
 func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
@@ -60,7 +82,19 @@ func (p *memoryPool) Allocate(capacity, max uint64) experimental.LinearMemory {
 	if p.huge {
 		hugePages(b)
 	}
-	return &mmapMemory{pool: p, buf: b}
+	m := &mmapMemory{pool: p, buf: b}
+	p.mu.Lock()
+	p.byAddr[uintptr(unsafe.Pointer(unsafe.SliceData(b)))] = m
+	p.mu.Unlock()
+	return m
+}
+
+// unmap gives m's mapping back to the kernel.
+func (p *memoryPool) unmap(m *mmapMemory) {
+	p.mu.Lock()
+	delete(p.byAddr, uintptr(unsafe.Pointer(unsafe.SliceData(m.buf))))
+	p.mu.Unlock()
+	unix.Munmap(m.buf)
 }
 
 // clearInPlace is the size up to which a freed memory is reset by zeroing
@@ -80,16 +114,26 @@ func (p *memoryPool) put(m *mmapMemory) {
 	full := len(p.free[size]) >= p.max
 	p.mu.Unlock()
 	if full {
-		unix.Munmap(m.buf)
+		p.unmap(m)
 		return
 	}
+	// The part that mapped an image goes back to zero pages by a mapping
+	// of its own: clearing it would copy every page of the image first.
+	from := uint64(0)
+	if m.imageBytes > 0 {
+		if err := dropMapping(m.buf[:m.imageBytes]); err != nil {
+			p.unmap(m)
+			return
+		}
+		from, m.imageBytes = m.imageBytes, 0
+	}
 	switch {
-	case m.used == 0:
+	case m.used <= from:
 	case m.used <= clearInPlace:
-		clear(m.buf[:m.used])
+		clear(m.buf[from:m.used])
 	default:
-		if err := unix.Madvise(m.buf[:m.used], unix.MADV_DONTNEED); err != nil {
-			unix.Munmap(m.buf)
+		if err := unix.Madvise(m.buf[from:m.used], unix.MADV_DONTNEED); err != nil {
+			p.unmap(m)
 			return
 		}
 	}
@@ -101,7 +145,7 @@ func (p *memoryPool) put(m *mmapMemory) {
 		return
 	}
 	p.mu.Unlock()
-	unix.Munmap(m.buf)
+	p.unmap(m)
 }
 
 // stats reports the free mappings the pool keeps and the bytes they
@@ -124,7 +168,7 @@ func (p *memoryPool) release() {
 	p.mu.Unlock()
 	for _, list := range free {
 		for _, m := range list {
-			unix.Munmap(m.buf)
+			p.unmap(m)
 		}
 	}
 }
@@ -133,6 +177,8 @@ type mmapMemory struct {
 	pool *memoryPool
 	buf  []byte
 	used uint64 // the largest length handed out: what the guest could touch
+	// imageBytes is how much of buf maps an image (mapImage), 0 for none.
+	imageBytes uint64
 }
 
 func (m *mmapMemory) Reallocate(size uint64) []byte {

@@ -26,6 +26,11 @@ import (
 //     list is in doubt: the scan overflowed, failed, or the instance has
 //     no tracking.
 //
+// Where pages are tracked, a new instance does not copy the image: its
+// memory maps the image's sealed file copy-on-write (shareImage), so its
+// clean pages are the image's own, shared by all instances, and it holds a
+// copy only of the pages it writes.
+//
 // Either way the image is the only truth: a page is skipped only while the
 // kernel says nothing wrote it since it was copied from the image, and
 // --verify-resets compares every reset instance with the image in full.
@@ -116,6 +121,15 @@ func (s *snapshot) restoreMemory(in *instance, buf []byte) {
 	var start time.Time
 	if timed {
 		start = time.Now()
+	}
+	if in.mapped {
+		// A new instance, its memory the image mapped copy-on-write: at
+		// the image already.
+		in.mapped = false
+		if s.f.host.dirty && len(s.mem) > trackAbove {
+			s.startTracking(in, buf)
+		}
+		return
 	}
 	dirty := in.pages != nil && s.restoreDirty(in, buf)
 	if !dirty {

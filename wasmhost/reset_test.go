@@ -91,3 +91,115 @@ func kernelAtLeast(major, minor int) bool {
 	mi, _ := strconv.Atoi(strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
 	return ma > major || ma == major && mi >= minor
 }
+
+// TestResetsOfSharedImage: where resets track written pages, a function's
+// image is a sealed file that new instances map copy-on-write. Four
+// instances made that way serve the same writes as TestResets, side by
+// side, every reset compared with the image in full; each keeps a copy of
+// only the pages it wrote (its mapping's private pages), and a discarded
+// one gives its memory back to the pool as zeros, which the next instance
+// maps the image over again.
+func TestResetsOfSharedImage(t *testing.T) {
+	if !kernelAtLeast(6, 7) || !userfaultfdExists() {
+		t.Skip("no dirty-page tracking on this kernel: instances copy the image (TestResets covers it)")
+	}
+	h, err := New(Config{VerifyResets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	f, err := h.Load(context.Background(), FunctionConfig{Name: "SharedPages"}, mustRead(t, filepath.Join("testdata", "pages.wasm")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	if f.snap == nil || f.snap.image == nil {
+		t.Fatalf("the image is not shared (snapshot %v)", f.snapErr)
+	}
+	image := len(f.snap.mem)
+	if got, err := f.Provision(context.Background(), 5); err != nil || got < 5 {
+		t.Fatalf("provision: %d, %v", got, err)
+	}
+	if n := strings.Count(readProc(t, "maps"), "memfd:fresco-image:SharedPages"); n < 5 {
+		t.Fatalf("%d mappings of the image (the file's own and 4 instances'), want 5", n)
+	}
+	for round := range 3 {
+		done := make(chan string, 4)
+		for g := range 4 {
+			go func() {
+				for i := range 10 {
+					// Two pages at a time, a few dozen in all per instance.
+					ev := binary.LittleEndian.AppendUint32(nil, uint32(g*40+i*3+round))
+					ev = binary.LittleEndian.AppendUint32(ev, 2)
+					ev = binary.LittleEndian.AppendUint32(ev, uint32(1+i%3))
+					res := f.Invoke(context.Background(), &invoke.Request{RequestID: "r", Payload: ev})
+					if res.Kind != invoke.Success || string(res.Payload) != "clean" {
+						done <- string(res.Payload)
+						return
+					}
+				}
+				done <- ""
+			}()
+		}
+		for range 4 {
+			if msg := <-done; msg != "" {
+				t.Fatalf("round %d: %s", round, msg)
+			}
+		}
+	}
+	// Every mapping of the image holds far less than the image privately:
+	// the pages written, not the ones only read.
+	for _, m := range imageMappings(t, "SharedPages") {
+		t.Logf("a mapping of the %d KB image: %d KB resident, %d KB its own", image>>10, m.rss>>10, m.private>>10)
+		if m.private > image/4 {
+			t.Errorf("a mapping of the image holds %d private bytes of %d", m.private, image)
+		}
+	}
+	// Discarded instances go back to the pool; new ones map the image
+	// again, at the image.
+	for in := f.snap.ready.pop(); in != nil; in = f.snap.ready.pop() {
+		f.snap.discard(in)
+	}
+	for range 3 {
+		if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "again", Payload: make([]byte, 12)}); res.Kind != invoke.Success || string(res.Payload) != "clean" {
+			t.Fatalf("after the discards: %v %s", res.Kind, res.Payload)
+		}
+	}
+}
+
+func readProc(t *testing.T, name string) string {
+	b, err := os.ReadFile("/proc/self/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// imageMapping is what /proc/self/smaps says of a mapping of an image.
+type imageMapping struct{ rss, private int }
+
+// imageMappings lists the mappings of fn's image file.
+func imageMappings(t *testing.T, fn string) []imageMapping {
+	var out []imageMapping
+	var cur *imageMapping
+	for _, l := range strings.Split(readProc(t, "smaps"), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && len(f[1]) == 4:
+			cur = nil
+			if strings.Contains(l, "memfd:fresco-image:"+fn) {
+				out = append(out, imageMapping{})
+				cur = &out[len(out)-1]
+			}
+		case cur != nil && len(f) == 3 && f[2] == "kB":
+			kb, _ := strconv.Atoi(f[1])
+			switch f[0] {
+			case "Rss:":
+				cur.rss = kb << 10
+			case "Private_Clean:", "Private_Dirty:":
+				cur.private += kb << 10
+			}
+		}
+	}
+	return out
+}

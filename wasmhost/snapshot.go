@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,10 @@ import (
 type snapshot struct {
 	f *Module
 	// mem and globals are the image. mem is never written after load.
-	mem     []byte
+	mem []byte
+	// image, when set, is mem's sealed file, which new instances map
+	// copy-on-write (shareImage); mem is then its read-only mapping.
+	image   *imageFile
 	globals []uint64
 	// names and types of the exported mutable globals, in the order of
 	// globals.
@@ -108,6 +112,9 @@ type instance struct {
 	// image); hotApplied says the hot set is unprotected.
 	pages      *dirtyPages
 	hotApplied bool
+	// mapped: the instance's memory was just made the image's mapping
+	// (copy-on-write), so its first restore copies nothing.
+	mapped bool
 	// box is the instance's /tmp and the count of what the host holds
 	// for it; the reset empties both.
 	box sandbox
@@ -203,6 +210,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	s.initLog = bytes.Clone(log.Bytes())
 	buf, _ := in.mem.Read(0, in.mem.Size())
 	s.mem = bytes.Clone(buf)
+	s.shareImage()
 	s.ready = newReadyStack(readyInstances, f.host.ready, int64(len(s.mem)))
 	for i, g := range in.globals {
 		v := g.Get()
@@ -309,12 +317,43 @@ func (s *snapshot) newInstance(ctx context.Context, deadline time.Time) (*instan
 			return nil, fmt.Errorf("cannot grow memory to the image's %d pages", pages)
 		}
 	}
+	if s.image != nil {
+		if buf, ok := in.mem.Read(0, uint32(len(s.mem))); ok {
+			in.mapped = f.host.memory.(imageMapper).mapImage(buf, s.image)
+		}
+	}
 	if !s.restore(in) {
 		mod.Close(ctx)
 		return nil, fmt.Errorf("instance memory does not match the image's size")
 	}
 	s.made.Add(1)
 	return in, nil
+}
+
+// imageMapper is a memory allocator that can map an image over one of
+// its memories (memoryPool).
+type imageMapper interface {
+	mapImage(buf []byte, img *imageFile) bool
+}
+
+// shareImage moves the image into a sealed file that new instances map
+// copy-on-write (image_linux.go), where resets track written pages (an
+// instance then keeps its own copy of the pages it wrote only) and the
+// memory allocator can map it. The file is closed when the snapshot is
+// garbage: an invocation still running when the function closes may reset
+// its instance from the image.
+func (s *snapshot) shareImage() {
+	host := s.f.host
+	if _, ok := host.memory.(imageMapper); !ok || !host.dirty || len(s.mem) <= trackAbove {
+		return
+	}
+	img, err := newImageFile(s.f.cfg.Name, s.mem)
+	if err != nil {
+		host.logger.Warn("instances copy the image rather than share it", "function", s.f.cfg.Name, "error", err.Error())
+		return
+	}
+	s.image, s.mem = img, img.mem
+	runtime.AddCleanup(s, func(img *imageFile) { img.close() }, img)
 }
 
 // instantiate makes an instance of the function's module, at the state
