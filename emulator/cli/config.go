@@ -168,15 +168,21 @@ func configValue(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(v), nil
 	case []any:
-		parts := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return "", fmt.Errorf("want an array of strings, got an element %v (%T)", e, e)
-			}
-			parts = append(parts, s)
-		}
-		return strings.Join(parts, ","), nil
+		return joinStrings(v, ",")
 	}
 	return "", fmt.Errorf("want a string, an integer, a boolean or an array of strings, got %v (%T)", v, v)
+}
+
+// joinStrings joins a config array, whose elements must all be strings,
+// with sep.
+func joinStrings(v []any, sep string) (string, error) {
+	parts := make([]string, 0, len(v))
+	for _, e := range v {
+		s, ok := e.(string)
+		if !ok {
+			return "", fmt.Errorf("want an array of strings, got an element %v (%T)", e, e)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, sep), nil
 }

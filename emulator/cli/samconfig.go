@@ -234,15 +234,7 @@ func samConfigValue(name string, v any) (string, error) {
 		return fmt.Sprint(v), nil
 	case []any:
 		if name == "parameter-overrides" {
-			parts := make([]string, 0, len(v))
-			for _, e := range v {
-				s, ok := e.(string)
-				if !ok {
-					return "", fmt.Errorf("want a list of Key=Value strings, got %v (%T)", e, e)
-				}
-				parts = append(parts, s)
-			}
-			return strings.Join(parts, " "), nil
+			return joinStrings(v, " ")
 		}
 	}
 	return configValue(v)
