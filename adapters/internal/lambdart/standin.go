@@ -31,10 +31,23 @@ func StandIn(handler any) (standIn any, event []byte, ok bool) {
 	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
 	for i := 0; i < t.NumIn(); i++ {
 		if in := t.In(i); !in.Implements(ctxType) {
-			if b, err := json.Marshal(reflect.New(in).Elem().Interface()); err == nil {
+			if b, ok := zeroJSON(in); ok {
 				event = b
 			}
 		}
 	}
 	return zeros.Interface(), event, true
+}
+
+// zeroJSON is the JSON of t's zero value; false if it has none, or if a
+// MarshalJSON of the handler's types panics on a zero value (the warm
+// must not fail the function's init).
+func zeroJSON(t reflect.Type) (b []byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			b, ok = nil, false
+		}
+	}()
+	b, err := json.Marshal(reflect.New(t).Elem().Interface())
+	return b, err == nil
 }
