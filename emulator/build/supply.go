@@ -150,7 +150,7 @@ func (s *frescoSupply) remove() {
 func (s *frescoSupply) describe() string {
 	line := fmt.Sprintf("supplying %s from this fresco (%s)", frescoModule, displayPath(s.dir))
 	if len(s.raised) > 0 {
-		line += "; for this build only, " + strings.Join(s.raised, ", ")
+		line += "; for this build only (go.mod stays as it is): " + strings.Join(s.raised, ", ")
 	}
 	return line
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/internal/invoke"
 )
 
@@ -71,7 +72,7 @@ func handle(ctx context.Context, in map[string]string) (map[string]string, error
 func main() { lambda.Start(handle) }
 `
 
-var supplyLine = regexp.MustCompile(`(?m)^(\w+) imports fresco's adapters: supplying github\.com/frescolabs/fresco from this fresco \((.+?)\)(?:; for this build only, (.+))?$`)
+var supplyLine = regexp.MustCompile(`(?m)^(\w+) imports fresco's adapters: supplying github\.com/frescolabs/fresco from this fresco \((.+?)\)(?:; for this build only \(go\.mod stays as it is\): (.+))?$`)
 
 // supplyProject writes a module of its own, with go.mod (and go.sum, if
 // not empty), and a main.go, and returns its directory.
@@ -300,4 +301,19 @@ func TestFrescoSourceModule(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBuildSuppliesFrescoModuleNatively: a process function (FrescoMode
+// native) gets fresco's module the same way.
+func TestBuildSuppliesFrescoModuleNatively(t *testing.T) {
+	t.Parallel()
+	const gomod = "module example.com/hello\n\ngo 1.22\n"
+	dir := supplyProject(t, gomod, "", supplyHandler)
+	fn := buildTestFn("Native", dir)
+	fn.Mode = sam.ModeNative
+	artifacts, progress := runBuilder(t, &Builder{CacheDir: t.TempDir()}, fn)
+	if !supplyLine.MatchString(progress) || !sam.IsExecutable(artifacts["Native"]) {
+		t.Errorf("artifact %s, progress:\n%s", artifacts["Native"], progress)
+	}
+	supplyAssertUntouched(t, dir, gomod, "")
 }
