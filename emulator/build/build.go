@@ -52,7 +52,13 @@ const buildHashVersion = "fresco build 1"
 // A package that imports github.com/aws/aws-lambda-go/lambda and no fresco
 // adapter (an unchanged aws-lambda-go handler) is built against a patched
 // copy of aws-lambda-go, made once per version in CacheDir/awslambda and
-// selected with -modfile; see build_awslambda.go.
+// selected with -modfile; see awslambda.go.
+//
+// A package that imports github.com/frescolabs/fresco/adapters/... from a
+// module whose go.mod neither requires nor replaces fresco is built
+// against the adapters fresco carries (adapters.ModuleSource), written once
+// per content hash into CacheDir/fresco and selected with -modfile too, so
+// that the user's go.mod needs no edit; see supply.go.
 //
 // A sam.ModeNative function is built for this machine instead, unpatched:
 //
@@ -104,7 +110,8 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // outside GOROOT (go list -deps): module path@version for a package from the
 // module cache, else the contents and module-relative names of its Go,
 // cgo, assembly and embedded files; plus the main module's go.mod and
-// go.sum, and, for an unchanged aws-lambda-go handler, fresco's patch.
+// go.sum, for an unchanged aws-lambda-go handler, fresco's patch, and for
+// a module that is supplied fresco's module, that module's files.
 // -trimpath keeps absolute paths out of the binary (all but the patched
 // copy's, in the build info), so they are kept out of the hash too.
 //
