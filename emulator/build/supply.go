@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,9 +43,10 @@ const (
 //
 //   - go 1.20: unsafe.StringData (adapters/cache) needs it. The adapters'
 //     loops capture no loop variable, so the per-iteration semantics of
-//     go 1.22 change nothing in them. A higher directive would raise the
-//     main module's in the generated go.mod, and with it the language
-//     version of the user's own code.
+//     go 1.22 change nothing in them. A go directive before 1.21 is
+//     advisory, so it raises no main module's; a go 1.21 or later one
+//     would raise the main module's in the generated go.mod, and with it
+//     the language version of the user's own code.
 //   - aws-lambda-go v1.45.0 (go 1.18): adapters/lambda re-exports
 //     WithContextValue, WithUseNumber and WithDisallowUnknownFields, which
 //     v1.40.0 lacks. Not fresco's own v1.55.1: its go.mod says go 1.26,
@@ -122,7 +122,8 @@ type frescoSupply struct {
 	// userGoMod is the main module's go.mod, as the user wrote it.
 	userGoMod string
 	// raised says what minimal version selection changed in the generated
-	// go.mod against the user's ("aws-lambda-go v1.36.1 → v1.45.0"), for the
+	// go.mod against the user's ("github.com/aws/aws-lambda-go v1.36.1 →
+	// v1.45.0"), for the
 	// build's output line.
 	raised []string
 }
@@ -290,7 +291,7 @@ func (s *frescoSupply) noteRaised() error {
 	}
 	for _, req := range gen.Require {
 		if v, ok := had[req.Mod.Path]; ok && v != req.Mod.Version {
-			s.raised = append(s.raised, fmt.Sprintf("%s %s → %s", path.Base(req.Mod.Path), v, req.Mod.Version))
+			s.raised = append(s.raised, fmt.Sprintf("%s %s → %s", req.Mod.Path, v, req.Mod.Version))
 		}
 	}
 	return nil

@@ -135,11 +135,13 @@ func TestBuildSuppliesFrescoModule(t *testing.T) {
 		raised             string // the output line's "for this build only" part
 	}{
 		{name: "no requirements", gomod: "module example.com/hello\n\ngo 1.22\n"},
+		// The adapters' go 1.20 is advisory (before go 1.21): not raised.
+		{name: "older go", gomod: "module example.com/hello\n\ngo 1.18\n"},
 		{
 			name:   "older aws-lambda-go",
 			gomod:  "module example.com/hello\n\ngo 1.22\n\nrequire github.com/aws/aws-lambda-go v1.36.1\n",
 			gosum:  legacySums(t, "v1.36.1"),
-			raised: "aws-lambda-go v1.36.1 → " + adaptersRequirements[awsLambdaModule],
+			raised: awsLambdaModule + " v1.36.1 → " + adaptersRequirements[awsLambdaModule],
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,7 +230,7 @@ func TestBuildSuppliesFrescoModuleToUnchangedHandler(t *testing.T) {
 	if m := awsLambdaPatchLine.FindStringSubmatch(progress); m == nil || m[1] != want {
 		t.Errorf("aws-lambda-go not patched at %s:\n%s", want, progress)
 	}
-	if m := supplyLine.FindStringSubmatch(progress); m == nil || m[3] != "aws-lambda-go v1.36.1 → "+want {
+	if m := supplyLine.FindStringSubmatch(progress); m == nil || m[3] != awsLambdaModule+" v1.36.1 → "+want {
 		t.Errorf("progress:\n%s", progress)
 	}
 	supplyAssertUntouched(t, dir, gomod, gosum)
