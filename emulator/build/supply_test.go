@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -284,6 +287,31 @@ func TestFrescoSourceModule(t *testing.T) {
 	}
 	if len(src.files) != len(want)+1 {
 		t.Errorf("module files %d, want adapters' %d and go.mod", len(src.files), len(want))
+	}
+	// Every module the adapters import from is a requirement of the
+	// supplied go.mod.
+	fset := token.NewFileSet()
+	for name, data := range src.files {
+		if !strings.HasSuffix(name, ".go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, data, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if first, _, _ := strings.Cut(p, "/"); !strings.Contains(first, ".") || strings.HasPrefix(p, frescoModule+"/") {
+				continue // the standard library, or fresco's own
+			}
+			required := false
+			for mod := range adaptersRequirements {
+				required = required || p == mod || strings.HasPrefix(p, mod+"/")
+			}
+			if !required {
+				t.Errorf("%s imports %s, which no requirement of the supplied go.mod provides", name, p)
+			}
+		}
 	}
 	f, err := modfile.Parse("go.mod", src.files["go.mod"], nil)
 	if err != nil {
