@@ -172,10 +172,9 @@ func (r *buildRun) frescoSupplyFor(dir string, env []string, pkgs []*listedPacka
 	if missing == "" || main.Module == nil || main.Module.Path == frescoModule {
 		return nil, nil
 	}
-	const how = "; or require github.com/frescolabs/fresco in go.mod yourself"
 	gomod := main.Module.GoMod
 	if gomod == "" {
-		return nil, fmt.Errorf("%s imports %s outside a Go module: fresco supplies its module only to a module (go mod init)", displayPath(dir), missing)
+		return nil, fmt.Errorf("%s needs %s outside a Go module: fresco supplies its module to a module only (go mod init)", displayPath(dir), missing)
 	}
 	data, err := os.ReadFile(gomod)
 	if err != nil {
@@ -198,14 +197,16 @@ func (r *buildRun) frescoSupplyFor(dir string, env []string, pkgs []*listedPacka
 	// -modfile does not apply to a go.work, and a vendor directory would
 	// not hold the supplied module.
 	if fileExists(filepath.Join(filepath.Dir(gomod), "vendor", "modules.txt")) {
-		return nil, fmt.Errorf("%s imports %s: cannot supply fresco's module to a module with a vendor directory%s", displayPath(dir), missing, how)
+		return nil, fmt.Errorf("%s needs %s: cannot supply fresco's module to a module with a vendor directory; "+
+			"remove the vendor directory, or require and vendor %s yourself", displayPath(dir), missing, frescoModule)
 	}
 	work, err := r.goCmdEnv(env, dir, "env", "GOWORK")
 	if err != nil {
 		return nil, err
 	}
 	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
-		return nil, fmt.Errorf("%s imports %s: cannot supply fresco's module in workspace mode (%s); set GOWORK=off%s", displayPath(dir), missing, w, how)
+		return nil, fmt.Errorf("%s needs %s: cannot supply fresco's module in workspace mode (%s); "+
+			"set GOWORK=off, or add a copy of fresco's module to the workspace", displayPath(dir), missing, w)
 	}
 
 	src, err := loadFrescoSource()

@@ -347,3 +347,50 @@ func TestBuildSuppliesFrescoModuleNatively(t *testing.T) {
 	}
 	supplyAssertUntouched(t, dir, gomod, "")
 }
+
+// TestBuildSupplyRefused: where -modfile cannot select the supplied module
+// (a workspace, a vendor directory), the build fails saying so, before
+// go build.
+func TestBuildSupplyRefused(t *testing.T) {
+	t.Parallel()
+	const gomod = "module example.com/hello\n\ngo 1.22\n"
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{
+			name: "workspace",
+			setup: func(t *testing.T, dir string) {
+				buildWriteFile(t, filepath.Join(filepath.Dir(dir), "go.work"), "go 1.22\n\nuse ./hello\n")
+			},
+			want: "cannot supply fresco's module in workspace mode",
+		},
+		{
+			name: "vendor",
+			setup: func(t *testing.T, dir string) {
+				if err := os.Mkdir(filepath.Join(dir, "vendor"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				buildWriteFile(t, filepath.Join(dir, "vendor", "modules.txt"), "")
+			},
+			want: "cannot supply fresco's module to a module with a vendor directory",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := supplyProject(t, gomod, "", supplyHandler)
+			tc.setup(t, dir)
+			cache := t.TempDir()
+			_, err := (&Builder{CacheDir: cache}).Build(context.Background(), []*sam.FunctionSpec{buildTestFn("Hello", dir)})
+			if err == nil || !strings.Contains(err.Error(), "build Hello: ") || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "github.com/frescolabs/fresco/adapters/lambda") {
+				t.Fatalf("err = %v, want one that says %q", err, tc.want)
+			}
+			supplyAssertUntouched(t, dir, gomod, "")
+			if leftovers, _ := filepath.Glob(filepath.Join(cache, ".tmp-*")); len(leftovers) > 0 {
+				t.Errorf("temporary directories left behind: %v", leftovers)
+			}
+		})
+	}
+}
