@@ -394,3 +394,29 @@ func TestBuildSupplyRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildSupplyNotWhenRequired: a module that requires and replaces
+// fresco's module itself (what the README asked before the builder
+// supplied it) is built with its own choice.
+func TestBuildSupplyNotWhenRequired(t *testing.T) {
+	t.Parallel()
+	root := templateAbs(t, filepath.Join("..", ".."))
+	gomod := "module example.com/hello\n\ngo 1.26.0\n\n" +
+		"require github.com/frescolabs/fresco v0.0.0-00010101000000-000000000000\n\n" +
+		"require github.com/aws/aws-lambda-go v1.55.1 // indirect\n\n" +
+		"replace github.com/frescolabs/fresco => " + root + "\n"
+	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := supplyProject(t, gomod, string(gosum), supplyHandler)
+	cache := t.TempDir()
+	_, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("Hello", dir))
+	if supplyLine.MatchString(progress) || !buildBuiltLine.MatchString(progress) {
+		t.Errorf("progress:\n%s", progress)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "fresco")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CacheDir/fresco exists: %v", err)
+	}
+	supplyAssertUntouched(t, dir, gomod, string(gosum))
+}
