@@ -49,16 +49,18 @@ func main() { lambda.Start(handle) }
 `
 
 // supplyMixedHandler is an unchanged aws-lambda-go handler that also uses
-// one of fresco's adapters (the cache), so it needs both aws-lambda-go's
-// patch and fresco's module.
+// fresco's adapters (the cache, the host's HTTP), so it needs both
+// aws-lambda-go's patch and fresco's module.
 const supplyMixedHandler = `package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/frescolabs/fresco/adapters/cache"
+	"github.com/frescolabs/fresco/adapters/hosthttp"
 )
 
 func handle(ctx context.Context, in map[string]string) (map[string]string, error) {
@@ -69,7 +71,7 @@ func handle(ctx context.Context, in map[string]string) (map[string]string, error
 	if err != nil || !ok {
 		return nil, err
 	}
-	return map[string]string{"cached": string(v)}, nil
+	return map[string]string{"cached": string(v), "transport": fmt.Sprintf("%T", hosthttp.Client().Transport)}, nil
 }
 
 func main() { lambda.Start(handle) }
@@ -239,7 +241,7 @@ func TestBuildSuppliesFrescoModuleToUnchangedHandler(t *testing.T) {
 	supplyAssertUntouched(t, dir, gomod, gosum)
 	f := awsLambdaLoad(t, "Mixed", artifacts["Mixed"])
 	res := f.Invoke(context.Background(), awsLambdaRequest(1, `{"name":"Ada"}`))
-	if want := `{"cached":"Hello, Ada!"}`; res.Kind != invoke.Success || string(res.Payload) != want {
+	if want := `{"cached":"Hello, Ada!","transport":"hosthttp.Transport"}`; res.Kind != invoke.Success || string(res.Payload) != want {
 		t.Fatalf("%v %s, want %s\nlog:\n%s", res.Kind, res.Payload, want, res.Log)
 	}
 }
