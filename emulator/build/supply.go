@@ -123,8 +123,7 @@ type frescoSupply struct {
 	userGoMod string
 	// raised says what minimal version selection changed in the generated
 	// go.mod against the user's ("github.com/aws/aws-lambda-go v1.36.1 →
-	// v1.45.0"), for the
-	// build's output line.
+	// v1.45.0"), for the build's output line.
 	raised []string
 }
 
@@ -169,13 +168,15 @@ func (r *buildRun) frescoSupplyFor(dir string, env []string, pkgs []*listedPacka
 			break
 		}
 	}
-	if missing == "" || main.Module == nil || main.Module.Path == frescoModule {
+	switch {
+	case missing == "":
+		return nil, nil
+	case main.Module == nil || main.Module.GoMod == "":
+		return nil, fmt.Errorf("%s needs %s outside a Go module: fresco supplies its module to a module only (go mod init)", displayPath(dir), missing)
+	case main.Module.Path == frescoModule:
 		return nil, nil
 	}
 	gomod := main.Module.GoMod
-	if gomod == "" {
-		return nil, fmt.Errorf("%s needs %s outside a Go module: fresco supplies its module to a module only (go mod init)", displayPath(dir), missing)
-	}
 	data, err := os.ReadFile(gomod)
 	if err != nil {
 		return nil, err
