@@ -9,7 +9,11 @@
 //	import "github.com/frescolabs/fresco/adapters/lambda"
 //
 // and build with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared (fresco
-// build does this). Built for any other platform, Start hands the handler to
+// build does this). The handler's go.mod needs no edit: when it does not
+// require github.com/frescolabs/fresco, fresco's builder supplies the
+// module (this package and the rest of adapters, as the fresco binary
+// carries them) through go build -modfile, leaving go.mod and go.sum as
+// they are. Built for any other platform, Start hands the handler to
 // aws-lambda-go unchanged, so the same source still runs natively on Lambda.
 //
 // Handlers behave as under aws-lambda-go, because they run through its own

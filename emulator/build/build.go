@@ -52,7 +52,13 @@ const buildHashVersion = "fresco build 1"
 // A package that imports github.com/aws/aws-lambda-go/lambda and no fresco
 // adapter (an unchanged aws-lambda-go handler) is built against a patched
 // copy of aws-lambda-go, made once per version in CacheDir/awslambda and
-// selected with -modfile; see build_awslambda.go.
+// selected with -modfile; see awslambda.go.
+//
+// A package that imports github.com/frescolabs/fresco/adapters/... from a
+// module whose go.mod neither requires nor replaces fresco is built
+// against the adapters fresco carries (adapters.ModuleSource), written once
+// per content hash into CacheDir/fresco and selected with -modfile too, so
+// that the user's go.mod needs no edit; see supply.go.
 //
 // A sam.ModeNative function is built for this machine instead, unpatched:
 //
@@ -104,7 +110,8 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // outside GOROOT (go list -deps): module path@version for a package from the
 // module cache, else the contents and module-relative names of its Go,
 // cgo, assembly and embedded files; plus the main module's go.mod and
-// go.sum, and, for an unchanged aws-lambda-go handler, fresco's patch.
+// go.sum, for an unchanged aws-lambda-go handler, fresco's patch, and for
+// a module that is supplied fresco's module, that module's files.
 // -trimpath keeps absolute paths out of the binary (all but the patched
 // copy's, in the build info), so they are kept out of the hash too.
 //
@@ -332,8 +339,9 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	if err := acquire(r.ctx, r.listSem); err != nil {
 		return fail(err)
 	}
-	sum, lb, err := r.hash(u.dir, u.native, flags, overlay)
+	sum, lb, supply, err := r.hash(u.dir, u.native, flags, overlay)
 	<-r.listSem
+	defer supply.remove()
 	if err != nil {
 		return fail(err)
 	}
@@ -357,7 +365,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 			return fail(r.ctx.Err())
 		}
 	} else {
-		f.output, f.err = r.make(u, path, flags, lb)
+		f.output, f.err = r.make(u, path, flags, lb, supply)
 		close(f.done)
 	}
 	switch {
@@ -376,8 +384,9 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 
 // make produces the artifact at path unless it exists. On a failed go
 // build it returns the command's output. lb, if not nil, is an unchanged
-// aws-lambda-go handler's patch.
-func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild) (output string, err error) {
+// aws-lambda-go handler's patch; supply, if not nil, fresco's module
+// supplied to a module that does not require it.
+func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild, supply *frescoSupply) (output string, err error) {
 	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
 		for _, fn := range u.fns {
 			r.printf("%s is up to date", fn.LogicalID)
@@ -397,17 +406,30 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 		}
 		r.printf("Building %s (%s) ...", fn.LogicalID, displayPath(u.dir))
 	}
+	if supply != nil {
+		for _, fn := range u.fns {
+			r.printf("%s imports fresco's adapters: %s", fn.LogicalID, supply.describe())
+		}
+	}
 	tmp, err := os.MkdirTemp(r.cacheDir, ".tmp-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	if lb != nil {
+	switch {
+	case lb != nil:
+		// From the generated go.mod when fresco's module is supplied (see
+		// hash): lb.goMod is then that one.
 		modfile, err := lb.prepare(r, tmp)
 		if err != nil {
 			return "", err
 		}
 		flags = append(flags[:len(flags):len(flags)], modfile)
+		if supply != nil {
+			flags = append(flags, "-mod=mod")
+		}
+	case supply != nil:
+		flags = append(flags[:len(flags):len(flags)], supply.flags()...)
 	}
 	out := filepath.Join(tmp, "out.wasm")
 	if u.native {
@@ -472,8 +494,11 @@ type listedModule struct {
 
 // hash returns the hex SHA-256 of a package directory's build inputs (see
 // Build), and, for an unchanged aws-lambda-go handler, how to patch
-// aws-lambda-go.
-func (r *buildRun) hash(dir string, native bool, flags []string, overlay string) (sum string, lb *awsLambdaBuild, err error) {
+// aws-lambda-go, and, for a package that imports fresco's adapters from a
+// module that does not require fresco, how to supply fresco's module. The
+// caller removes the supply's generated go.mod (supply.remove) after the
+// build, whatever the error.
+func (r *buildRun) hash(dir string, native bool, flags []string, overlay string) (sum string, lb *awsLambdaBuild, supply *frescoSupply, err error) {
 	h := sha256.New()
 	if native {
 		fmt.Fprintf(h, "%s\nnative\nGOOS=%s\nGOARCH=%s\nCGO_ENABLED=0\n", buildHashVersion, runtime.GOOS, runtime.GOARCH)
@@ -482,22 +507,40 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	}
 	env := r.envFor(native)
 	if err := r.hashToolchain(h, env, dir, native, flags); err != nil {
-		return "", nil, err
+		return "", nil, supply, err
 	}
 	replace, err := hashOverlay(h, dir, overlay)
 	if err != nil {
-		return "", nil, err
+		return "", nil, supply, err
 	}
 	pkgs, main, err := r.listDeps(env, dir, flags)
 	if err != nil {
-		return "", nil, err
+		return "", nil, supply, err
+	}
+	// The user's go.mod and go.sum are hashed as they are, even when the
+	// build reads a generated go.mod.
+	userMain := main
+	// A package of fresco's that no module provides: list again with the
+	// supplied module, so that the packages, aws-lambda-go's version and
+	// whether the ABI is there already are the build's.
+	if supply, err = r.frescoSupplyFor(dir, env, pkgs, main); err != nil {
+		return "", nil, supply, err
+	}
+	if supply != nil {
+		fmt.Fprintf(h, "fresco module %s\n", supply.src.sum)
+		if pkgs, main, err = r.listDeps(env, dir, append(flags[:len(flags):len(flags)], supply.flags()...)); err != nil {
+			return "", nil, supply, err
+		}
+		if err := supply.noteRaised(); err != nil {
+			return "", nil, supply, fmt.Errorf("supply %s: %w", frescoModule, err)
+		}
 	}
 	// An unchanged aws-lambda-go handler is built to wasm with fresco's
 	// patch, so the patch is an input. Native builds run aws-lambda-go's
 	// own runtime client, unpatched.
 	if !native {
 		if lb, err = r.awsLambdaBuildFor(dir, pkgs, main); err != nil {
-			return "", nil, err
+			return "", nil, supply, err
 		}
 	}
 	if lb != nil {
@@ -505,19 +548,19 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	}
 	for _, p := range pkgs {
 		if err := hashPackage(h, p, replace); err != nil {
-			return "", nil, err
+			return "", nil, supply, err
 		}
 	}
-	if main.Module != nil && main.Module.GoMod != "" {
-		for _, path := range []string{main.Module.GoMod, filepath.Join(filepath.Dir(main.Module.GoMod), "go.sum")} {
+	if m := userMain.Module; m != nil && m.GoMod != "" {
+		for _, path := range []string{m.GoMod, filepath.Join(filepath.Dir(m.GoMod), "go.sum")} {
 			data, err := os.ReadFile(path)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", nil, err
+				return "", nil, supply, err
 			}
 			hashFile(h, filepath.Base(path), data)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), lb, nil
+	return hex.EncodeToString(h.Sum(nil)), lb, supply, nil
 }
 
 // hashToolchain hashes the go command's view of the build: its version and

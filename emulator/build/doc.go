@@ -4,7 +4,10 @@
 // as it is. Artifacts are named by the content hash of their inputs, so an
 // artifact that exists is up to date (see [Builder.Build]). An unchanged
 // aws-lambda-go handler is built against a patched copy of aws-lambda-go
-// (awslambda.go).
+// (awslambda.go), and a function that imports fresco's adapters from a
+// module that does not require fresco is supplied fresco's module, the
+// adapters this binary carries (supply.go); both through go build -modfile,
+// so the user's go.mod and go.sum are never edited.
 //
 // It reads sam's FunctionSpec and imports nothing of how functions run.
 package build
