@@ -124,7 +124,7 @@ func (d *dispatcher) pump(fn string, f *fnEvents) {
 	if rec, err := d.inv.reg.store.Function(context.Background(), fn); err == nil && rec.ReservedConcurrency > 0 {
 		limit = rec.ReservedConcurrency
 	}
-	for !d.closed && f.active < limit && len(f.due) > 0 {
+	for !d.closed && !d.halted() && f.active < limit && len(f.due) > 0 {
 		e := f.due[0]
 		f.due = f.due[1:]
 		f.active++
@@ -159,6 +159,12 @@ func (d *dispatcher) run(e QueuedEvent) {
 	release, err := d.inv.acquireWait(t, d.stop)
 	if err != nil {
 		return // shutting down: the event stays queued for the next start
+	}
+	if d.halted() {
+		// A slot and the drain came at once (acquireWait's select took the
+		// slot): the drain wins, and the event stays queued.
+		release()
+		return
 	}
 	e.Attempts++
 	req := e.Request
@@ -233,6 +239,16 @@ func (d *dispatcher) close(ctx context.Context) error {
 // halt stops starting Event invocations: those waiting for a slot give up
 // and stay in the Queue; those running go on.
 func (d *dispatcher) halt() { d.stopOnce.Do(func() { close(d.stop) }) }
+
+// halted says whether halt was called: no event starts after it.
+func (d *dispatcher) halted() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
+	}
+}
 
 // errStopped is what acquireWait returns when the dispatcher stops first.
 var errStopped = errors.New("stopped")
