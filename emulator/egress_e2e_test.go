@@ -139,7 +139,7 @@ func checkSignature(r *http.Request, body []byte) string {
 func startEgress(t testing.TB) string {
 	t.Helper()
 	envVars := filepath.Join(t.TempDir(), "env.json")
-	env := fmt.Sprintf(`{"InvokeSigned": {"AWS_ENDPOINT_URL_LAMBDA": %q}, "STS": {"AWS_ENDPOINT_URL_STS": %q}}`, egressSigner.URL, egressSigner.URL)
+	env := fmt.Sprintf(`{"InvokeSigned": {"AWS_ENDPOINT_URL_LAMBDA": %q}, "STS": {"AWS_ENDPOINT_URL_STS": %q}, "STSPlain": {"AWS_ENDPOINT_URL_STS": %q}}`, egressSigner.URL, egressSigner.URL, egressSigner.URL)
 	if err := os.WriteFile(envVars, []byte(env), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -347,14 +347,21 @@ func TestEgressDirectInvoke(t *testing.T) {
 
 // Any other aws-sdk-go-v2 client goes through the host with one option,
 // config.WithHTTPClient(hosthttp.Client()), and is signed by the host too.
-func TestEgressSDKWithHTTPClientOption(t *testing.T) {
+func TestEgressSDKWithHTTPClientOption(t *testing.T) { testEgressSTS(t, "STS") }
+
+// An unchanged aws-sdk-go-v2 client, with no option and no fresco import,
+// goes through the host too: the build routes the SDK's own HTTP client
+// (emulator/build/awssdk.go), and the host signs.
+func TestEgressSDKUnchanged(t *testing.T) { testEgressSTS(t, "STSPlain") }
+
+func testEgressSTS(t *testing.T, fn string) {
 	c := egressClient(t)
 	for len(egressSigned) > 0 {
 		<-egressSigned
 	}
-	got := invokeEgress(t, c, "STS", map[string]string{})
+	got := invokeEgress(t, c, fn, map[string]string{})
 	if got["account"] != "123456789012" {
-		t.Fatalf("STS: %v", got)
+		t.Fatalf("%s: %v", fn, got)
 	}
 	select {
 	case problem := <-egressSigned:

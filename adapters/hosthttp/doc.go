@@ -8,9 +8,11 @@
 //
 // Install also serves the Lambda endpoint the guest's environment names
 // (AWS_ENDPOINT_URL_LAMBDA, fresco's own Invoke API) inside the guest's
-// in-memory network, so that an aws-sdk-go-v2 Lambda client, which dials
-// with a transport of its own, reaches it unchanged. Other AWS clients
-// need the one option config.WithHTTPClient(hosthttp.Client()).
+// in-memory network, so that a Lambda client with a transport of its own
+// reaches it. aws-sdk-go-v2's default HTTP client goes through the host
+// without a change: fresco's build patches it (RATIONALE.md, "Unchanged
+// handlers"); where it cannot, clients take the one option
+// config.WithHTTPClient(Client()).
 //
 // Invoke invokes a sibling function directly, without an HTTP hop.
 //

@@ -296,52 +296,20 @@ func (r *buildRun) awsLambdaBuildFor(dir string, pkgs []*listedPackage, main *li
 	return &awsLambdaBuild{module: m, goMod: main.Module.GoMod, patch: patch}, nil
 }
 
-// awsLambdaCopyMu keeps one process from copying the same module twice at
-// once; across processes the rename into place decides.
-var awsLambdaCopyMu sync.Mutex
-
-// prepare writes tmp/go.mod (the main module's go.mod, aws-lambda-go
-// replaced by its patched copy) and tmp/go.sum, and returns the go build
-// flag that selects them.
-func (lb *awsLambdaBuild) prepare(r *buildRun, tmp string) (string, error) {
-	var dir string
-	var err error
+// dir returns the patched copy of aws-lambda-go the build uses: in the
+// cache, or in tmp for a local replacement, whose files may change at any
+// time.
+func (lb *awsLambdaBuild) dir(r *buildRun, tmp string) (string, error) {
 	if m := lb.module.Replace; m != nil && m.Version == "" {
-		// A local directory: its files may change at any time, so the copy
-		// is made for this build only.
-		dir = filepath.Join(tmp, "aws-lambda-go")
-		err = lb.makeCopy(dir)
-	} else {
-		dir, err = lb.cachedCopy(r)
+		dir := filepath.Join(tmp, "aws-lambda-go")
+		return dir, lb.makeCopy(dir)
 	}
-	if err != nil {
-		return "", fmt.Errorf("patch aws-lambda-go: %w", err)
-	}
+	return lb.cachedCopy(r)
+}
 
-	gomod := filepath.Join(tmp, "go.mod")
-	data, err := os.ReadFile(lb.goMod)
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(gomod, data, 0o644); err != nil {
-		return "", err
-	}
-	// -modfile=NAME.mod reads NAME.sum beside it.
-	switch sum, err := os.ReadFile(filepath.Join(filepath.Dir(lb.goMod), "go.sum")); {
-	case err == nil:
-		if err := os.WriteFile(filepath.Join(tmp, "go.sum"), sum, 0o644); err != nil {
-			return "", err
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return "", err
-	}
-	// A replacement of the selected version wins over any replacement of
-	// the module the go.mod has, and go mod edit keeps the rest as it is.
-	replace := fmt.Sprintf("-replace=%s@%s=%s", lb.module.Path, lb.module.Version, dir)
-	if _, err := r.goCmd(tmp, "mod", "edit", replace, gomod); err != nil {
-		return "", fmt.Errorf("patch aws-lambda-go: %w", err)
-	}
-	return "-modfile=" + gomod, nil
+// replace is the go mod edit -replace value that selects the copy at dir.
+func (lb *awsLambdaBuild) replace(dir string) string {
+	return fmt.Sprintf("%s@%s=%s", lb.module.Path, lb.module.Version, dir)
 }
 
 // cachedCopy returns CacheDir/awslambda/VERSION-HASH, the patched copy of a
@@ -352,77 +320,24 @@ func (lb *awsLambdaBuild) cachedCopy(r *buildRun) (string, error) {
 		src = lb.module.Replace
 	}
 	h := sha256.Sum256([]byte(lb.patch.sum + "\n" + src.Path + "@" + src.Version + "\n"))
-	root := filepath.Join(r.cacheDir, "awslambda")
-	dir := filepath.Join(root, src.Version+"-"+hex.EncodeToString(h[:6]))
-
-	awsLambdaCopyMu.Lock()
-	defer awsLambdaCopyMu.Unlock()
-	if info, err := os.Stat(dir); err == nil && info.IsDir() {
-		return dir, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(root, ".tmp-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	r.printf("Patching aws-lambda-go %s for unchanged handlers (%s) ...", lb.version(), displayPath(dir))
-	staged := filepath.Join(tmp, "m")
-	if err := lb.makeCopy(staged); err != nil {
-		return "", err
-	}
-	if err := os.Rename(staged, dir); err != nil {
-		// Another process made it first.
-		if info, serr := os.Stat(dir); serr == nil && info.IsDir() {
-			return dir, nil
-		}
-		return "", err
-	}
-	return dir, nil
+	dir := filepath.Join(r.cacheDir, "awslambda", src.Version+"-"+hex.EncodeToString(h[:6]))
+	return stageIntoCache(dir, func(staged string) error {
+		r.printf("Patching aws-lambda-go %s for unchanged handlers (%s) ...", lb.version(), displayPath(dir))
+		return lb.makeCopy(staged)
+	})
 }
 
 // makeCopy copies the module's directory to dst, writable, and adds the
 // patch.
 func (lb *awsLambdaBuild) makeCopy(dst string) error {
-	src := lb.module.Dir
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir() && rel != "." && strings.HasPrefix(d.Name(), "."):
-			return filepath.SkipDir // .git and the like
-		case d.IsDir():
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		case !d.Type().IsRegular():
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
+	if err := copyModule(lb.module.Dir, dst); err != nil {
+		return err
 	}
 	if err := raiseGoVersion(filepath.Join(dst, "go.mod"), guestGoVersion); err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
+		return fmt.Errorf("copy %s: %w", lb.module.Dir, err)
 	}
-	for _, name := range slices.Sorted(maps.Keys(lb.patch.files)) {
-		p := filepath.Join(dst, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, lb.patch.files[name], 0o644); err != nil {
-			return err
-		}
+	if err := writeFiles(dst, lb.patch.files); err != nil {
+		return err
 	}
 	if _, ok := lb.patch.files[awsLambdaHookFile]; ok {
 		return hookNewHandler(filepath.Join(dst, filepath.FromSlash(awsLambdaHandlerFile)))

@@ -339,7 +339,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 	if err := acquire(r.ctx, r.listSem); err != nil {
 		return fail(err)
 	}
-	sum, lb, supply, err := r.hash(u.dir, u.native, flags, overlay)
+	sum, lb, supply, sdk, err := r.hash(u.dir, u.native, flags, overlay)
 	<-r.listSem
 	defer supply.remove()
 	if err != nil {
@@ -365,7 +365,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 			return fail(r.ctx.Err())
 		}
 	} else {
-		f.output, f.err = r.make(u, path, flags, lb, supply)
+		f.output, f.err = r.make(u, path, flags, lb, supply, sdk)
 		close(f.done)
 	}
 	switch {
@@ -385,8 +385,9 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 // make produces the artifact at path unless it exists. On a failed go
 // build it returns the command's output. lb, if not nil, is an unchanged
 // aws-lambda-go handler's patch; supply, if not nil, fresco's module
-// supplied to a module that does not require it.
-func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild, supply *frescoSupply) (output string, err error) {
+// supplied to a module that does not require it; sdk, if not nil, the
+// overlay of aws-sdk-go-v2's HTTP client.
+func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild, supply *frescoSupply, sdk *awsSDKBuild) (output string, err error) {
 	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
 		for _, fn := range u.fns {
 			r.printf("%s is up to date", fn.LogicalID)
@@ -416,13 +417,30 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	switch {
-	case lb != nil:
-		// From the generated go.mod when fresco's module is supplied (see
-		// hash): lb.goMod is then that one.
-		modfile, err := lb.prepare(r, tmp)
+	// The patched modules replace theirs in a generated go.mod: the user's,
+	// or the one that supplies fresco's module (lb.goMod and sdk.goMod are
+	// then that one).
+	var replaces []string
+	var goMod string
+	if lb != nil {
+		dir, err := lb.dir(r, tmp)
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("patch aws-lambda-go: %w", err)
+		}
+		replaces, goMod = append(replaces, lb.replace(dir)), lb.goMod
+	}
+	if sdk != nil {
+		dir, err := sdk.dir(r, tmp)
+		if err != nil {
+			return "", fmt.Errorf("patch aws-sdk-go-v2: %w", err)
+		}
+		replaces, goMod = append(replaces, sdk.replace(dir)), sdk.goMod
+	}
+	switch {
+	case len(replaces) > 0:
+		modfile, err := r.writeModfile(tmp, goMod, replaces)
+		if err != nil {
+			return "", fmt.Errorf("patch modules: %w", err)
 		}
 		flags = append(flags[:len(flags):len(flags)], modfile)
 		if supply != nil {
@@ -498,7 +516,7 @@ type listedModule struct {
 // module that does not require fresco, how to supply fresco's module. The
 // caller removes the supply's generated go.mod (supply.remove) after the
 // build, whatever the error.
-func (r *buildRun) hash(dir string, native bool, flags []string, overlay string) (sum string, lb *awsLambdaBuild, supply *frescoSupply, err error) {
+func (r *buildRun) hash(dir string, native bool, flags []string, overlay string) (sum string, lb *awsLambdaBuild, supply *frescoSupply, sdk *awsSDKBuild, err error) {
 	h := sha256.New()
 	if native {
 		fmt.Fprintf(h, "%s\nnative\nGOOS=%s\nGOARCH=%s\nCGO_ENABLED=0\n", buildHashVersion, runtime.GOOS, runtime.GOARCH)
@@ -507,15 +525,15 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	}
 	env := r.envFor(native)
 	if err := r.hashToolchain(h, env, dir, native, flags); err != nil {
-		return "", nil, supply, err
+		return "", nil, supply, nil, err
 	}
 	replace, err := hashOverlay(h, dir, overlay)
 	if err != nil {
-		return "", nil, supply, err
+		return "", nil, supply, nil, err
 	}
 	pkgs, main, err := r.listDeps(env, dir, flags)
 	if err != nil {
-		return "", nil, supply, err
+		return "", nil, supply, nil, err
 	}
 	// The user's go.mod and go.sum are hashed as they are, even when the
 	// build reads a generated go.mod.
@@ -524,15 +542,15 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	// supplied module, so that the packages, aws-lambda-go's version and
 	// whether the ABI is there already are the build's.
 	if supply, err = r.frescoSupplyFor(dir, env, pkgs, main); err != nil {
-		return "", nil, supply, err
+		return "", nil, supply, nil, err
 	}
 	if supply != nil {
 		fmt.Fprintf(h, "fresco module %s\n", supply.src.sum)
 		if pkgs, main, err = r.listDeps(env, dir, append(flags[:len(flags):len(flags)], supply.flags()...)); err != nil {
-			return "", nil, supply, err
+			return "", nil, supply, nil, err
 		}
 		if err := supply.noteRaised(); err != nil {
-			return "", nil, supply, fmt.Errorf("supply %s: %w", frescoModule, err)
+			return "", nil, supply, nil, fmt.Errorf("supply %s: %w", frescoModule, err)
 		}
 	}
 	// An unchanged aws-lambda-go handler is built to wasm with fresco's
@@ -540,27 +558,37 @@ func (r *buildRun) hash(dir string, native bool, flags []string, overlay string)
 	// own runtime client, unpatched.
 	if !native {
 		if lb, err = r.awsLambdaBuildFor(dir, pkgs, main); err != nil {
-			return "", nil, supply, err
+			return "", nil, supply, nil, err
 		}
 	}
 	if lb != nil {
 		fmt.Fprintf(h, "awslambda patch %s\n", lb.patch.sum)
 	}
+	// aws-sdk-go-v2's patch too; what it edits is in the module version
+	// hashed below.
+	if !native {
+		if sdk, err = r.awsSDKBuildFor(dir, pkgs, main); err != nil {
+			return "", nil, supply, nil, err
+		}
+	}
+	if sdk != nil {
+		fmt.Fprintf(h, "awssdk patch %s\n", awsSDKPatchSum)
+	}
 	for _, p := range pkgs {
 		if err := hashPackage(h, p, replace); err != nil {
-			return "", nil, supply, err
+			return "", nil, supply, nil, err
 		}
 	}
 	if m := userMain.Module; m != nil && m.GoMod != "" {
 		for _, path := range []string{m.GoMod, filepath.Join(filepath.Dir(m.GoMod), "go.sum")} {
 			data, err := os.ReadFile(path)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", nil, supply, err
+				return "", nil, supply, nil, err
 			}
 			hashFile(h, filepath.Base(path), data)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), lb, supply, nil
+	return hex.EncodeToString(h.Sum(nil)), lb, supply, sdk, nil
 }
 
 // hashToolchain hashes the go command's view of the build: its version and

@@ -299,45 +299,10 @@ func (s *frescoSupply) noteRaised() error {
 	return nil
 }
 
-// frescoCopyMu keeps one process from writing the same copy twice at once;
-// across processes the rename into place decides.
-var frescoCopyMu sync.Mutex
-
 // frescoCopy returns CacheDir/fresco/HASH, the supplied module's files,
 // writing them if they are not there.
 func (r *buildRun) frescoCopy(src *frescoSource) (string, error) {
-	root := filepath.Join(r.cacheDir, "fresco")
-	dir := filepath.Join(root, src.sum[:12])
-
-	frescoCopyMu.Lock()
-	defer frescoCopyMu.Unlock()
-	if info, err := os.Stat(dir); err == nil && info.IsDir() {
-		return dir, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(root, ".tmp-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	staged := filepath.Join(tmp, "m")
-	for _, name := range slices.Sorted(maps.Keys(src.files)) {
-		p := filepath.Join(staged, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(p, src.files[name], 0o644); err != nil {
-			return "", err
-		}
-	}
-	if err := os.Rename(staged, dir); err != nil {
-		// Another process made it first.
-		if info, serr := os.Stat(dir); serr == nil && info.IsDir() {
-			return dir, nil
-		}
-		return "", err
-	}
-	return dir, nil
+	return stageIntoCache(filepath.Join(r.cacheDir, "fresco", src.sum[:12]), func(staged string) error {
+		return writeFiles(staged, src.files)
+	})
 }
