@@ -108,6 +108,7 @@ func httpRows(ctx context.Context, cfg *config, progress func(string, ...any)) (
 			rows = append(rows, r)
 		}
 	}
+	compareNative(rows)
 	return rows, nil
 }
 
@@ -217,8 +218,19 @@ func load(ctx context.Context, cfg *config, client *http.Client, name, url strin
 	warm := min(cfg.duration/5, 300*time.Millisecond)
 	drive(ctx, client, url, want, conc, warm, r)
 	runtime.GC()
+	cpu0 := cpuTime()
 	lat, elapsed := drive(ctx, client, url, want, conc, cfg.duration, r)
+	cpu := cpuTime() - cpu0
 	r.setLatencies(lat, elapsed)
+	if len(lat) > 0 && cpu > 0 {
+		// What a request costs the machine, the load generator's share
+		// (the same for every row) included: the rate at 32 clients is
+		// the cores divided by it.
+		perReq := float64(cpu) / float64(len(lat)) / float64(time.Microsecond)
+		r.cpuPerReq = perReq
+		addNote("%s: %.0f µs of CPU per request (this process and its children, the clients' share included)", name, perReq)
+		addExtra(r.key+"_cpu_us_per_req"+r.suffix, "%.1f", perReq)
+	}
 	return r
 }
 
@@ -298,4 +310,28 @@ func functionNames(ts []target) string {
 		names = append(names, t.function)
 	}
 	return strings.Join(names, ", ")
+}
+
+// compareNative notes, for each loaded wasm row, how it compares with the
+// native row at the same concurrency: the rate, and the CPU a request
+// costs, which moves less with other load on the machine.
+func compareNative(rows []*row) {
+	native := map[int]*row{}
+	for _, r := range rows {
+		if r.module == "native" {
+			native[r.conc] = r
+		}
+	}
+	for _, r := range rows {
+		n := native[r.conc]
+		if n == nil || r == n || r.module == "floor" || r.rate == 0 || n.rate == 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s: %.2fx the rate of %s", r.name, r.rate/n.rate, n.name)
+		if r.cpuPerReq > 0 && n.cpuPerReq > 0 {
+			line += fmt.Sprintf(", %.2fx less CPU per request", n.cpuPerReq/r.cpuPerReq)
+		}
+		addNote("%s", line)
+		addExtra(r.key+"_x_native_rate"+r.suffix, "%.2f", r.rate/n.rate)
+	}
 }

@@ -31,6 +31,9 @@ type row struct {
 	// the same module); xNative is p50 / native p50 ("x times the
 	// floor"). Zero where it does not apply.
 	xNaive, xNative float64
+	// cpuPerReq is the µs of CPU a request of an HTTP row cost the
+	// machine (this process and its children); 0 where not measured.
+	cpuPerReq float64
 }
 
 // rowNames lists every row, in the table's order.
