@@ -38,24 +38,42 @@ func TestBuildUnchangedAWSSDKClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"go.mod": gomod, "go.sum": gosum, "main.go": main} {
+	// The same handler importing one of fresco's adapters too, from this
+	// module, which does not require fresco: fresco's module supplied, and
+	// both patches, in one generated go.mod.
+	withAdapter := bytes.Replace(main, []byte("import (\n"), []byte("import (\n\t_ \"github.com/frescolabs/fresco/adapters/hosthttp\"\n"), 1)
+	for name, data := range map[string][]byte{"go.mod": gomod, "go.sum": gosum, "main.go": main, "adapter/main.go": withAdapter} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	cache := t.TempDir()
-	artifacts, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("STSPlain", dir))
+	artifacts, progress := runBuilder(t, &Builder{CacheDir: cache}, buildTestFn("STSPlain", dir), buildTestFn("STSAdapter", filepath.Join(dir, "adapter")))
 	m := awsSDKPatchLine.FindStringSubmatch(progress)
 	if m == nil || m[1] != "v1.48.0" || awsLambdaPatchLine.FindString(progress) == "" {
 		t.Fatalf("progress does not say both modules were patched:\n%s", progress)
 	}
 	buildAssertWasm(t, artifacts["STSPlain"])
+	buildAssertWasm(t, artifacts["STSAdapter"])
+	if !strings.Contains(progress, "STSAdapter imports fresco's adapters: supplying") {
+		t.Errorf("fresco's module was not supplied to STSAdapter:\n%s", progress)
+	}
 	entries, err := os.ReadDir(filepath.Join(cache, "awssdk"))
 	if err != nil || len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "v1.48.0-") {
 		t.Fatalf("CacheDir/awssdk holds %v (%v), want one v1.48.0-<hash>", entries, err)
 	}
 	patched := filepath.Join(cache, "awssdk", entries[0].Name())
+	// Go's build info records a directory replacement as written: each
+	// artifact says it was built with the copy.
+	for _, fn := range []string{"STSPlain", "STSAdapter"} {
+		if wasm, _ := os.ReadFile(artifacts[fn]); !bytes.Contains(wasm, []byte("github.com/aws/aws-sdk-go-v2\tv1.48.0\n=>\t"+patched)) {
+			t.Errorf("%s was not built with the patched copy %s", fn, patched)
+		}
+	}
 	client, _ := os.ReadFile(filepath.Join(patched, filepath.FromSlash(awsSDKClientFile)))
 	if !bytes.Contains(client, []byte(getTransportRenamed)) || getTransport.Match(client) {
 		t.Errorf("the copy's GetTransport is not renamed")
