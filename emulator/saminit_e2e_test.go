@@ -205,6 +205,10 @@ func TestSAMInitProjects(t *testing.T) {
 		{"v1.55.1", "1.26", "template.yaml", ".", "cmd/hello"},
 	} {
 		t.Run(l.version, func(t *testing.T) {
+			// Each compiles its own module (wazero, under -race): the
+			// layouts share nothing but the caches, which take concurrent
+			// builders.
+			t.Parallel()
 			dir := samInitProject(t, l, checkip)
 			gomod, _ := os.ReadFile(filepath.Join(dir, l.moduleDir, "go.mod"))
 			code, stdout, stderr := runCLI(t, "", "local", "invoke", "HelloWorldFunction",
