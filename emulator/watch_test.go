@@ -31,8 +31,9 @@ func main() {
 // succeed, and a broken edit leaves the previous build serving; for a wasm
 // function, and for a FrescoMode native one, whose processes are replaced.
 func TestWatchRebuildsAndSwaps(t *testing.T) {
-	t.Run("wasm", func(t *testing.T) { testWatch(t, "") })
-	t.Run("native", func(t *testing.T) { testWatch(t, "    Metadata:\n      FrescoMode: native\n") })
+	// Two servers of their own: they run side by side.
+	t.Run("wasm", func(t *testing.T) { t.Parallel(); testWatch(t, "") })
+	t.Run("native", func(t *testing.T) { t.Parallel(); testWatch(t, "    Metadata:\n      FrescoMode: native\n") })
 }
 
 func testWatch(t *testing.T, metadata string) {
@@ -116,7 +117,7 @@ Resources:
 	waitFor(`"v1"`)
 
 	// Requests keep flowing while v2 is built and swapped in.
-	var failures atomic.Int64
+	var failures, sent atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -132,6 +133,10 @@ Resources:
 				failures.Add(1)
 				t.Errorf("during the swap: %q %v", got, err)
 			}
+			sent.Add(1)
+			// A breath between requests leaves the rebuild (go build,
+			// then wazero's compile, under -race) some of the cores.
+			time.Sleep(time.Millisecond)
 		}
 	}()
 	write("main.go", strings.Replace(watchedSource, "VERSION", "v2", 1))
@@ -141,6 +146,10 @@ Resources:
 	if failures.Load() > 0 {
 		t.Fatalf("%d requests failed during the swap", failures.Load())
 	}
+	if sent.Load() < 20 {
+		t.Fatalf("only %d requests during the swap", sent.Load())
+	}
+	t.Logf("%d requests during the swap, all answered", sent.Load())
 	// AutoPublishAlias: the rebuild published version 2 and moved live to
 	// it; version 1 still runs v1 (its code is loaded again on demand).
 	for qualifier, want := range map[string]string{"live": `"v2"`, "2": `"v2"`, "1": `"v1"`} {
