@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -362,6 +363,11 @@ func testEgressSTS(t *testing.T, fn string) {
 	got := invokeEgress(t, c, fn, map[string]string{})
 	if got["account"] != "123456789012" {
 		t.Fatalf("%s: %v", fn, got)
+	}
+	// config.LoadDefaultConfig ran in init, and the snapshot is still on.
+	ready := regexp.MustCompile(`msg="function ready" function=` + fn + ` .*snapshot=true`)
+	if !ready.MatchString(egressLog.String()) {
+		t.Errorf("%s was not loaded with a snapshot:\n%s", fn, egressLog.String())
 	}
 	select {
 	case problem := <-egressSigned:
