@@ -386,7 +386,7 @@ func (r *buildRun) buildUnit(u *buildUnit) (string, error) {
 // build it returns the command's output. lb, if not nil, is an unchanged
 // aws-lambda-go handler's patch; supply, if not nil, fresco's module
 // supplied to a module that does not require it; sdk, if not nil, the
-// overlay of aws-sdk-go-v2's HTTP client.
+// patched copy of aws-sdk-go-v2 (its HTTP client through the host).
 func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambdaBuild, supply *frescoSupply, sdk *awsSDKBuild) (output string, err error) {
 	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
 		for _, fn := range u.fns {
