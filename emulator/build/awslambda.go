@@ -267,11 +267,11 @@ func (r *buildRun) awsLambdaBuildFor(dir string, pkgs []*listedPackage, main *li
 	}
 	// -modfile does not apply to a go.work, and the go command refuses it
 	// in workspace mode.
-	work, err := r.goCmd(dir, "env", "GOWORK")
+	w, err := r.workspace(r.env, dir)
 	if err != nil {
 		return nil, err
 	}
-	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+	if w != "" {
 		return nil, fmt.Errorf("cannot patch aws-lambda-go in workspace mode (%s); set GOWORK=off%s", w, how)
 	}
 	// A release's version names its internals; a local directory's does
@@ -296,35 +296,10 @@ func (r *buildRun) awsLambdaBuildFor(dir string, pkgs []*listedPackage, main *li
 	return &awsLambdaBuild{module: m, goMod: main.Module.GoMod, patch: patch}, nil
 }
 
-// dir returns the patched copy of aws-lambda-go the build uses: in the
-// cache, or in tmp for a local replacement, whose files may change at any
-// time.
+// dir returns the patched copy of aws-lambda-go the build uses.
 func (lb *awsLambdaBuild) dir(r *buildRun, tmp string) (string, error) {
-	if m := lb.module.Replace; m != nil && m.Version == "" {
-		dir := filepath.Join(tmp, "aws-lambda-go")
-		return dir, lb.makeCopy(dir)
-	}
-	return lb.cachedCopy(r)
-}
-
-// replace is the go mod edit -replace value that selects the copy at dir.
-func (lb *awsLambdaBuild) replace(dir string) string {
-	return fmt.Sprintf("%s@%s=%s", lb.module.Path, lb.module.Version, dir)
-}
-
-// cachedCopy returns CacheDir/awslambda/VERSION-HASH, the patched copy of a
-// module from the module cache, making it if it is not there.
-func (lb *awsLambdaBuild) cachedCopy(r *buildRun) (string, error) {
-	src := lb.module // or the module that replaces it, at a version
-	if lb.module.Replace != nil {
-		src = lb.module.Replace
-	}
-	h := sha256.Sum256([]byte(lb.patch.sum + "\n" + src.Path + "@" + src.Version + "\n"))
-	dir := filepath.Join(r.cacheDir, "awslambda", src.Version+"-"+hex.EncodeToString(h[:6]))
-	return stageIntoCache(dir, func(staged string) error {
-		r.printf("Patching aws-lambda-go %s for unchanged handlers (%s) ...", lb.version(), displayPath(dir))
-		return lb.makeCopy(staged)
-	})
+	return r.patchedCopy(tmp, lb.module, "awslambda", lb.patch.sum,
+		"Patching aws-lambda-go "+lb.version()+" for unchanged handlers", lb.makeCopy)
 }
 
 // makeCopy copies the module's directory to dst, writable, and adds the

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 )
 
 // aws-sdk-go-v2's clients send through their config's HTTPClient, by
@@ -90,11 +89,11 @@ func (r *buildRun) awsSDKBuildFor(dir string, pkgs []*listedPackage, main *liste
 	case fileExists(filepath.Join(filepath.Dir(main.Module.GoMod), "vendor", "modules.txt")):
 		return skip("the module has a vendor directory")
 	}
-	work, err := r.goCmd(dir, "env", "GOWORK")
+	w, err := r.workspace(r.env, dir)
 	if err != nil {
 		return nil, err
 	}
-	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+	if w != "" {
 		return skip("workspace mode: " + w)
 	}
 	src, err := os.ReadFile(filepath.Join(m.Dir, filepath.FromSlash(awsSDKClientFile)))
@@ -107,28 +106,14 @@ func (r *buildRun) awsSDKBuildFor(dir string, pkgs []*listedPackage, main *liste
 	return &awsSDKBuild{module: m, goMod: main.Module.GoMod}, nil
 }
 
-// dir returns the patched copy the build uses: in the cache, or in tmp for
-// a local replacement, whose files may change at any time.
+// dir returns the patched copy of aws-sdk-go-v2 the build uses.
 func (b *awsSDKBuild) dir(r *buildRun, tmp string) (string, error) {
-	if m := b.module.Replace; m != nil && m.Version == "" {
-		dir := filepath.Join(tmp, "aws-sdk-go-v2")
-		return dir, b.makeCopy(dir)
+	version := b.module.Version
+	if b.module.Replace != nil && b.module.Replace.Version != "" {
+		version = b.module.Replace.Version
 	}
-	src := b.module
-	if b.module.Replace != nil {
-		src = b.module.Replace
-	}
-	h := sha256.Sum256([]byte(awsSDKPatchSum + "\n" + src.Path + "@" + src.Version + "\n"))
-	dir := filepath.Join(r.cacheDir, "awssdk", src.Version+"-"+hex.EncodeToString(h[:6]))
-	return stageIntoCache(dir, func(staged string) error {
-		r.printf("Patching aws-sdk-go-v2 %s: its HTTP client through the host (%s) ...", src.Version, displayPath(dir))
-		return b.makeCopy(staged)
-	})
-}
-
-// replace is the go mod edit -replace value that selects the copy at dir.
-func (b *awsSDKBuild) replace(dir string) string {
-	return fmt.Sprintf("%s@%s=%s", b.module.Path, b.module.Version, dir)
+	return r.patchedCopy(tmp, b.module, "awssdk", awsSDKPatchSum,
+		"Patching aws-sdk-go-v2 "+version+": its HTTP client through the host", b.makeCopy)
 }
 
 // makeCopy copies the module's directory to dst and applies the patch.

@@ -256,8 +256,9 @@ type buildRun struct {
 	outMu sync.Mutex
 	out   io.Writer
 
-	mu      sync.Mutex
-	flights map[string]*buildFlight // by hash
+	mu         sync.Mutex
+	flights    map[string]*buildFlight // by hash
+	workspaces map[string]string       // by environment and directory (workspace)
 }
 
 // buildUnit is the functions sharing one package directory and target
@@ -427,14 +428,14 @@ func (r *buildRun) make(u *buildUnit, path string, flags []string, lb *awsLambda
 		if err != nil {
 			return "", fmt.Errorf("patch aws-lambda-go: %w", err)
 		}
-		replaces, goMod = append(replaces, lb.replace(dir)), lb.goMod
+		replaces, goMod = append(replaces, replaceBy(lb.module, dir)), lb.goMod
 	}
 	if sdk != nil {
 		dir, err := sdk.dir(r, tmp)
 		if err != nil {
 			return "", fmt.Errorf("patch aws-sdk-go-v2: %w", err)
 		}
-		replaces, goMod = append(replaces, sdk.replace(dir)), sdk.goMod
+		replaces, goMod = append(replaces, replaceBy(sdk.module, dir)), sdk.goMod
 	}
 	switch {
 	case len(replaces) > 0:

@@ -1,6 +1,8 @@
 package build
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,6 +52,63 @@ func stageIntoCache(dir string, fill func(staged string) error) (string, error) 
 		return "", err
 	}
 	return dir, nil
+}
+
+// patchedCopy returns the directory of m's patched copy that a build uses
+// (m as the main module selects it; its replacement's files if it has
+// one). A module replaced by a local directory, whose files may change at
+// any time, is copied into tmp/kind for this build only; any other into
+// CacheDir/kind/VERSION-HASH, HASH naming the patch (patchSum) and the
+// module's version, made once with announce said first. makeCopy writes
+// the patched copy into the directory it is given.
+func (r *buildRun) patchedCopy(tmp string, m *listedModule, kind, patchSum, announce string, makeCopy func(dst string) error) (string, error) {
+	if rep := m.Replace; rep != nil && rep.Version == "" {
+		dir := filepath.Join(tmp, kind)
+		return dir, makeCopy(dir)
+	}
+	src := m
+	if m.Replace != nil {
+		src = m.Replace
+	}
+	h := sha256.Sum256([]byte(patchSum + "\n" + src.Path + "@" + src.Version + "\n"))
+	dir := filepath.Join(r.cacheDir, kind, src.Version+"-"+hex.EncodeToString(h[:6]))
+	return stageIntoCache(dir, func(staged string) error {
+		r.printf("%s (%s) ...", announce, displayPath(dir))
+		return makeCopy(staged)
+	})
+}
+
+// replaceBy is the go mod edit -replace value that selects dir for m.
+func replaceBy(m *listedModule, dir string) string {
+	return fmt.Sprintf("%s@%s=%s", m.Path, m.Version, dir)
+}
+
+// workspace is the go.work the go command uses in dir with env, or ""
+// outside workspace mode; asked once per directory and environment in a
+// run. -modfile does not apply to a go.work, so no patch or supplied
+// module can be selected there.
+func (r *buildRun) workspace(env []string, dir string) (string, error) {
+	key := strings.Join(env, "\x00") + "\x00" + dir
+	r.mu.Lock()
+	w, ok := r.workspaces[key]
+	r.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	out, err := r.goCmdEnv(env, dir, "env", "GOWORK")
+	if err != nil {
+		return "", err
+	}
+	if w = strings.TrimSpace(string(out)); w == "off" {
+		w = ""
+	}
+	r.mu.Lock()
+	if r.workspaces == nil {
+		r.workspaces = map[string]string{}
+	}
+	r.workspaces[key] = w
+	r.mu.Unlock()
+	return w, nil
 }
 
 // copyModule copies the module directory src to dst, writable, leaving out

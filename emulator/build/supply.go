@@ -201,11 +201,11 @@ func (r *buildRun) frescoSupplyFor(dir string, env []string, pkgs []*listedPacka
 		return nil, fmt.Errorf("%s needs %s: cannot supply fresco's module to a module with a vendor directory; "+
 			"remove the vendor directory, or require and vendor %s yourself", displayPath(dir), missing, frescoModule)
 	}
-	work, err := r.goCmdEnv(env, dir, "env", "GOWORK")
+	w, err := r.workspace(env, dir)
 	if err != nil {
 		return nil, err
 	}
-	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+	if w != "" {
 		return nil, fmt.Errorf("%s needs %s: cannot supply fresco's module in workspace mode (%s); "+
 			"set GOWORK=off, or add a copy of fresco's module to the workspace", displayPath(dir), missing, w)
 	}
