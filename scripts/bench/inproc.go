@@ -249,6 +249,12 @@ func check(got, want []byte) error {
 // ones; it stops early past cfg.rowLimit or when ctx is done. Latencies of
 // failed calls are left out of the percentiles; failures are counted.
 func measure(ctx context.Context, cfg *config, name string, call func() error) *row {
+	return measureWith(ctx, cfg, name, nil, call)
+}
+
+// measureWith is measure with before, if not nil, run untimed before every
+// call (its errors count as the row's).
+func measureWith(ctx context.Context, cfg *config, name string, before, call func() error) *row {
 	r := newRow(name)
 	var firstErr error
 	fail := func(err error) {
@@ -258,8 +264,17 @@ func measure(ctx context.Context, cfg *config, name string, call func() error) *
 			r.firstErr = err.Error()
 		}
 	}
+	run := call
+	if before != nil {
+		run = func() error {
+			if err := before(); err != nil {
+				return err
+			}
+			return call()
+		}
+	}
 	for range cfg.warmup {
-		if err := call(); err != nil {
+		if err := run(); err != nil {
 			fail(err)
 		}
 	}
@@ -269,6 +284,12 @@ func measure(ctx context.Context, cfg *config, name string, call func() error) *
 	lat := make([]time.Duration, 0, cfg.n)
 	begin := time.Now()
 	for i := 0; i < cfg.n && ctx.Err() == nil; i++ {
+		if before != nil {
+			if err := before(); err != nil {
+				fail(err)
+				continue
+			}
+		}
 		t0 := time.Now()
 		err := call()
 		d := time.Since(t0)

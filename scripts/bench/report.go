@@ -73,6 +73,9 @@ func newRow(name string) *row {
 	if r.kind != "fresco" {
 		r.key += "_" + r.kind
 	}
+	for _, p := range parts[2:] {
+		r.key += "_" + strings.ReplaceAll(p, "-", "_")
+	}
 	return r
 }
 
@@ -95,7 +98,9 @@ func rate(rows []*row) {
 		case "naive":
 			naive[r.module] = r.p50
 		case "native":
-			native = r.p50
+			if r.module == "go" {
+				native = r.p50
+			}
 		}
 	}
 	for _, r := range rows {
