@@ -39,6 +39,8 @@ const (
 	uffdioWriteprotectWP    = 1 << 0
 	pagemapScan             = 0xc0606610 // _IOWR('f', 16, struct pm_scan_arg)
 	pageIsWritten           = 1 << 1
+	pageIsFile              = 1 << 2
+	pageIsPresent           = 1 << 3
 )
 
 type uffdioAPIArg struct{ api, features, ioctls uint64 }
@@ -165,6 +167,34 @@ func (d *dirtyPages) written() ([]pageRegion, bool, error) {
 		regs[i].end -= d.addr
 	}
 	return regs, d.arg.walkEnd >= d.arg.end, nil
+}
+
+// private is the bytes of the memory present and the instance's own:
+// for a copy-on-write mapping of the image, the pages it has written
+// (anonymous), not those it only read (the image's page cache).
+func (d *dirtyPages) private() (uint64, error) {
+	fd, _ := pagemapFD()
+	var total uint64
+	for start := d.addr; start < d.addr+d.size; {
+		d.arg = pmScanArg{
+			start: start, end: d.addr + d.size,
+			vec: uint64(uintptr(unsafe.Pointer(unsafe.SliceData(d.regions)))), vecLen: uint64(len(d.regions)),
+			categoryInverted: pageIsFile, categoryMask: pageIsPresent | pageIsFile, returnMask: pageIsPresent,
+		}
+		d.arg.size = uint64(unsafe.Sizeof(d.arg))
+		n, err := ioctl(fd, pagemapScan, unsafe.Pointer(&d.arg))
+		if err != nil {
+			return 0, fmt.Errorf("PAGEMAP_SCAN: %w", err)
+		}
+		for _, r := range d.regions[:n] {
+			total += r.end - r.start
+		}
+		if d.arg.walkEnd <= start {
+			break
+		}
+		start = d.arg.walkEnd
+	}
+	return total, nil
 }
 
 func (d *dirtyPages) close() { unix.Close(d.fd) }

@@ -17,6 +17,8 @@ func (*dirtyPages) protect(start, end uint64, on bool) error { return errDirtyUn
 
 func (*dirtyPages) written() ([]pageRegion, bool, error) { return nil, false, errDirtyUnsupported }
 
+func (*dirtyPages) private() (uint64, error) { return 0, errDirtyUnsupported }
+
 func (*dirtyPages) close() {}
 
 func (*dirtyPages) base() uint64 { return 0 }

@@ -14,20 +14,21 @@ import (
 // cycles through every ready instance in turn). An instance pushed while
 // callers wait for one (wait) goes to the longest waiting of them.
 //
-// Every instance kept counts its image's size against the host's budget
-// for ready instances (Config.ReadyMemoryMB); past it, push keeps nothing.
+// Every instance kept counts the memory it holds (charge) against the
+// host's budget for ready instances (Config.ReadyMemoryMB); past it, push
+// keeps nothing.
 type readyStack struct {
 	mu      sync.Mutex
 	items   []*instance
 	max     int
 	waiters []chan *instance
-	// budget is the host's; size what one instance counts against it.
+	// budget is the host's; charge what an instance counts against it.
 	budget *readyBudget
-	size   int64
+	charge func(*instance) int64
 }
 
-func newReadyStack(max int, budget *readyBudget, size int64) *readyStack {
-	return &readyStack{max: max, budget: budget, size: size}
+func newReadyStack(max int, budget *readyBudget, charge func(*instance) int64) *readyStack {
+	return &readyStack{max: max, budget: budget, charge: charge}
 }
 
 // readyBudget bounds the memory the ready instances of all of a host's
@@ -51,6 +52,7 @@ func (b *readyBudget) give(n int64) { b.used.Add(-n) }
 // push adds in, or hands it to a waiting caller, and reports false
 // (keeping nothing) when the stack is full.
 func (r *readyStack) push(in *instance) bool {
+	n := r.charge(in) // before the lock: it may scan the page table
 	r.mu.Lock()
 	if len(r.waiters) > 0 {
 		w := r.waiters[0]
@@ -59,10 +61,15 @@ func (r *readyStack) push(in *instance) bool {
 		w <- in // buffered: never blocks
 		return true
 	}
-	if len(r.items) >= r.max || !r.budget.take(r.size) {
+	if len(r.items) >= r.max {
 		r.mu.Unlock()
 		return false
 	}
+	if !r.budget.take(n) {
+		r.mu.Unlock()
+		return false
+	}
+	in.charged = n
 	r.items = append(r.items, in)
 	r.mu.Unlock()
 	return true
@@ -83,7 +90,8 @@ func (r *readyStack) popLocked() *instance {
 	in := r.items[n-1]
 	r.items[n-1] = nil
 	r.items = r.items[:n-1]
-	r.budget.give(r.size)
+	r.budget.give(in.charged)
+	in.charged = 0
 	return in
 }
 

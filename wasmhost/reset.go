@@ -133,7 +133,9 @@ func (s *snapshot) restoreMemory(in *instance, buf []byte) {
 	}
 	dirty := in.pages != nil && s.restoreDirty(in, buf)
 	if !dirty {
-		copy(buf, s.mem)
+		if in.pages != nil || !s.remap(buf) {
+			copy(buf, s.mem)
+		}
 		switch {
 		case in.pages != nil:
 			s.protectAll(in)
@@ -142,6 +144,15 @@ func (s *snapshot) restoreMemory(in *instance, buf []byte) {
 		}
 	}
 	s.stats.record(dirty, timed, start)
+}
+
+// remap maps the shared image copy-on-write over buf, an instance's memory
+// whose pages are its own (the one init ran in, or one whose tracking was
+// dropped): it is then at the image, and gives its copy back. False where
+// the image is not shared, buf keeping what it held.
+func (s *snapshot) remap(buf []byte) bool {
+	m, ok := s.f.host.memory.(imageMapper)
+	return ok && s.image != nil && m.mapImage(buf, s.image)
 }
 
 // trackAbove is the image size up to which resets copy the whole image

@@ -3,6 +3,7 @@ package wasmhost
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -147,6 +148,33 @@ func TestResetsOfSharedImage(t *testing.T) {
 			}
 		}
 	}
+	// The instance init ran in, whose memory was all its own, maps the
+	// image after its first reset, as every other does: reset them all.
+	var ready []*instance
+	for in := f.snap.ready.pop(); in != nil; in = f.snap.ready.pop() {
+		ready = append(ready, in)
+	}
+	for _, in := range ready {
+		f.snap.reset(in)
+	}
+	if n := len(imageMappings(t, "SharedPages")); n != 6 {
+		t.Errorf("%d mappings of the image, want 6 (the file's own, the 4 new instances' and init's)", n)
+	}
+	// The ready budget counts each ready instance its own pages and the
+	// overhead, as the page table said at its last count.
+	f.snap.ready.mu.Lock()
+	for _, in := range f.snap.ready.items {
+		var own uint64
+		err := errors.New("not tracked")
+		if in.pages != nil {
+			own, err = in.pages.private()
+		}
+		t.Logf("a ready instance holds %d KB of its own, counts %d KB", own>>10, in.charged>>10)
+		if err != nil || in.charged < instanceOverhead || in.charged > int64(own)+instanceOverhead {
+			t.Errorf("a ready instance counts %d bytes against the budget; it holds %d of its own (%v)", in.charged, own, err)
+		}
+	}
+	f.snap.ready.mu.Unlock()
 	// Every mapping of the image holds far less than the image privately:
 	// the pages written, not the ones only read.
 	for _, m := range imageMappings(t, "SharedPages") {

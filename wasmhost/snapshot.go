@@ -118,6 +118,11 @@ type instance struct {
 	// box is the instance's /tmp and the count of what the host holds
 	// for it; the reset empties both.
 	box sandbox
+	// charged is what the instance counts against the ready budget while
+	// it is ready; own its last count of the memory it holds, at its
+	// pushes-th push (readyCharge).
+	charged, own int64
+	pushes       int
 }
 
 // switchWriter writes to w, which is set per invocation (nil: discard).
@@ -135,10 +140,45 @@ func (s *switchWriter) Write(p []byte) (int, error) {
 // readyInstances bounds the idle instances a snapshot function keeps: as
 // many as a busy function has in flight at once (32 concurrent clients in
 // the benchmark), so that a burst does not keep discarding instances and
-// making new ones, which for a Go guest costs milliseconds each. At most
-// this many images' worth of memory stays resident per function (about
-// 10 MB each for a Go guest).
+// making new ones, which for a Go guest costs milliseconds each. Each
+// holds its own pages (a few MB for a Go guest sharing its image, a whole
+// image's copy otherwise), within the host's budget (readyCharge).
 const readyInstances = 32
+
+// readyCharge is what in counts against the host's ready budget: the
+// memory it holds of its own. An instance that maps the shared image
+// copy-on-write holds the pages it has written, counted by a scan of its
+// page table (a few µs) at its pushes 1, 2, 4, ... 64 and every 64th
+// after (an instance gains its pages in its first invocations; between
+// two counts it gains only the pages new to it), plus instanceOverhead;
+// any other holds a copy of the whole image.
+func (s *snapshot) readyCharge(in *instance) int64 {
+	full := int64(len(s.mem))
+	if s.image == nil || in.pages == nil {
+		return full
+	}
+	in.pushes++
+	if n := in.pushes; n&(n-1) == 0 && n <= ownRecount || n%ownRecount == 0 {
+		own, err := in.pages.private()
+		if err != nil {
+			return full
+		}
+		in.own = min(full, int64(own)+instanceOverhead)
+	}
+	return in.own
+}
+
+// ownRecount: past its first pushes, readyCharge counts an instance's
+// pages every this many.
+const ownRecount = 64
+
+// instanceOverhead is what a ready instance is counted for besides its
+// own pages: its module instance, tables and globals in wazero, its call
+// stack, the page tables of its mapping. scripts/bench measures a Go
+// guest's ready instance at ~2.7 MB resident, of which 172 KB are its own
+// pages and some the image's shared pages it maps: 2 MB errs on the side
+// of the budget.
+const instanceOverhead = 2 << 20
 
 // takeSnapshot runs the guest's init once in an instance of f and takes its
 // image. The module must be f.compiled, the binary rewritten to export its
@@ -211,7 +251,7 @@ func (f *Module) takeSnapshot(ctx context.Context, sm *wasmbin.SnapshotModule) (
 	buf, _ := in.mem.Read(0, in.mem.Size())
 	s.mem = bytes.Clone(buf)
 	s.shareImage()
-	s.ready = newReadyStack(readyInstances, f.host.ready, int64(len(s.mem)))
+	s.ready = newReadyStack(readyInstances, f.host.ready, s.readyCharge)
 	for i, g := range in.globals {
 		v := g.Get()
 		if (s.types[i] == refFunc || s.types[i] == refExtern) && v != 0 {

@@ -205,14 +205,47 @@ func testReadyMemoryBudget(t *testing.T, full bool) {
 		defer f.Close(context.Background())
 		fs = append(fs, f)
 	}
-	limit, used := h.ReadyMemory()
-	if limit != 10<<20 || used != 8<<20 {
-		t.Fatalf("budget %d, used %d after two loads; want %d, %d", limit, used, 10<<20, 8<<20)
+	// Each instance counts what it holds: with a shared image (dirty-page
+	// resets) an instance mapping it counts its own pages and the
+	// overhead, less than the image (the one init ran in holds a whole
+	// copy of its own); with full copies every instance the whole image.
+	shared := fs[0].snap.image != nil
+	if shared == full {
+		t.Fatalf("image shared %v with FullResets %v", shared, full)
 	}
-	// A burst of four instances of each: at most two of the eight fit.
+	const image = 4 << 20
+	less := 0 // ready instances counting less than the image
+	charged := func() (sum int64) {
+		less = 0
+		for _, f := range fs {
+			f.snap.ready.mu.Lock()
+			for _, in := range f.snap.ready.items {
+				if in.charged > image || (shared && in.charged < instanceOverhead) || (!shared && in.charged != image) {
+					t.Errorf("%s: a ready instance counts %d bytes (image of %d, shared %v)", f.Name(), in.charged, image, shared)
+				}
+				if in.charged < image {
+					less++
+				}
+				sum += in.charged
+			}
+			f.snap.ready.mu.Unlock()
+		}
+		return sum
+	}
+	limit, used := h.ReadyMemory()
+	if want := charged(); limit != 10<<20 || used != want {
+		t.Fatalf("budget %d, used %d after two loads; want %d, %d", limit, used, 10<<20, want)
+	}
+	// A burst of four instances of each: with full copies at most two of
+	// the eight fit; instances sharing the image hold less, so more do
+	// (of a burst of twelve each, past the budget too).
+	burst := 4
+	if shared {
+		burst = 12
+	}
 	for _, f := range fs {
 		var ins []*instance
-		for range 4 {
+		for range burst {
 			in, _, err := f.snap.get(context.Background(), time.Now(), time.Now().Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
@@ -223,12 +256,18 @@ func testReadyMemoryBudget(t *testing.T, full bool) {
 			f.snap.put(in, true)
 		}
 	}
-	if _, used := h.ReadyMemory(); used > limit {
-		t.Errorf("ready instances hold %d bytes, over the budget of %d", used, limit)
+	if _, used := h.ReadyMemory(); used > limit || used != charged() {
+		t.Errorf("ready instances hold %d bytes (counted %d), over the budget of %d", used, charged(), limit)
 	}
-	if got := fs[0].snap.ready.len() + fs[1].snap.ready.len(); got != 2 {
+	got := fs[0].snap.ready.len() + fs[1].snap.ready.len()
+	if !shared && got != 2 {
 		t.Errorf("%d instances ready, want the 2 the budget holds", got)
 	}
+	if shared && (got <= 2 || less == 0) {
+		t.Errorf("%d instances ready, %d counting less than the image; want more than the 2 whole images the budget would hold", got, less)
+	}
+	_, used = h.ReadyMemory()
+	t.Logf("%d of %d instances ready; they hold %d bytes of the budget's %d", got, 2*burst, used, limit)
 	ev := []byte("\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00")
 	for _, f := range fs {
 		if res := f.Invoke(context.Background(), &invoke.Request{RequestID: "r", Payload: ev}); res.Kind != invoke.Success || string(res.Payload) != "clean" {
@@ -260,7 +299,8 @@ func testReadyMemoryBudget(t *testing.T, full bool) {
 				t.Fatal(err)
 			}
 			// Past the budget (counted, as push would): the trim's to discard.
-			f.snap.ready.budget.used.Add(f.snap.ready.size)
+			in.charged = f.snap.ready.charge(in)
+			f.snap.ready.budget.used.Add(in.charged)
 			f.snap.ready.items = append(f.snap.ready.items, in)
 		}
 		if n := f.snap.trim(time.Now().Add(idleAfter + time.Second)); n == 0 {
@@ -270,8 +310,8 @@ func testReadyMemoryBudget(t *testing.T, full bool) {
 	if n := free(); n != 0 {
 		t.Errorf("%d free memories kept after an idle trim, want 0", n)
 	}
-	if _, used := h.ReadyMemory(); used != 2*4<<20 {
-		t.Errorf("ready instances hold %d bytes after the trim, want the two kept", used)
+	if _, used := h.ReadyMemory(); used != charged() || fs[0].snap.ready.len()+fs[1].snap.ready.len() != 2 {
+		t.Errorf("ready instances hold %d bytes after the trim, want the two kept (%d)", used, charged())
 	}
 }
 
