@@ -161,7 +161,8 @@ func parseHead(rec []byte) (*http.Response, error) {
 		if !ok {
 			continue
 		}
-		resp.Header[textproto.CanonicalMIMEHeaderKey(k)] = append(resp.Header[textproto.CanonicalMIMEHeaderKey(k)], v)
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		resp.Header[k] = append(resp.Header[k], v)
 	}
 	if cl := resp.Header.Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
@@ -220,8 +221,18 @@ func Warm() {
 	req.Header.Set("User-Agent", "fresco")
 	requestHead(req)
 	if resp, err := parseHead([]byte("200\nContent-Length: 2\nContent-Type: text/plain\nDate: Mon, 01 Jan 2024 00:00:00 GMT\n")); err == nil {
+		resp.Header.Get("Content-Type")
 		resp.Body = http.NoBody
 		resp.Body.Close()
+	}
+	// The client's own path, to the transport's refusal of an unknown
+	// scheme (no host call): http.Transport configures itself (HTTP/2,
+	// its GODEBUG settings) once, on its first RoundTrip, which would
+	// otherwise be in every invocation.
+	if req, err := http.NewRequest(http.MethodGet, "fresco-warm://fresco.invalid/", nil); err == nil {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
 	}
 }
 
