@@ -228,9 +228,14 @@ func Warm() {
 	// The client's own path, to the transport's refusal of an unknown
 	// scheme (no host call): http.Transport configures itself (HTTP/2,
 	// its GODEBUG settings) once, on its first RoundTrip, which would
-	// otherwise be in every invocation.
+	// otherwise be in every invocation. Only net/http's own transport: a
+	// handler's own RoundTripper is not called outside an invocation.
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return
+	}
 	if req, err := http.NewRequest(http.MethodGet, "fresco-warm://fresco.invalid/", nil); err == nil {
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		if resp, err := (&http.Client{Transport: dt}).Do(req); err == nil {
 			resp.Body.Close()
 		}
 	}
