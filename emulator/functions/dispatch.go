@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,18 +20,24 @@ import (
 // slots as synchronous invocations but waiting for them instead of
 // refusing. Failed runs are retried after a delay as the function's
 // AsyncConfig says; every change of an event's state is written to the
-// Queue before it takes effect, so a restart finds what is left.
+// Queue before it takes effect, so a restart finds what is left. With a
+// SharedQueue it also keeps the leases of the events it holds and claims
+// those other hosts let lapse.
 type dispatcher struct {
 	inv        *Invoker
 	queue      Queue
+	shared     SharedQueue // queue, when many hosts share it; else nil
 	limit      int
 	retryDelay time.Duration
 	stop       chan struct{} // closed by halt: no Event starts any more
 	stopOnce   sync.Once
+	leaseDone  chan struct{} // closed by close: the lease loop ends
+	leaseEnded chan struct{} // closed when it has
 
 	mu      sync.Mutex
 	fns     map[string]*fnEvents
 	timers  map[string]*time.Timer // retries waiting, by event id
+	held    map[string]struct{}    // every event scheduled here and not yet done, by id
 	closed  bool
 	running sync.WaitGroup
 }
@@ -41,12 +49,22 @@ type fnEvents struct {
 }
 
 func newDispatcher(inv *Invoker, q Queue, limit int, retryDelay time.Duration) *dispatcher {
-	return &dispatcher{
+	d := &dispatcher{
 		inv: inv, queue: q, limit: limit, retryDelay: retryDelay,
-		stop:   make(chan struct{}),
-		fns:    map[string]*fnEvents{},
-		timers: map[string]*time.Timer{},
+		stop:       make(chan struct{}),
+		leaseDone:  make(chan struct{}),
+		leaseEnded: make(chan struct{}),
+		fns:        map[string]*fnEvents{},
+		timers:     map[string]*time.Timer{},
+		held:       map[string]struct{}{},
 	}
+	if sq, ok := q.(SharedQueue); ok {
+		d.shared = sq
+		go d.leaseLoop()
+	} else {
+		close(d.leaseEnded)
+	}
+	return d
 }
 
 // accept queues an Event invocation of t, durably, and schedules it.
@@ -78,8 +96,13 @@ func (d *dispatcher) accept(t Target, req *invoke.Request) error {
 	return nil
 }
 
-// recover schedules the events the Queue holds from an earlier run.
+// recover schedules the events the Queue holds from an earlier run. A
+// SharedQueue's are other hosts' too: only those whose lease ran out are
+// claimed (and the lease loop claims the others' as they lapse).
 func (d *dispatcher) recover(ctx context.Context) (int, error) {
+	if d.shared != nil {
+		return d.claim(ctx)
+	}
 	// A queue that could not read some entries still returns the others,
 	// which run.
 	events, err := d.queue.Pending(ctx)
@@ -99,14 +122,21 @@ func (d *dispatcher) schedule(e QueuedEvent) {
 	if d.closed {
 		return
 	}
+	d.held[e.ID] = struct{}{}
 	if wait := time.Until(e.NotBefore); wait > 0 {
-		d.timers[e.ID] = time.AfterFunc(wait, func() {
+		var timer *time.Timer
+		timer = time.AfterFunc(wait, func() {
 			d.mu.Lock()
+			if d.timers[e.ID] != timer {
+				d.mu.Unlock()
+				return // stopped: the event was lost to another host
+			}
 			delete(d.timers, e.ID)
 			d.mu.Unlock()
 			e.NotBefore = time.Time{}
 			d.schedule(e)
 		})
+		d.timers[e.ID] = timer
 		return
 	}
 	f := d.fns[e.Function]
@@ -148,6 +178,13 @@ func (d *dispatcher) run(e QueuedEvent) {
 	attrs := []any{"function", e.Function, "request_id", e.ID}
 	t, err := d.inv.reg.Lookup(ctx, e.Function, e.Qualifier)
 	if err != nil {
+		if d.shared != nil && time.Since(e.Enqueued) <= DefaultMaxEventAge {
+			// Another host may serve it (a deployment under way): the
+			// lease lapses and a host that has it claims it.
+			d.forget(e.ID)
+			d.inv.logger.Warn("async invocation left to another host: the function is not served here", append(attrs, "error", err)...)
+			return
+		}
 		d.drop(e, append(attrs, "reason", "function gone", "error", err)...)
 		return
 	}
@@ -178,6 +215,7 @@ func (d *dispatcher) run(e QueuedEvent) {
 		if err := d.queue.Delete(ctx, e.ID); err != nil {
 			d.inv.logger.Error("Event queue: cannot forget a finished invocation", append(attrs, "error", err)...)
 		}
+		d.forget(e.ID)
 		d.inv.logger.Info("async invocation succeeded", append(attrs, "outcome", res.Kind.String())...)
 		d.sendRecord(t, t.Function.Async.OnSuccess, e, conditionSuccess, res)
 		return
@@ -203,6 +241,7 @@ func (d *dispatcher) drop(e QueuedEvent, attrs ...any) {
 	if err := d.queue.Delete(context.Background(), e.ID); err != nil {
 		attrs = append(attrs, "queue_error", err)
 	}
+	d.forget(e.ID)
 	d.inv.logger.Warn("async invocation failed", attrs...)
 }
 
@@ -224,16 +263,129 @@ func (d *dispatcher) close(ctx context.Context) error {
 			t.Stop()
 			delete(d.timers, id)
 		}
+		close(d.leaseDone)
 	}
 	d.mu.Unlock()
 	done := make(chan struct{})
-	go func() { d.running.Wait(); close(done) }()
+	go func() { d.running.Wait(); <-d.leaseEnded; close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
 		return fmt.Errorf("close: asynchronous invocations still running: %w", ctx.Err())
 	}
-	return d.queue.Close()
+	var err error
+	if d.shared != nil {
+		// What is still queued here is another host's to run, now.
+		d.mu.Lock()
+		ids := slices.Collect(maps.Keys(d.held))
+		clear(d.held)
+		d.mu.Unlock()
+		if len(ids) > 0 {
+			if err = d.shared.Release(context.Background(), ids); err != nil {
+				err = fmt.Errorf("release queued Event invocations: %w", err)
+			}
+		}
+	}
+	return errors.Join(err, d.queue.Close())
+}
+
+// forget stops holding the event of id: it is done, or another host's.
+func (d *dispatcher) forget(id string) {
+	d.mu.Lock()
+	delete(d.held, id)
+	d.mu.Unlock()
+}
+
+// claimBatch bounds one Claim call; the lease loop claims batches until
+// fewer come back.
+const claimBatch = 256
+
+// leaseLoop renews the leases of the events held here and claims the
+// lapsed ones, every third of the lease, until close.
+func (d *dispatcher) leaseLoop() {
+	defer close(d.leaseEnded)
+	tick := time.NewTicker(d.shared.Lease() / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.leaseDone:
+			return
+		case <-tick.C:
+		}
+		d.renew(context.Background())
+		if _, err := d.claim(context.Background()); err != nil {
+			d.inv.logger.Error("Event queue: cannot claim lapsed invocations", "error", err)
+		}
+	}
+}
+
+// renew extends the leases of the held events, and forgets the scheduled
+// ones another host has claimed meanwhile (one running here goes on: at
+// least once).
+func (d *dispatcher) renew(ctx context.Context) {
+	d.mu.Lock()
+	ids := slices.Collect(maps.Keys(d.held))
+	d.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	lost, err := d.shared.Renew(ctx, ids)
+	if err != nil {
+		d.inv.logger.Error("Event queue: cannot renew the leases of queued invocations", "count", len(ids), "error", err)
+	}
+	if len(lost) == 0 {
+		return
+	}
+	gone := make(map[string]bool, len(lost))
+	d.mu.Lock()
+	for _, id := range lost {
+		gone[id] = true
+		delete(d.held, id)
+		if t := d.timers[id]; t != nil {
+			t.Stop()
+			delete(d.timers, id)
+		}
+	}
+	for _, f := range d.fns {
+		f.due = slices.DeleteFunc(f.due, func(e QueuedEvent) bool { return gone[e.ID] })
+	}
+	d.mu.Unlock()
+	d.inv.logger.Warn("Event queue: invocations held here were claimed by another host", "count", len(lost))
+}
+
+// claim takes the events whose lease ran out and schedules them here.
+func (d *dispatcher) claim(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		if d.isClosed() {
+			return n, nil
+		}
+		events, err := d.shared.Claim(ctx, claimBatch)
+		for _, e := range events {
+			d.mu.Lock()
+			_, mine := d.held[e.ID] // its lease lapsed while it waited here
+			d.mu.Unlock()
+			if !mine {
+				d.schedule(e)
+			}
+		}
+		n += len(events)
+		if len(events) > 0 {
+			d.inv.logger.Info("Event invocations claimed from the shared queue", "count", len(events))
+		}
+		if err != nil {
+			return n, fmt.Errorf("claim from the Event queue: %w", err)
+		}
+		if len(events) < claimBatch {
+			return n, nil
+		}
+	}
+}
+
+func (d *dispatcher) isClosed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.closed
 }
 
 // halt stops starting Event invocations: those waiting for a slot give up

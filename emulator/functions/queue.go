@@ -70,6 +70,33 @@ type Queue interface {
 	Close() error
 }
 
+// SharedQueue is a Queue that many fresco hosts share (redisqueue). Each
+// event is held by one host under a lease: the host that accepted it (Put
+// takes the lease), or the one that claimed it. The Invoker renews the
+// leases of the events it holds, scheduled, waiting for a retry or
+// running, and claims the events whose lease ran out, those of a host
+// that crashed or was killed; they run there. Delivery is at least once,
+// as on Lambda: a host cut off from the queue for longer than the lease
+// may run an event that another host has claimed.
+type SharedQueue interface {
+	Queue
+	// Lease is how long a Put or a claim holds an event; the Invoker
+	// renews well within it.
+	Lease() time.Duration
+	// Renew extends the lease of the events of ids that this queue still
+	// holds, and returns the ids it no longer holds (claimed by another
+	// host, or deleted).
+	Renew(ctx context.Context, ids []string) (lost []string, err error)
+	// Claim takes up to max events whose lease ran out, oldest first, and
+	// holds them. Entries it cannot read are reported in the error, beside
+	// the events it could (and are left for an operator, not claimed
+	// again).
+	Claim(ctx context.Context, max int) ([]QueuedEvent, error)
+	// Release gives up the leases of ids, so that another host may claim
+	// them at once (a shutdown with events still queued).
+	Release(ctx context.Context, ids []string) error
+}
+
 // MemQueue is a Queue in memory: Events accepted are lost with the process.
 type MemQueue struct {
 	mu     sync.Mutex
