@@ -328,4 +328,3 @@ func (q *Queue) leaseOf(ctx context.Context, id string) (int64, error) {
 }
 
 var _ functions.SharedQueue = (*Queue)(nil)
-
