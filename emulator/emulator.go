@@ -10,9 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/frescolabs/fresco/emulator/functions"
 	"github.com/frescolabs/fresco/emulator/functions/boltqueue"
 	"github.com/frescolabs/fresco/emulator/functions/boltstore"
+	"github.com/frescolabs/fresco/emulator/functions/redisqueue"
 	"github.com/frescolabs/fresco/emulator/procpool"
 	"github.com/frescolabs/fresco/emulator/sam"
 	"github.com/frescolabs/fresco/emulator/schedule"
@@ -87,6 +90,13 @@ type Options struct {
 	// loses none: the next start runs what is left. Empty keeps them in
 	// memory (fresco invoke, tests). fresco start sets it (DefaultStateDir).
 	StateDir string
+	// Queue, when set, is the Redis server (redis://HOST:PORT/DB) of an
+	// Event queue that many fresco hosts share, in place of StateDir's:
+	// each host runs what it accepted, under a lease of QueueLease
+	// (default redisqueue.DefaultLease) that it renews, and claims what a
+	// host that died leaves. See redisqueue.
+	Queue      string
+	QueueLease time.Duration
 	// Observers are told of every invocation the Invoker ends or refuses
 	// (the server's metrics).
 	Observers []functions.Observer
@@ -255,7 +265,7 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		Region: e.region,
 	})
 	e.mgr = &manager{e: e, code: &codeStore{dir: codeDir}, gen: map[string]uint64{}}
-	queue, err := openQueue(opts)
+	queue, err := openQueue(ctx, opts)
 	if err != nil {
 		closeStore()
 		host.Close(ctx)
@@ -284,12 +294,17 @@ func (p *Plan) Start(ctx context.Context) (*Emulator, error) {
 		e.logger.Info("uploaded functions restored", "count", n, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	// Events an earlier run accepted and did not finish run now.
+	// With a shared queue, those whose host let their lease lapse.
+	where := []any{"state_dir", opts.StateDir}
+	if opts.Queue != "" {
+		where = []any{"queue", redactURL(opts.Queue)}
+	}
 	n, err := e.inv.Recover(ctx)
 	if err != nil {
-		e.logger.Error("Event queue: some accepted invocations cannot be read", "state_dir", opts.StateDir, "error", err)
+		e.logger.Error("Event queue: some accepted invocations cannot be read", append(where, "error", err)...)
 	}
 	if n > 0 {
-		e.logger.Info("Event invocations recovered", "count", n, "state_dir", opts.StateDir)
+		e.logger.Info("Event invocations recovered", append(where, "count", n)...)
 	}
 	return e, nil
 }
@@ -436,9 +451,34 @@ func openRegistry(ctx context.Context, opts Options) (functions.Store, string, f
 	return s, filepath.Join(opts.StateDir, "code"), s.Close, nil
 }
 
-// openQueue opens the durable Event queue in opts.StateDir, or returns an
-// in-memory one when there is none.
-func openQueue(opts Options) (functions.Queue, error) {
+// redactURL is raw with its password, if any, as xxxxx: for logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	return u.Redacted()
+}
+
+// openQueue opens the shared Event queue of opts.Queue, or the durable one
+// in opts.StateDir, or returns an in-memory one when there is neither.
+func openQueue(ctx context.Context, opts Options) (functions.Queue, error) {
+	if opts.Queue != "" {
+		q, err := redisqueue.Open(ctx, opts.Queue, redisqueue.Options{Lease: opts.QueueLease})
+		if err != nil {
+			return nil, err
+		}
+		attrs := []any{"addr", q.Addr(), "owner", q.Owner(), "lease", q.Lease().String()}
+		switch p, err := q.Persistence(ctx); {
+		case err != nil:
+			opts.Logger.Info("Event queue shared on Redis", append(attrs, "persistence", "unknown: "+err.Error())...)
+		case p == "none" || strings.HasPrefix(p, "snapshots only"):
+			opts.Logger.Warn("Event queue shared on Redis, which does not keep every accepted invocation across its own restart: give it appendonly yes", append(attrs, "persistence", p)...)
+		default:
+			opts.Logger.Info("Event queue shared on Redis", append(attrs, "persistence", p)...)
+		}
+		return q, nil
+	}
 	if opts.StateDir == "" {
 		return functions.NewMemQueue(), nil
 	}

@@ -37,6 +37,8 @@ type startFlags struct {
 	drainTimeout           time.Duration
 	watch, schedules       bool
 	allowedHosts, stateDir string
+	queue                  string
+	queueLease             time.Duration
 	adminAddr              string
 	authCredentials        string
 	insecureNoAuth         bool
@@ -73,6 +75,8 @@ func (s *startFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.maxProcs, "max-processes", procpool.DefaultMaxProcesses, "runtime processes per process function (a bootstrap, or FrescoMode native) without ReservedConcurrentExecutions")
 	fs.StringVar(&s.stateDir, "state-dir", "", "directory of the durable state (the queue of accepted Event invocations, the functions uploaded through the Lambda API with their code, the compile cache); default: one per template in the cache directory")
 	fs.StringVar(&s.stateDir, "data-dir", "", "the same as --state-dir")
+	fs.StringVar(&s.queue, "queue", "", "queue of accepted Event invocations: redis://HOST:PORT/DB for one that many fresco hosts share, each running what it accepted and what a crashed host leaves (default: on disk in --state-dir)")
+	fs.DurationVar(&s.queueLease, "queue-lease", 30*time.Second, "with a shared --queue, how long a host holds an Event invocation without renewing it: the longest one waits after its host dies")
 	fs.StringVar(&s.adminAddr, "admin-addr", DefaultAdminAddr, "host:port of the admin listener (/metrics, /healthz, /readyz); \"\" or off: none")
 	fs.StringVar(&s.authCredentials, "auth-credentials", "", "aws CLI credentials file (profiles of aws_access_key_id, aws_secret_access_key): the Invoke API requires SigV4 signed by one of them")
 	fs.BoolVar(&s.insecureNoAuth, "insecure-no-auth", false, "serve the Invoke API beyond loopback without authentication")
@@ -146,6 +150,8 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	opts.Schedules = s.schedules
 	opts.MaxProcesses = s.maxProcs
 	opts.StateDir = s.stateDir
+	opts.Queue = s.queue
+	opts.QueueLease = s.queueLease
 	if opts.StateDir == "" {
 		opts.StateDir = emulator.DefaultStateDir(opts.CacheDir, opts.Template)
 	}
@@ -178,6 +184,12 @@ func (s *startFlags) validate(c *common, from origins) (server.Config, error) {
 	atLeast("max-processes", s.maxProcs, 1)
 	if s.drainTimeout <= 0 {
 		bad("drain-timeout", "must be a positive duration, got %s", s.drainTimeout)
+	}
+	if s.queueLease < time.Second {
+		bad("queue-lease", "must be at least 1s, got %s", s.queueLease)
+	}
+	if s.queue != "" && !strings.HasPrefix(s.queue, "redis://") && !strings.HasPrefix(s.queue, "rediss://") {
+		bad("queue", "must be a redis:// or rediss:// URL, got %q", s.queue)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {

@@ -1,0 +1,133 @@
+//go:build unix
+
+package emulator_test
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/frescolabs/fresco/internal/redistest"
+)
+
+// TestSharedQueueSurvivesHostKill: two fresco hosts share one Event queue
+// on a real redis-server (--queue), each with its own state directory.
+// Event invocations of Sleep are sent to host A only, and A is killed with
+// SIGKILL while they arrive; host B, which was sent none, runs every one
+// that A accepted and had not finished, once A's leases (2 s) run out, and
+// none that A had finished.
+func TestSharedQueueSurvivesHostKill(t *testing.T) {
+	redisURL := redistest.Start(t)
+	bin := buildBinary(t)
+	shared := []string{"--queue", redisURL, "--queue-lease", "2s"}
+	var logA, logB syncBuffer
+	cmdB, _ := startLogged(t, bin, &logB, append([]string{"--state-dir", t.TempDir()}, shared...)...)
+	defer func() { cmdB.Process.Kill(); cmdB.Wait() }()
+	cmdA, urlA := startLogged(t, bin, &logA, append([]string{"--state-dir", t.TempDir()}, shared...)...)
+	defer func() { cmdA.Process.Kill(); cmdA.Wait() }()
+	for _, log := range []*syncBuffer{&logA, &logB} {
+		if !strings.Contains(log.String(), "Event queue shared on Redis") {
+			t.Fatalf("a host did not log its shared queue:\n%s", log.String())
+		}
+	}
+
+	var (
+		mu       sync.Mutex
+		accepted = map[string]bool{}
+		sent     atomic.Int64
+		wg       sync.WaitGroup
+	)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for range 8 {
+		wg.Go(func() {
+			for sent.Add(1) <= 1000 {
+				req, _ := http.NewRequest("POST", urlA+"/2015-03-31/functions/Sleep/invocations", strings.NewReader(`{"ms":20}`))
+				req.Header.Set("X-Amz-Invocation-Type", "Event")
+				resp, err := client.Do(req)
+				if err != nil {
+					return // A is gone
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusAccepted {
+					mu.Lock()
+					accepted[resp.Header.Get("X-Amzn-RequestId")] = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for {
+		mu.Lock()
+		n := len(accepted)
+		mu.Unlock()
+		if n >= 300 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cmdA.Process.Signal(syscall.SIGKILL)
+	cmdA.Wait()
+	wg.Wait()
+	killed := time.Now()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(accepted) >= 1000 {
+		t.Fatalf("all %d Events were accepted before the kill: the kill tested nothing", len(accepted))
+	}
+
+	endRE := regexp.MustCompile(`END RequestId: (\S+)`)
+	ran := func(log string) map[string]int {
+		m := map[string]int{}
+		for _, g := range endRE.FindAllStringSubmatch(log, -1) {
+			m[g[1]]++
+		}
+		return m
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		onA, onB := ran(logA.String()), ran(logB.String())
+		missing := 0
+		for id := range accepted {
+			if onA[id]+onB[id] == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d accepted Event invocations never ran (on A %d, on B %d)", missing, len(accepted), len(onA), len(onB))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	onB := ran(logB.String())
+	succeededRE := regexp.MustCompile(`async invocation succeeded.*request_id=(\S+)`)
+	for _, g := range succeededRE.FindAllStringSubmatch(logA.String(), -1) {
+		if onB[g[1]] > 0 {
+			t.Errorf("invocation %s ran on B after it had succeeded on A", g[1])
+		}
+	}
+	for id, n := range onB {
+		if !accepted[id] {
+			t.Errorf("B ran %s, which A never accepted", id)
+		}
+		if n > 1 {
+			t.Errorf("B ran %s %d times", id, n)
+		}
+	}
+	t.Logf("%d accepted by A before the kill; B ran %d of them, the last %v after the kill",
+		len(accepted), len(onB), time.Since(killed).Round(100*time.Millisecond))
+	if len(onB) == 0 {
+		t.Error("B ran nothing: the kill tested nothing")
+	}
+	if !strings.Contains(logB.String(), "Event invocations claimed from the shared queue") {
+		t.Errorf("B logged no claim:\n%s", logB.String())
+	}
+}
