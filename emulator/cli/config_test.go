@@ -43,12 +43,15 @@ allowed-hosts = ["a.example", "b.example"]
 watch = true
 log-format = "json"
 admin-addr = "127.0.0.1:9999"
+queue = "redis://10.0.0.5:6379/0"
+queue-lease = "12s"
 `)
 	withEnv(t, map[string]string{
 		"FRESCO_PORT":            "5001",
 		"FRESCO_READY_MEMORY_MB": "128",
 		"FRESCO_MAX_CONCURRENCY": "9",
 		"FRESCO_ADMIN_ADDR":      "off",
+		"FRESCO_QUEUE_LEASE":     "9s",
 	})
 	opts, cfg, err := startSettings([]string{"--config", file, "--port", "6001", "--state-dir", t.TempDir()}, io.Discard)
 	if err != nil {
@@ -70,6 +73,8 @@ admin-addr = "127.0.0.1:9999"
 		{"drain-timeout: file", cfg.ShutdownTimeout, 11 * time.Second},
 		{"allowed-hosts: file array", strings.Join(cfg.AllowedHosts, ","), "a.example,b.example"},
 		{"watch: file", opts.Watch, true},
+		{"queue: file", opts.Queue, "redis://10.0.0.5:6379/0"},
+		{"queue-lease: env over file", opts.QueueLease, 9 * time.Second},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
@@ -116,6 +121,8 @@ func TestStartSettingsErrors(t *testing.T) {
 		{name: "log format", env: map[string]string{"FRESCO_LOG_FORMAT": "xml"}, want: `FRESCO_LOG_FORMAT: must be text or json, got "xml"`},
 		{name: "log level", file: "log-level = \"loud\"\n", want: `config: log-level: must be debug, info, warn or error, got "loud"`},
 		{name: "drain", args: []string{"--drain-timeout", "0s"}, want: "--drain-timeout: must be a positive duration, got 0s"},
+		{name: "queue scheme", args: []string{"--queue", "/var/lib/q"}, want: `--queue: must be a redis:// or rediss:// URL, got "/var/lib/q"`},
+		{name: "queue lease", env: map[string]string{"FRESCO_QUEUE_LEASE": "200ms"}, want: "FRESCO_QUEUE_LEASE: must be at least 1s, got 200ms"},
 		{name: "admin", env: map[string]string{"FRESCO_ADMIN_ADDR": "9091"}, want: `FRESCO_ADMIN_ADDR: must be host:port, "" or off, got "9091"`},
 		{name: "tls half", args: []string{"--tls-cert", creds}, want: "--tls-key: --tls-cert and --tls-key go together"},
 		{name: "credentials", args: []string{"--auth-credentials", creds}, want: "--auth-credentials: " + creds + ": profile [default] needs aws_access_key_id and aws_secret_access_key"},
