@@ -1,8 +1,11 @@
 package redisqueue
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -199,8 +202,31 @@ func (r *runner) count() (ids, runs int) {
 	return len(r.runs), runs
 }
 
+// syncBuffer is a bytes.Buffer safe for concurrent writes (a log).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // host is one fresco's Invoker of function F, on the shared queue q.
 func host(t *testing.T, q functions.Queue, r functions.Runner) *functions.Invoker {
+	return loggedHost(t, q, r, io.Discard)
+}
+
+// loggedHost is host, logging to log.
+func loggedHost(t *testing.T, q functions.Queue, r functions.Runner, log io.Writer) *functions.Invoker {
 	t.Helper()
 	ctx := context.Background()
 	reg := functions.NewRegistry(functions.RegistryConfig{})
@@ -208,7 +234,7 @@ func host(t *testing.T, q functions.Queue, r functions.Runner) *functions.Invoke
 	if err := reg.Create(ctx, functions.Function{Name: "F", ReservedConcurrency: 1}, v, r); err != nil {
 		t.Fatal(err)
 	}
-	return functions.NewInvoker(reg, functions.InvokerConfig{Queue: q})
+	return functions.NewInvoker(reg, functions.InvokerConfig{Queue: q, Logger: slog.New(slog.NewTextHandler(log, nil))})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -290,6 +316,55 @@ func TestLapsedLeasesAreClaimed(t *testing.T) {
 		t.Errorf("Recover claimed %d, %v while A's leases still ran", n, err)
 	}
 	waitFor(t, "B to run A's 20 events", func() bool { n, _ := rb.count(); return n == 20 })
+	if n, runs := rb.count(); runs != n {
+		t.Errorf("B ran %d events %d times", n, runs)
+	}
+}
+
+// A host whose leases another host claimed while it lived (as a long pause
+// would let them lapse) stops holding the events it had not started: its
+// next renewal reports them lost, and it runs only the one it was running;
+// the other host runs each of the rest once.
+func TestClaimedAwayEventsLeaveTheSchedule(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.Start(t)
+	ra, rb := newRunner(), newRunner()
+	ra.hold = make(chan struct{})
+	var logA syncBuffer
+	a := loggedHost(t, open(t, url, "away", "a", time.Second), ra, &logA)
+	defer a.Close(ctx)
+	ha, _ := a.Lookup(ctx, "F", "")
+	for i := range 20 {
+		if err := ha.InvokeAsync(&invoke.Request{RequestID: fmt.Sprintf("ev-%02d", i), Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "A's first run", func() bool { n, _ := ra.count(); return n == 1 })
+	// Every lease of A's ends now, and B claims them all.
+	raw := redis.NewClient(mustParse(t, url))
+	defer raw.Close()
+	members, _ := raw.ZRange(ctx, "away:lease", 0, -1).Result()
+	for _, m := range members {
+		raw.ZAdd(ctx, "away:lease", redis.Z{Score: 0, Member: m})
+	}
+	b := host(t, open(t, url, "away", "b", time.Second), rb)
+	defer b.Close(ctx)
+	if n, err := b.Recover(ctx); err != nil || n != 20 {
+		t.Fatalf("B claimed %d, %v; want all 20", n, err)
+	}
+	// B runs its claims (A's running one too: at least once) while A is
+	// stuck; A's renewal, within a third of a lease, loses the rest.
+	waitFor(t, "B to run the 20 events", func() bool { n, _ := rb.count(); return n == 20 })
+	waitFor(t, "A's renewal to lose them", func() bool {
+		return strings.Contains(logA.String(), "claimed by another host")
+	})
+	close(ra.hold)
+	// A's first run ends; anything still scheduled on A would start now.
+	waitFor(t, "A's first run to end", func() bool { return strings.Contains(logA.String(), "async invocation succeeded") })
+	time.Sleep(200 * time.Millisecond)
+	if n, runs := ra.count(); n != 1 || runs != 1 {
+		t.Errorf("A ran %d events (%d runs) after B claimed them; want only the one it was running", n, runs)
+	}
 	if n, runs := rb.count(); runs != n {
 		t.Errorf("B ran %d events %d times", n, runs)
 	}
