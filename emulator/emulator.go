@@ -408,6 +408,10 @@ func (e *Emulator) Host() *wasmhost.Host { return e.host }
 // each with its function's name.
 func (e *Emulator) Loaded() []functions.Loaded { return e.reg.Loaded() }
 
+// EventQueue counts the Event invocations this host holds, claimed and
+// lost (see functions.QueueStats).
+func (e *Emulator) EventQueue() functions.QueueStats { return e.inv.QueueStats() }
+
 // Function resolves a function by logical id or name, $LATEST, for an
 // invocation through the core.
 func (e *Emulator) Function(name string) (*functions.Handle, error) {

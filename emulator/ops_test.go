@@ -317,6 +317,8 @@ func TestMetricsAfterInvocationMix(t *testing.T) {
 		{"fresco_http_requests_in_flight", []string{"surface=invoke"}, 0},
 		{"fresco_reset_mechanism_info", nil, 1},
 		{"fresco_functions_loaded", nil, 3},
+		{"fresco_event_queue_held", nil, 0},
+		{"fresco_event_queue_claimed_total", nil, 0},
 	} {
 		if got := value(m, c.family, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frescolabs/fresco/internal/invoke"
@@ -40,6 +41,28 @@ type dispatcher struct {
 	held    map[string]struct{}    // every event scheduled here and not yet done, by id
 	closed  bool
 	running sync.WaitGroup
+
+	claimed, lost atomic.Int64 // QueueStats'
+}
+
+// QueueStats counts the Event invocations a host holds and, with a
+// SharedQueue, those it took from other hosts and lost to them.
+type QueueStats struct {
+	// Held are the accepted or claimed Event invocations this host is to
+	// run: waiting, running or waiting for a retry.
+	Held int
+	// Claimed counts those taken from the shared queue after their lease
+	// lapsed (a host that died, or that this host started after).
+	Claimed int64
+	// Lost counts those held here that another host claimed first.
+	Lost int64
+}
+
+func (d *dispatcher) stats() QueueStats {
+	d.mu.Lock()
+	held := len(d.held)
+	d.mu.Unlock()
+	return QueueStats{Held: held, Claimed: d.claimed.Load(), Lost: d.lost.Load()}
 }
 
 // fnEvents are one function's due events and how many of them run.
@@ -350,6 +373,7 @@ func (d *dispatcher) renew(ctx context.Context) {
 		f.due = slices.DeleteFunc(f.due, func(e QueuedEvent) bool { return gone[e.ID] })
 	}
 	d.mu.Unlock()
+	d.lost.Add(int64(len(lost)))
 	d.inv.logger.Warn("Event queue: invocations held here were claimed by another host", "count", len(lost))
 }
 
@@ -366,6 +390,7 @@ func (d *dispatcher) claim(ctx context.Context) (int, error) {
 			_, mine := d.held[e.ID] // its lease lapsed while it waited here
 			d.mu.Unlock()
 			if !mine {
+				d.claimed.Add(1)
 				d.schedule(e)
 			}
 		}

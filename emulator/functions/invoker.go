@@ -159,6 +159,10 @@ func (inv *Invoker) InvokeAsync(t Target, req *invoke.Request) error {
 // not finish: call it once the registry holds the functions.
 func (inv *Invoker) Recover(ctx context.Context) (int, error) { return inv.async.recover(ctx) }
 
+// QueueStats says how many Event invocations this Invoker holds and, with
+// a SharedQueue, how many it claimed from other hosts and lost to them.
+func (inv *Invoker) QueueStats() QueueStats { return inv.async.stats() }
+
 // Drain stops starting Event invocations, as a server's drain begins:
 // those not yet running stay in the Queue (on disk, for a durable one) for
 // the next start, and Events accepted from now on are queued only; those

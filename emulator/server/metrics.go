@@ -216,12 +216,18 @@ var (
 		"Runtime processes a process function started.", []string{labelFunction}, nil)
 	descFunctions = prometheus.NewDesc("fresco_functions_loaded",
 		"Function code loaded ($LATEST and the versions aliases pin).", nil, nil)
+	descQueueHeld = prometheus.NewDesc("fresco_event_queue_held",
+		"Accepted or claimed Event invocations this host is to run: waiting, running or waiting for a retry.", nil, nil)
+	descQueueClaimed = prometheus.NewDesc("fresco_event_queue_claimed_total",
+		"Event invocations claimed from the shared queue (--queue) after their host's lease lapsed.", nil, nil)
+	descQueueLost = prometheus.NewDesc("fresco_event_queue_lost_total",
+		"Event invocations held here that another host claimed first (this host did not renew in time).", nil, nil)
 )
 
 func (stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMade, descReused, descDiscarded, descResets, descResetP50,
 		descHotPages, descMechanism, descReadyLimit, descReadyUsed, descPoolFree, descPoolBytes,
-		descProcs, descProcsMax, descProcsStarted, descFunctions} {
+		descProcs, descProcsMax, descProcsStarted, descFunctions, descQueueHeld, descQueueClaimed, descQueueLost} {
 		ch <- d
 	}
 }
@@ -267,6 +273,11 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	free, reserved := host.MemoryPool()
 	ch <- prometheus.MustNewConstMetric(descPoolFree, prometheus.GaugeValue, float64(free))
 	ch <- prometheus.MustNewConstMetric(descPoolBytes, prometheus.GaugeValue, float64(reserved))
+
+	q := e.EventQueue()
+	ch <- prometheus.MustNewConstMetric(descQueueHeld, prometheus.GaugeValue, float64(q.Held))
+	ch <- prometheus.MustNewConstMetric(descQueueClaimed, prometheus.CounterValue, float64(q.Claimed))
+	ch <- prometheus.MustNewConstMetric(descQueueLost, prometheus.CounterValue, float64(q.Lost))
 
 	loaded := e.Loaded()
 	ch <- prometheus.MustNewConstMetric(descFunctions, prometheus.GaugeValue, float64(len(loaded)))

@@ -319,6 +319,10 @@ func TestLapsedLeasesAreClaimed(t *testing.T) {
 	if n, runs := rb.count(); runs != n {
 		t.Errorf("B ran %d events %d times", n, runs)
 	}
+	waitFor(t, "B to hold nothing", func() bool { return b.QueueStats().Held == 0 })
+	if st := b.QueueStats(); st.Claimed != 20 || st.Lost != 0 {
+		t.Errorf("B's queue stats %+v, want 20 claimed, none lost", st)
+	}
 }
 
 // A host whose leases another host claimed while it lived (as a long pause
@@ -367,5 +371,11 @@ func TestClaimedAwayEventsLeaveTheSchedule(t *testing.T) {
 	}
 	if n, runs := rb.count(); runs != n {
 		t.Errorf("B ran %d events %d times", n, runs)
+	}
+	if st := a.QueueStats(); st.Lost != 20 || st.Held != 0 {
+		t.Errorf("A's queue stats %+v, want 20 lost (the one it ran too), none held", st)
+	}
+	if st := b.QueueStats(); st.Claimed != 20 {
+		t.Errorf("B's queue stats %+v, want 20 claimed", st)
 	}
 }
