@@ -3,6 +3,8 @@
 package emulator_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -13,6 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/frescolabs/fresco/emulator"
+	"github.com/frescolabs/fresco/emulator/server"
 	"github.com/frescolabs/fresco/internal/redistest"
 )
 
@@ -129,5 +137,39 @@ func TestSharedQueueSurvivesHostKill(t *testing.T) {
 	}
 	if !strings.Contains(logB.String(), "Event invocations claimed from the shared queue") {
 		t.Errorf("B logged no claim:\n%s", logB.String())
+	}
+}
+
+// TestSharedQueueDownRefusesEvents: with --queue on a Redis server that
+// goes away, an Event invocation is refused with a 500 ServiceException
+// (never a 202 for an event that is nowhere), and synchronous invocations
+// go on. The start-up log says the server keeps nothing on disk.
+func TestSharedQueueDownRefusesEvents(t *testing.T) {
+	url, stop, err := redistest.Run(context.Background())
+	if err != nil {
+		t.Skip(err)
+	}
+	defer stop()
+	a, logs := serveOpsWith(t, emulator.Options{
+		Template: "../template.yaml", Only: []string{"Hello"}, Queue: url, QueueLease: 2 * time.Second,
+	}, server.Config{})
+	base := "http://" + a.Invoke
+	if !strings.Contains(logs.String(), "does not keep every accepted invocation") {
+		t.Errorf("no warning that the server keeps nothing:\n%s", logs.String())
+	}
+	status, _, body := invokeHTTP(t, base, "Hello", `{"name":"queued"}`, "X-Amz-Invocation-Type", "Event")
+	if status != http.StatusAccepted {
+		t.Fatalf("Event with the queue up: %d %s", status, body)
+	}
+	eventually(t, "the Event to run", func() bool { return strings.Contains(logs.String(), "async invocation succeeded") })
+	stop()
+	_, err = lambdaClient(base).Invoke(context.Background(), &lambda.InvokeInput{
+		FunctionName: aws.String("Hello"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"name":"nowhere"}`),
+	})
+	if !errors.As(err, new(*types.ServiceException)) {
+		t.Errorf("Event with the queue down: %v, want a ServiceException", err)
+	}
+	if status, _, body := invokeHTTP(t, base, "Hello", `{"name":"sync"}`); status != http.StatusOK {
+		t.Errorf("RequestResponse with the queue down: %d %s", status, body)
 	}
 }

@@ -90,19 +90,20 @@ Resources:
 // ports, and stops it when the test ends.
 func serveOps(t *testing.T, template string, only []string, maxConc int, cfg server.Config) server.Addrs {
 	t.Helper()
-	var logs syncBuffer
-	out := io.Writer(&logs)
+	a, _ := serveOpsWith(t, emulator.Options{Template: template, Only: only, MaxConcurrency: maxConc}, cfg)
+	return a
+}
+
+// serveOpsWith is serveOps with opts (its logs set here, and returned).
+func serveOpsWith(t *testing.T, opts emulator.Options, cfg server.Config) (server.Addrs, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	out := io.Writer(logs)
 	if testing.Verbose() {
-		out = io.MultiWriter(&logs, os.Stderr)
+		out = io.MultiWriter(logs, os.Stderr)
 	}
-	opts := emulator.Options{
-		Template:       template,
-		Only:           only,
-		MaxConcurrency: maxConc,
-		Logger:         slog.New(slog.NewTextHandler(out, nil)),
-		FunctionLog:    out,
-		BuildOutput:    out,
-	}
+	opts.Logger = slog.New(slog.NewTextHandler(out, nil))
+	opts.FunctionLog, opts.BuildOutput = out, out
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -122,14 +123,14 @@ func serveOps(t *testing.T, template string, only []string, maxConc int, cfg ser
 	})
 	select {
 	case a := <-ready:
-		return a
+		return a, logs
 	case err := <-served:
 		served <- nil
 		t.Fatalf("ServeWith: %v\n%s", err, logs.String())
 	case <-time.After(15 * time.Minute):
 		t.Fatal("fresco did not start")
 	}
-	return server.Addrs{}
+	return server.Addrs{}, logs
 }
 
 // scrape reads the admin listener's /metrics, checks the exposition with
