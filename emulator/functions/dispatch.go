@@ -312,6 +312,40 @@ func (d *dispatcher) close(ctx context.Context) error {
 	return errors.Join(err, d.queue.Close())
 }
 
+// handOver releases, with a SharedQueue, the held events not running (due
+// or waiting for a retry) so that other hosts run them now, as a drain
+// begins; those running go on here.
+func (d *dispatcher) handOver() {
+	if d.shared == nil {
+		return
+	}
+	d.mu.Lock()
+	var ids []string
+	for _, f := range d.fns {
+		for _, e := range f.due {
+			ids = append(ids, e.ID)
+		}
+		f.due = nil
+	}
+	for id, t := range d.timers {
+		t.Stop()
+		delete(d.timers, id)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		delete(d.held, id)
+	}
+	d.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := d.shared.Release(context.Background(), ids); err != nil {
+		d.inv.logger.Error("Event queue: cannot hand queued invocations over; they run elsewhere once their lease lapses", "count", len(ids), "error", err)
+		return
+	}
+	d.inv.logger.Info("Event queue: queued invocations handed over to the other hosts", "count", len(ids))
+}
+
 // forget stops holding the event of id: it is done, or another host's.
 func (d *dispatcher) forget(id string) {
 	d.mu.Lock()
@@ -381,8 +415,8 @@ func (d *dispatcher) renew(ctx context.Context) {
 func (d *dispatcher) claim(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		if d.isClosed() {
-			return n, nil
+		if d.halted() {
+			return n, nil // draining: no new work for this host
 		}
 		events, err := d.shared.Claim(ctx, claimBatch)
 		for _, e := range events {
@@ -407,11 +441,6 @@ func (d *dispatcher) claim(ctx context.Context) (int, error) {
 	}
 }
 
-func (d *dispatcher) isClosed() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.closed
-}
 
 // halt stops starting Event invocations: those waiting for a slot give up
 // and stay in the Queue; those running go on.

@@ -165,9 +165,13 @@ func (inv *Invoker) QueueStats() QueueStats { return inv.async.stats() }
 
 // Drain stops starting Event invocations, as a server's drain begins:
 // those not yet running stay in the Queue (on disk, for a durable one) for
-// the next start, and Events accepted from now on are queued only; those
-// running go on, and Close waits for them.
-func (inv *Invoker) Drain() { inv.async.halt() }
+// the next start, or, with a SharedQueue, are released to the other hosts
+// at once; Events accepted from now on are queued only; those running go
+// on, and Close waits for them.
+func (inv *Invoker) Drain() {
+	inv.async.halt()
+	inv.async.handOver()
+}
 
 // Close stops starting Event invocations and waits for those running,
 // until ctx is done; the ones still queued stay in the Queue for the next

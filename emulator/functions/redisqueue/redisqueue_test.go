@@ -249,8 +249,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // Two hosts share one queue. Host A accepts 50 Events of a function that
 // runs one at a time and is stuck in its first; B, idle, claims none of
 // them while A holds them (A renews its leases past their length). When A
-// shuts down, the events it had not started are released and B runs each
-// of them once, at once; the one A was running ends on A.
+// drains, the events it had not started are released and B runs each of
+// them once, at once, while A's first is still running; that one ends on
+// A.
 func TestHostsShareTheQueue(t *testing.T) {
 	ctx := context.Background()
 	url := redistest.Start(t)
@@ -271,13 +272,11 @@ func TestHostsShareTheQueue(t *testing.T) {
 		t.Fatalf("B ran %d events that A held and renewed", n)
 	}
 	a.Drain()
-	closed := make(chan error, 1)
-	go func() { closed <- a.Close(ctx) }()
+	waitFor(t, "B to run the 49 events A released", func() bool { n, _ := rb.count(); return n == 49 })
 	close(ra.hold)
-	if err := <-closed; err != nil {
+	if err := a.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "B to run the 49 events A released", func() bool { n, _ := rb.count(); return n == 49 })
 	if n, runs := ra.count(); n != 1 || runs != 1 {
 		t.Errorf("A ran %d events (%d runs), want its first only", n, runs)
 	}
