@@ -68,6 +68,33 @@ func TestEventsSurviveKill(t *testing.T) {
 	cmd, url := startLogged(t, bin, &log1, "--state-dir", state)
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 
+	accepted := eventsUntilKill(t, cmd, url, 400)
+
+	var log2 syncBuffer
+	cmd2, _ := startLogged(t, bin, &log2, "--state-dir", state)
+	defer func() { cmd2.Process.Kill(); cmd2.Wait() }()
+	waitAllRan(t, accepted, "the first run", &log1, "the restart", &log2)
+	second := ranIn(log2.String())
+	for _, id := range succeededIn(log1.String()) {
+		if second[id] > 0 {
+			t.Errorf("invocation %s ran again after it had succeeded", id)
+		}
+	}
+	t.Logf("%d accepted before the kill; %d ran after the restart", len(accepted), len(second))
+	if len(second) == 0 {
+		t.Error("nothing was left to run after the restart: the kill tested nothing")
+	}
+	if !strings.Contains(log2.String(), "Event invocations recovered") {
+		t.Errorf("the restart logged no recovery:\n%s", log2.String())
+	}
+}
+
+// eventsUntilKill sends Event invocations of Sleep to the fresco at url
+// from 8 clients, up to 1,000, and kills cmd with SIGKILL once atLeast of
+// them were accepted, while they still arrive. It returns the request ids
+// of those accepted (202).
+func eventsUntilKill(t *testing.T, cmd *exec.Cmd, url string, atLeast int) map[string]bool {
+	t.Helper()
 	var (
 		mu       sync.Mutex
 		accepted = map[string]bool{}
@@ -98,7 +125,7 @@ func TestEventsSurviveKill(t *testing.T) {
 		mu.Lock()
 		n := len(accepted)
 		mu.Unlock()
-		if n >= 400 {
+		if n >= atLeast {
 			break
 		}
 		time.Sleep(time.Millisecond)
@@ -106,27 +133,31 @@ func TestEventsSurviveKill(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
 	if len(accepted) >= 1000 {
 		t.Fatalf("all %d Events were accepted before the kill: the kill tested nothing", len(accepted))
 	}
+	return accepted
+}
 
-	var log2 syncBuffer
-	cmd2, _ := startLogged(t, bin, &log2, "--state-dir", state)
-	defer func() { cmd2.Process.Kill(); cmd2.Wait() }()
-	endRE := regexp.MustCompile(`END RequestId: (\S+)`)
-	ran := func(log string) map[string]int {
-		m := map[string]int{}
-		for _, g := range endRE.FindAllStringSubmatch(log, -1) {
-			m[g[1]]++
-		}
-		return m
+var endRE = regexp.MustCompile(`END RequestId: (\S+)`)
+
+// ranIn counts the END lines of each request id in log: the invocations
+// that ran.
+func ranIn(log string) map[string]int {
+	m := map[string]int{}
+	for _, g := range endRE.FindAllStringSubmatch(log, -1) {
+		m[g[1]]++
 	}
-	succeededRE := regexp.MustCompile(`async invocation succeeded.*request_id=(\S+)`)
+	return m
+}
+
+// waitAllRan waits, two minutes at most, until every accepted request id
+// has run in one of two logs (named by what1 and what2).
+func waitAllRan(t *testing.T, accepted map[string]bool, what1 string, log1 *syncBuffer, what2 string, log2 *syncBuffer) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		first, second := ran(log1.String()), ran(log2.String())
+		first, second := ranIn(log1.String()), ranIn(log2.String())
 		missing := 0
 		for id := range accepted {
 			if first[id]+second[id] == 0 {
@@ -134,25 +165,24 @@ func TestEventsSurviveKill(t *testing.T) {
 			}
 		}
 		if missing == 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d accepted Event invocations never ran (first run %d, after restart %d)",
-				missing, len(accepted), len(first), len(second))
+			t.Fatalf("%d of %d accepted Event invocations never ran (%s %d, %s %d)",
+				missing, len(accepted), what1, len(first), what2, len(second))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	second := ran(log2.String())
-	for _, g := range succeededRE.FindAllStringSubmatch(log1.String(), -1) {
-		if second[g[1]] > 0 {
-			t.Errorf("invocation %s ran again after it had succeeded", g[1])
-		}
+}
+
+var succeededRE = regexp.MustCompile(`async invocation succeeded.*request_id=(\S+)`)
+
+// succeededIn are the request ids of the Event invocations log says
+// succeeded (and were deleted from the queue).
+func succeededIn(log string) []string {
+	var ids []string
+	for _, g := range succeededRE.FindAllStringSubmatch(log, -1) {
+		ids = append(ids, g[1])
 	}
-	t.Logf("%d accepted before the kill; %d ran after the restart", len(accepted), len(second))
-	if len(second) == 0 {
-		t.Error("nothing was left to run after the restart: the kill tested nothing")
-	}
-	if !strings.Contains(log2.String(), "Event invocations recovered") {
-		t.Errorf("the restart logged no recovery:\n%s", log2.String())
-	}
+	return ids
 }

@@ -5,13 +5,8 @@ package emulator_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,81 +40,13 @@ func TestSharedQueueSurvivesHostKill(t *testing.T) {
 		}
 	}
 
-	var (
-		mu       sync.Mutex
-		accepted = map[string]bool{}
-		sent     atomic.Int64
-		wg       sync.WaitGroup
-	)
-	client := &http.Client{Timeout: 10 * time.Second}
-	for range 8 {
-		wg.Go(func() {
-			for sent.Add(1) <= 1000 {
-				req, _ := http.NewRequest("POST", urlA+"/2015-03-31/functions/Sleep/invocations", strings.NewReader(`{"ms":20}`))
-				req.Header.Set("X-Amz-Invocation-Type", "Event")
-				resp, err := client.Do(req)
-				if err != nil {
-					return // A is gone
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusAccepted {
-					mu.Lock()
-					accepted[resp.Header.Get("X-Amzn-RequestId")] = true
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for {
-		mu.Lock()
-		n := len(accepted)
-		mu.Unlock()
-		if n >= 300 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cmdA.Process.Signal(syscall.SIGKILL)
-	cmdA.Wait()
-	wg.Wait()
+	accepted := eventsUntilKill(t, cmdA, urlA, 300)
 	killed := time.Now()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(accepted) >= 1000 {
-		t.Fatalf("all %d Events were accepted before the kill: the kill tested nothing", len(accepted))
-	}
-
-	endRE := regexp.MustCompile(`END RequestId: (\S+)`)
-	ran := func(log string) map[string]int {
-		m := map[string]int{}
-		for _, g := range endRE.FindAllStringSubmatch(log, -1) {
-			m[g[1]]++
-		}
-		return m
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		onA, onB := ran(logA.String()), ran(logB.String())
-		missing := 0
-		for id := range accepted {
-			if onA[id]+onB[id] == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d accepted Event invocations never ran (on A %d, on B %d)", missing, len(accepted), len(onA), len(onB))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	onB := ran(logB.String())
-	succeededRE := regexp.MustCompile(`async invocation succeeded.*request_id=(\S+)`)
-	for _, g := range succeededRE.FindAllStringSubmatch(logA.String(), -1) {
-		if onB[g[1]] > 0 {
-			t.Errorf("invocation %s ran on B after it had succeeded on A", g[1])
+	waitAllRan(t, accepted, "on A", &logA, "on B", &logB)
+	onB := ranIn(logB.String())
+	for _, id := range succeededIn(logA.String()) {
+		if onB[id] > 0 {
+			t.Errorf("invocation %s ran on B after it had succeeded on A", id)
 		}
 	}
 	for id, n := range onB {

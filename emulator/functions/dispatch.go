@@ -441,7 +441,6 @@ func (d *dispatcher) claim(ctx context.Context) (int, error) {
 	}
 }
 
-
 // halt stops starting Event invocations: those waiting for a slot give up
 // and stay in the Queue; those running go on.
 func (d *dispatcher) halt() { d.stopOnce.Do(func() { close(d.stop) }) }
