@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,16 +143,35 @@ func TestCLIBuild(t *testing.T) {
 	}
 }
 
-// buildBinary builds the fresco command into a test directory.
+// buildBinary builds the fresco command, once per test run, and returns
+// its path.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "fresco")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "fresco-bin-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.dir, binary.path = dir, filepath.Join(dir, "fresco")
+		build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binary.path, ".")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
 	}
-	return bin
+	return binary.path
+}
+
+// binary is the fresco command the tests run, built once per test run
+// (its directory removed by TestMain).
+var binary struct {
+	once      sync.Once
+	dir, path string
+	err       error
 }
 
 // startBinary runs the fresco command from the repository root, as

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if processStateDir != "" {
 		os.RemoveAll(processStateDir)
 	}
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
 	if leaks := leakedProcesses(startedPIDs(serverLog.String(), processLog.String())); len(leaks) > 0 {
 		fmt.Fprintf(os.Stderr, "runtime processes outlived the emulator:\n%s\n", strings.Join(leaks, "\n"))
 		code = 1
