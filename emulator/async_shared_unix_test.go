@@ -49,16 +49,22 @@ func TestSharedQueueSurvivesHostKill(t *testing.T) {
 			t.Errorf("invocation %s ran on B after it had succeeded on A", id)
 		}
 	}
+	// An event A had queued when it was killed, before its 202 was sent,
+	// runs too: at most one per client in flight.
+	unanswered := 0
 	for id, n := range onB {
 		if !accepted[id] {
-			t.Errorf("B ran %s, which A never accepted", id)
+			unanswered++
 		}
 		if n > 1 {
 			t.Errorf("B ran %s %d times", id, n)
 		}
 	}
-	t.Logf("%d accepted by A before the kill; B ran %d of them, the last %v after the kill",
-		len(accepted), len(onB), time.Since(killed).Round(100*time.Millisecond))
+	if unanswered > 8 {
+		t.Errorf("B ran %d events whose 202 was never received, more than the 8 clients had in flight", unanswered)
+	}
+	t.Logf("%d accepted by A before the kill; B ran %d events (%d queued but unanswered at the kill), all within %v of the kill",
+		len(accepted), len(onB), unanswered, time.Since(killed).Round(100*time.Millisecond))
 	if len(onB) == 0 {
 		t.Error("B ran nothing: the kill tested nothing")
 	}
