@@ -104,7 +104,7 @@ func commandSettings(cmd string, args []string, stderr io.Writer) (emulator.Opti
 	var c common
 	s := startFlags{apiMode: cmd == "start-api", lambdaMode: cmd == "start-lambda"}
 	var sf samFlags
-	synopsis := cmd + " [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [-p 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--schedules] [--max-processes 16] [--state-dir DIR] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE] [-l FILE] [--debug]"
+	synopsis := cmd + " [--config fresco.toml] [-t template.yaml] [--host 127.0.0.1] [-p 3001] [--api-port 3000] [--admin-addr 127.0.0.1:9091] [--env-vars env.json] [--allowed-hosts a,b] [--egress-hosts a,b] [--watch] [--schedules] [--max-processes 16] [--state-dir DIR] [--queue redis://HOST:PORT/DB] [--auth-credentials FILE] [--tls-cert FILE --tls-key FILE] [-l FILE] [--debug]"
 	if s.apiMode {
 		synopsis = cmd + " [-p 3000] [--invoke-port 3001] [-t template.yaml] [--host 127.0.0.1] [--env-vars env.json] [-l FILE] [--debug] [flags of fresco start]"
 	}
