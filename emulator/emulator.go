@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -473,10 +472,10 @@ func openQueue(ctx context.Context, opts Options) (functions.Queue, error) {
 			return nil, err
 		}
 		attrs := []any{"addr", q.Addr(), "owner", q.Owner(), "lease", q.Lease().String()}
-		switch p, err := q.Persistence(ctx); {
+		switch p, everyWrite, err := q.Persistence(ctx); {
 		case err != nil:
 			opts.Logger.Info("Event queue shared on Redis", append(attrs, "persistence", "unknown: "+err.Error())...)
-		case p == "none" || strings.HasPrefix(p, "snapshots only"):
+		case !everyWrite:
 			opts.Logger.Warn("Event queue shared on Redis, which does not keep every accepted invocation across its own restart: give it appendonly yes", append(attrs, "persistence", p)...)
 		default:
 			opts.Logger.Info("Event queue shared on Redis", append(attrs, "persistence", p)...)

@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/frescolabs/fresco/emulator/functions"
+	"github.com/frescolabs/fresco/internal/redisclient"
 )
 
 // DefaultLease is how long a host holds an event without renewing it: the
@@ -50,23 +50,9 @@ type Queue struct {
 // renewChunk bounds the ids of one Renew or Release script call.
 const renewChunk = 1000
 
-// quiet drops go-redis's log lines (its pool's dial failures): a failure
-// is returned to the caller, whose log is fresco's.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
-var setLogger sync.Once
-
 // Open connects to the Redis server rawURL names (redis://HOST:PORT/DB,
 // or rediss:// for TLS) and checks that it answers.
 func Open(ctx context.Context, rawURL string, opts Options) (*Queue, error) {
-	opt, err := redis.ParseURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("Event queue %q: %w", rawURL, err)
-	}
-	opt.ContextTimeoutEnabled = true
-	setLogger.Do(func() { redis.SetLogger(quiet{}) })
 	if opts.Lease == 0 {
 		opts.Lease = DefaultLease
 	}
@@ -79,14 +65,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Queue, error) {
 	if opts.Owner == "" {
 		opts.Owner = defaultOwner()
 	}
+	c, addr, err := redisclient.New(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("Event queue %q: %w", rawURL, err)
+	}
 	q := &Queue{
-		c: redis.NewClient(opt), addr: opt.Addr, lease: opts.Lease, owner: opts.Owner,
+		c: c, addr: addr, lease: opts.Lease, owner: opts.Owner,
 		keys: []string{opts.Prefix + ":data", opts.Prefix + ":lease", opts.Prefix + ":owner"},
 		bad:  opts.Prefix + ":bad",
 	}
 	if err := q.c.Ping(ctx).Err(); err != nil {
 		q.c.Close()
-		return nil, fmt.Errorf("Event queue on Redis at %s: %w", opt.Addr, err)
+		return nil, fmt.Errorf("Event queue on Redis at %s: %w", addr, err)
 	}
 	return q, nil
 }
@@ -105,21 +95,23 @@ func (q *Queue) Addr() string { return q.addr }
 func (q *Queue) Owner() string { return q.owner }
 
 // Persistence says how the server keeps what it is given ("appendonly
-// yes, appendfsync always"; "none" when it keeps nothing on disk), as far
-// as CONFIG GET tells (managed servers may refuse it: the error says so).
-func (q *Queue) Persistence(ctx context.Context) (string, error) {
+// yes, appendfsync always"; "none" when it keeps nothing on disk), and
+// whether it keeps every write across its own restart (an append-only
+// file), as far as CONFIG GET tells (managed servers may refuse it: the
+// error says so).
+func (q *Queue) Persistence(ctx context.Context) (desc string, everyWrite bool, err error) {
 	cfg, err := q.c.ConfigGet(ctx, "append*").Result()
 	if err != nil {
-		return "", err
+		return "", false, err
+	}
+	if cfg["appendonly"] == "yes" {
+		return "appendonly yes, appendfsync " + cfg["appendfsync"], true, nil
 	}
 	save, _ := q.c.ConfigGet(ctx, "save").Result()
-	if cfg["appendonly"] == "yes" {
-		return "appendonly yes, appendfsync " + cfg["appendfsync"], nil
-	}
 	if s := strings.TrimSpace(save["save"]); s != "" {
-		return "snapshots only (save " + s + "): a server crash loses what came since the last", nil
+		return "snapshots only (save " + s + "): a server crash loses what came since the last", false, nil
 	}
-	return "none", nil
+	return "none", false, nil
 }
 
 // now is the server's time in milliseconds, inside a script.
@@ -316,15 +308,5 @@ func chunks(ids []string) func(yield func([]any) bool) {
 
 // Close implements functions.Queue.
 func (q *Queue) Close() error { return q.c.Close() }
-
-// leaseOf is the lease expiry of id on the server, in milliseconds (0:
-// released; -1: none), for tests.
-func (q *Queue) leaseOf(ctx context.Context, id string) (int64, error) {
-	s, err := q.c.ZScore(ctx, q.keys[1], id).Result()
-	if errors.Is(err, redis.Nil) {
-		return -1, nil
-	}
-	return int64(s), err
-}
 
 var _ functions.SharedQueue = (*Queue)(nil)

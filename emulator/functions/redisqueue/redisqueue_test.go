@@ -2,6 +2,7 @@ package redisqueue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -163,8 +164,8 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("a 100 ms lease was accepted")
 	}
 	q := open(t, url, "p", "", 0)
-	if p, err := q.Persistence(ctx); err != nil || p != "none" {
-		t.Errorf("Persistence of a server without persistence = %q, %v", p, err)
+	if p, everyWrite, err := q.Persistence(ctx); err != nil || p != "none" || everyWrite {
+		t.Errorf("Persistence of a server without persistence = %q, %v, %v", p, everyWrite, err)
 	}
 }
 
@@ -351,4 +352,14 @@ func TestClaimedAwayEventsLeaveTheSchedule(t *testing.T) {
 	if st := b.QueueStats(); st.Claimed != 20 {
 		t.Errorf("B's queue stats %+v, want 20 claimed", st)
 	}
+}
+
+// leaseOf is the lease expiry of id on the server, in milliseconds (0:
+// released; -1: none), for tests.
+func (q *Queue) leaseOf(ctx context.Context, id string) (int64, error) {
+	s, err := q.c.ZScore(ctx, q.keys[1], id).Result()
+	if errors.Is(err, redis.Nil) {
+		return -1, nil
+	}
+	return int64(s), err
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/frescolabs/fresco/internal/redisclient"
 )
 
 // redisCache is a Redis server, for a cache shared by many hosts.
@@ -16,28 +17,17 @@ type redisCache struct {
 	addr string
 }
 
-// quiet drops go-redis's log lines (its pool's dial failures, printed to
-// the process's stderr by default): a failure reaches the guest as
-// UNAVAILABLE for its call, and the server's log is the host's.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
-var setLogger sync.Once
-
 // NewRedis returns a cache on the Redis server the URL names
 // (redis://HOST:PORT/DB). The connection pool is the host's, shared by
-// every invocation; no connection is made until the first call.
+// every invocation; no connection is made until the first call. Calls end
+// at the invocation's deadline (the context's), and a failure reaches the
+// guest as UNAVAILABLE for its call.
 func NewRedis(rawURL string) (Cache, error) {
-	opt, err := redis.ParseURL(rawURL)
+	c, addr, err := redisclient.New(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("cache %q: %w", rawURL, err)
 	}
-	// Calls end at the invocation's deadline (the context's), not at
-	// go-redis's own timeouts.
-	opt.ContextTimeoutEnabled = true
-	setLogger.Do(func() { redis.SetLogger(quiet{}) })
-	return &redisCache{c: redis.NewClient(opt), addr: opt.Addr}, nil
+	return &redisCache{c: c, addr: addr}, nil
 }
 
 func (r *redisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
